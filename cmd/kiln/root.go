@@ -1,0 +1,84 @@
+package main
+
+import (
+	"errors"
+	"log/slog"
+	"os"
+	"runtime/debug"
+
+	"github.com/spf13/cobra"
+)
+
+// version is set at link time (-ldflags "-X main.version=v1.2.3"); otherwise
+// the module version or VCS revision of the build is used.
+var version = ""
+
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			return bi.Main.Version
+		}
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" {
+				return "devel-" + s.Value
+			}
+		}
+	}
+	return "devel"
+}
+
+// errExitCode carries a specific process exit code (e.g. 1 for "check found
+// problems") without printing anything more than the wrapped error.
+type errExitCode struct {
+	code int
+	err  error
+}
+
+func (e *errExitCode) Error() string { return e.err.Error() }
+func (e *errExitCode) Unwrap() error { return e.err }
+
+func exitCode(err error) int {
+	var ec *errExitCode
+	if errors.As(err, &ec) {
+		return ec.code
+	}
+	return 1
+}
+
+// newLogger returns the logger commands use: text on stderr, debug with -v.
+func newLogger(cmd *cobra.Command) *slog.Logger {
+	level := slog.LevelInfo
+	if v, _ := cmd.Flags().GetBool("verbose"); v {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
+}
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "kiln",
+		Short: "A build master for HaikuPorts that keeps everything it publishes in object storage",
+		Long: `kiln builds HaikuPorts packages from a ports tree on Haiku builders and publishes
+them, with the package repository, to object storage (S3 or a directory).
+
+It reads and writes Haiku's package (.hpkg) and repository (repo) formats
+natively, evaluates recipes in a sandbox, plans builds in dependency order
+and publishes repository snapshots atomically.`,
+		Version:       buildVersion(),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.PersistentFlags().BoolP("verbose", "v", false, "log debug messages")
+	root.SetOut(os.Stdout)
+	root.AddCommand(
+		newHpkgCmd(),
+		newRepoCmd(),
+		newRecipeCmd(),
+		newPortsCmd(),
+		newPlanCmd(),
+	)
+	return root
+}

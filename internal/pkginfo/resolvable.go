@@ -1,0 +1,132 @@
+package pkginfo
+
+import "strings"
+
+// Operator is a resolvable expression's comparison, with the numeric values
+// stored in HPKG files (package:resolvable.operator).
+type Operator uint8
+
+// Resolvable operators.
+const (
+	OpLess Operator = iota
+	OpLessEqual
+	OpEqual
+	OpNotEqual
+	OpGreaterEqual
+	OpGreater
+	numOperators
+)
+
+var operatorNames = [numOperators]string{"<", "<=", "==", "!=", ">=", ">"}
+
+// String returns the operator as written in .PackageInfo files.
+func (o Operator) String() string {
+	if o < numOperators {
+		return operatorNames[o]
+	}
+	return "?"
+}
+
+// Valid reports whether o is a known operator.
+func (o Operator) Valid() bool { return o < numOperators }
+
+// ParseOperator returns the operator spelled s ("<", "<=", "==", "!=", ">=", ">").
+func ParseOperator(s string) (Operator, bool) {
+	for i, n := range operatorNames {
+		if n == s {
+			return Operator(i), true
+		}
+	}
+	return 0, false
+}
+
+// Resolvable is something a package provides: a name, an optional version
+// and an optional compatible (compat >=) version.
+type Resolvable struct {
+	Name    string  `json:"name"`
+	Version Version `json:"version,omitzero"`
+	Compat  Version `json:"compat,omitzero"`
+}
+
+// String formats r as HaikuPorter's DependencyInfo does: "name = 1.2 compat >= 1".
+func (r Resolvable) String() string {
+	var b strings.Builder
+	b.WriteString(r.Name)
+	if !r.Version.IsZero() {
+		b.WriteString(" = ")
+		b.WriteString(r.Version.String())
+		if !r.Compat.IsZero() {
+			b.WriteString(" compat >= ")
+			b.WriteString(r.Compat.String())
+		}
+	}
+	return b.String()
+}
+
+// Expression is a requirement on a resolvable (requires, supplements,
+// conflicts, freshens, build requires): a name and, when Version is not
+// zero, an operator and a version. Base marks a requirement on the base
+// package ("name base" in .PackageInfo requires).
+type Expression struct {
+	Name    string   `json:"name"`
+	Op      Operator `json:"op,omitempty"`
+	Version Version  `json:"version,omitzero"`
+	Base    bool     `json:"base,omitempty"`
+}
+
+// String formats e as "name", "name >= 1.2" (and " base" when set).
+func (e Expression) String() string {
+	var b strings.Builder
+	b.WriteString(e.Name)
+	if !e.Version.IsZero() {
+		b.WriteByte(' ')
+		b.WriteString(e.Op.String())
+		b.WriteByte(' ')
+		b.WriteString(e.Version.String())
+	}
+	if e.Base {
+		b.WriteString(" base")
+	}
+	return b.String()
+}
+
+// Matches reports whether the provided resolvable p satisfies e, with the
+// rule of BPackageResolvableExpression::Matches: names equal; no required
+// version matches anything; otherwise the operator must hold for
+// c = p.Version.Compare(e.Version), and a provider without a compat version
+// satisfies only an exact match, one with compat version C only when the
+// required version lies within [C, p.Version].
+func (e Expression) Matches(p Resolvable) bool {
+	if e.Name != p.Name {
+		return false
+	}
+	if e.Version.IsZero() {
+		return true
+	}
+	if p.Version.IsZero() {
+		return false
+	}
+	c := p.Version.Compare(e.Version)
+	var ok bool
+	switch e.Op {
+	case OpLess:
+		ok = c < 0
+	case OpLessEqual:
+		ok = c <= 0
+	case OpEqual:
+		ok = c == 0
+	case OpNotEqual:
+		ok = c != 0
+	case OpGreaterEqual:
+		ok = c >= 0
+	case OpGreater:
+		ok = c > 0
+	}
+	if !ok {
+		return false
+	}
+	if p.Compat.IsZero() {
+		return c == 0
+	}
+	return c <= 0 || p.Compat.Compare(e.Version) <= 0
+}

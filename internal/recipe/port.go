@@ -1,0 +1,82 @@
+// Package recipe evaluates HaikuPorts recipes in-process, in a sandbox (no
+// external command, no file access outside the port directory, a time and
+// memory bound), into a port description: what a port version provides,
+// requires and builds on one target, as HaikuPorter computes it.
+package recipe
+
+import "github.com/haikuports/kiln/internal/pkginfo"
+
+// Status is a port's or package's status on an architecture, from ARCHITECTURES.
+type Status string
+
+// Statuses, as HaikuPorter names them.
+const (
+	StatusStable      Status = "stable"
+	StatusUntested    Status = "untested"
+	StatusBroken      Status = "broken"
+	StatusUnsupported Status = "unsupported"
+)
+
+// Target is what a recipe is evaluated for: the primary architecture and,
+// optionally, the secondary architectures of the repository (x86_gcc2 + x86).
+type Target struct {
+	Arch      pkginfo.Architecture   `json:"arch"`
+	Secondary []pkginfo.Architecture `json:"secondary,omitempty"`
+	// ForSecondary, when not zero, evaluates the recipe for that secondary
+	// architecture (packages named <port>_<arch>, secondaryArchSuffix set).
+	ForSecondary pkginfo.Architecture `json:"forSecondary,omitempty"`
+}
+
+// Package is one package a port produces on a target.
+type Package struct {
+	// Name is the final package name ("zlib", "zlib_devel", "zlib_x86_devel").
+	Name string `json:"name"`
+	// Suffix is the recipe key extension the package comes from ("" for the base package).
+	Suffix string `json:"suffix,omitempty"`
+	// Type is "general", "debuginfo", "devel", "doc" or "source".
+	Type string `json:"type"`
+	// Architecture is the package's architecture: the target's, any or source.
+	Architecture pkginfo.Architecture `json:"architecture"`
+	// Version is the port's version with the recipe's REVISION.
+	Version     pkginfo.Version      `json:"version"`
+	Status      Status               `json:"status"`
+	Summary     string               `json:"summary"`
+	Description string               `json:"description,omitempty"`
+	Provides    []pkginfo.Resolvable `json:"provides"`
+	Requires    []pkginfo.Expression `json:"requires"`
+	Supplements []pkginfo.Expression `json:"supplements,omitempty"`
+	Conflicts   []pkginfo.Expression `json:"conflicts,omitempty"`
+	Freshens    []pkginfo.Expression `json:"freshens,omitempty"`
+	Replaces    []string             `json:"replaces,omitempty"`
+}
+
+// FileName is the package's canonical .hpkg file name.
+func (p *Package) FileName() string {
+	pi := pkginfo.PackageInfo{Name: p.Name, Version: p.Version, Architecture: p.Architecture}
+	return pi.CanonicalFileName()
+}
+
+// Port is one evaluated port version on one target.
+type Port struct {
+	Name     string `json:"name"`     // port name, e.g. "zlib"
+	Version  string `json:"version"`  // the recipe's version, e.g. "1.3.2"
+	Revision uint32 `json:"revision"` // REVISION
+	Category string `json:"category"` // e.g. "sys-libs"
+	// RecipePath is the recipe's path relative to the tree root.
+	RecipePath string `json:"recipePath"`
+	Target     Target `json:"target"`
+	// Status is the port's status on the target (its first package's).
+	Status           Status               `json:"status"`
+	Homepage         []string             `json:"homepage,omitempty"`
+	Summary          string               `json:"summary,omitempty"`
+	BuildRequires    []pkginfo.Expression `json:"buildRequires"`
+	BuildPrerequires []pkginfo.Expression `json:"buildPrerequires"`
+	TestRequires     []pkginfo.Expression `json:"testRequires"`
+	Packages         []Package            `json:"packages"`
+	// Error is set, and the port broken, when the recipe failed to
+	// evaluate or validate; it says why in one line.
+	Error string `json:"error,omitempty"`
+}
+
+// ID is "name-version", HaikuPorter's port id.
+func (p *Port) ID() string { return p.Name + "-" + p.Version }
