@@ -1,0 +1,171 @@
+// Package testenv finds the shared test data (Haiku's real files in
+// ../shared/fixtures and the HaikuPorts corpus in ../shared/corpus) for tests.
+// It is imported only from _test.go files.
+package testenv
+
+import (
+	"archive/tar"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/klauspost/compress/zstd"
+)
+
+// SharedDir returns the shared folder: $KILN_SHARED, else the "shared"
+// folder beside the repository root. It fails the test when it is missing.
+func SharedDir(t testing.TB) string {
+	t.Helper()
+	dir, err := sharedDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func sharedDir() (string, error) {
+	if d := os.Getenv("KILN_SHARED"); d != "" {
+		return d, nil
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for d := wd; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			s := filepath.Join(filepath.Dir(d), "shared")
+			if _, err := os.Stat(filepath.Join(s, "fixtures")); err != nil {
+				return "", fmt.Errorf("testenv: shared test data not found at %s (set KILN_SHARED)", s)
+			}
+			return s, nil
+		}
+		if filepath.Dir(d) == d {
+			return "", errors.New("testenv: repository root (go.mod) not found")
+		}
+	}
+}
+
+// Fixture returns the path of a file under shared/fixtures.
+func Fixture(t testing.TB, rel string) string {
+	t.Helper()
+	return filepath.Join(SharedDir(t), "fixtures", filepath.FromSlash(rel))
+}
+
+var (
+	unpackMu   sync.Mutex
+	unpacked   = map[string]string{}
+	unpackErrs = map[string]error{}
+)
+
+// Unpack extracts shared/corpus/<archive> (a .tar.zst) once per test
+// process into a temporary directory and returns that directory. The
+// directory is shared by all tests of the process and must not be modified;
+// it is removed by Cleanup (call it from TestMain) or left to the OS's /tmp.
+func Unpack(t testing.TB, archive string) string {
+	t.Helper()
+	unpackMu.Lock()
+	defer unpackMu.Unlock()
+	if d, ok := unpacked[archive]; ok {
+		return d
+	}
+	if err, ok := unpackErrs[archive]; ok {
+		t.Fatal(err)
+	}
+	src := filepath.Join(SharedDir(t), "corpus", archive)
+	dst, err := os.MkdirTemp("", "kiln-corpus-")
+	if err == nil {
+		err = extractTarZst(src, dst)
+	}
+	if err != nil {
+		unpackErrs[archive] = err
+		t.Fatal(err)
+	}
+	unpacked[archive] = dst
+	return dst
+}
+
+// Corpus returns the unpacked HaikuPorts tree (the folder holding the
+// category folders).
+func Corpus(t testing.TB) string {
+	return filepath.Join(Unpack(t, "haikuports-785d8af-recipes.tar.zst"), "haikuports")
+}
+
+// Reference returns HaikuPorter's unpacked output for x86_64 (the folder
+// holding the *.DependencyInfo files, .skipped/ and recipeCache/).
+func Reference(t testing.TB) string {
+	return filepath.Join(Unpack(t, "haikuporter-x86_64-reference.tar.zst"), "repository")
+}
+
+// Cleanup removes everything Unpack extracted. Call it from TestMain after m.Run.
+func Cleanup() {
+	unpackMu.Lock()
+	defer unpackMu.Unlock()
+	for k, d := range unpacked {
+		os.RemoveAll(d)
+		delete(unpacked, k)
+	}
+}
+
+func extractTarZst(src, dst string) error {
+	f, err := os.Open(src)
+	if err != nil {
+		return fmt.Errorf("testenv: %w", err)
+	}
+	defer f.Close()
+	zr, err := zstd.NewReader(f)
+	if err != nil {
+		return fmt.Errorf("testenv: %s: %w", src, err)
+	}
+	defer zr.Close()
+	tr := tar.NewReader(zr)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("testenv: %s: %w", src, err)
+		}
+		name := filepath.Clean(filepath.FromSlash(h.Name))
+		if name == "." || strings.HasPrefix(name, "..") || filepath.IsAbs(name) {
+			continue
+		}
+		p := filepath.Join(dst, name)
+		switch h.Typeflag {
+		case tar.TypeDir:
+			if err := os.MkdirAll(p, 0o755); err != nil {
+				return err
+			}
+		case tar.TypeReg:
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				return err
+			}
+			out, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, os.FileMode(h.Mode)&0o777|0o600)
+			if err != nil {
+				return err
+			}
+			_, err = io.Copy(out, tr)
+			if cerr := out.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				return err
+			}
+			if err := os.Chtimes(p, h.ModTime, h.ModTime); err != nil {
+				return err
+			}
+		case tar.TypeSymlink:
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				return err
+			}
+			if err := os.Symlink(h.Linkname, p); err != nil {
+				return err
+			}
+		}
+	}
+}
