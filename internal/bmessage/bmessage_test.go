@@ -7,25 +7,17 @@ import (
 	"errors"
 	"io"
 	"os"
-	"path/filepath"
 	"testing"
-)
 
-// sharedDir finds /work/shared: $KILN_SHARED, else ../shared beside the repo root.
-func sharedDir(t testing.TB) string {
-	t.Helper()
-	if d := os.Getenv("KILN_SHARED"); d != "" {
-		return d
-	}
-	return filepath.Join("..", "..", "..", "shared")
-}
+	"github.com/haikuports/kiln/internal/testenv"
+)
 
 // fixtureInfo returns the repository-info message embedded in the real repo
 // fixture: the first info_length bytes of its heap, whose first chunk is a
 // zlib stream right after the 72-byte header (FORMATS.md §2.1).
 func fixtureInfo(t testing.TB) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(sharedDir(t), "fixtures", "hpkr", "repo-2013-x86.hpkr"))
+	b, err := os.ReadFile(testenv.Fixture(t, "hpkr/repo-2013-x86.hpkr"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +46,7 @@ func TestFixtureRoundTrip(t *testing.T) {
 	}{
 		{"class", TypeString, ""},
 		{"name", TypeString, "HaikuPorts"},
-		{"url", TypeString, "http://haiku-files.org/files/repo/9818164862edcbf69404a90267090b9d595908a1194" + "1951e904dfc6244c3d566"},
+		{"url", TypeString, "http://haiku-files.org/files/repo/9818164862edcbf69404a90267090b9d595908a11941951e904dfc6244c3d566"},
 		{"vendor", TypeString, "Haiku Project"},
 		{"summary", TypeString, "The HaikuPorts repository"},
 		{"priority", TypeUint8, "\x01"},
