@@ -1,0 +1,91 @@
+package hpkg
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+
+	"github.com/haikuports/kiln/internal/pkginfo"
+)
+
+// WriteRepository writes a repository (HPKR) file for info and pkgs to w,
+// without reading any package file: each package's attributes, Checksum
+// included, come from pkgs. The heap is zlib level 9 as package_repo
+// writes it (FORMATS.md §2); the repository info is the flattened BMessage
+// of BRepositoryInfo::Archive, license names and texts included.
+//
+// It first applies package_repo's checks (CheckRepositoryPackages): a bad
+// repository info, a duplicate name, a vendor that differs from the
+// repository's (case-insensitively), an architecture other than the
+// repository's, any or source, or a missing checksum fail with an error
+// wrapping ErrRejected, before anything is written.
+//
+// Packages are written in the order given. The output depends only on the
+// arguments: the same input always gives the same bytes.
+func WriteRepository(w io.Writer, info pkginfo.RepositoryInfo, pkgs []pkginfo.PackageInfo) error {
+	b, err := AppendRepository(nil, info, pkgs)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(b)
+	return err
+}
+
+// AppendRepository is WriteRepository appending the file to dst.
+func AppendRepository(dst []byte, info pkginfo.RepositoryInfo, pkgs []pkginfo.PackageInfo) ([]byte, error) {
+	if err := CheckRepositoryPackages(&info, pkgs); err != nil {
+		return dst, err
+	}
+	msg, err := repoInfoMessage(&info)
+	if err != nil {
+		return dst, err
+	}
+	infoBytes, err := msg.Flatten()
+	if err != nil {
+		return dst, fmt.Errorf("hpkg: repository info: %w", err)
+	}
+	nodes := make([]Node, len(pkgs))
+	for i := range pkgs {
+		nodes[i] = StringNode(AttrPackage, pkgs[i].Name, PackageInfoNodes(&pkgs[i])...)
+	}
+	section, strLen, strCount, err := EncodeSection(nodes)
+	if err != nil {
+		return dst, fmt.Errorf("hpkg: packages section: %w", err)
+	}
+
+	start := len(dst)
+	dst = append(dst, make([]byte, RepoHeaderSize)...)
+	buf := bytes.NewBuffer(dst)
+	hw, err := NewHeapWriter(buf, CompressionZlib, 9)
+	if err != nil {
+		return dst[:start], err
+	}
+	if _, err := hw.Write(infoBytes); err != nil {
+		return dst[:start], err
+	}
+	if _, err := hw.Write(section); err != nil {
+		return dst[:start], err
+	}
+	comp, uncomp, err := hw.Close()
+	if err != nil {
+		return dst[:start], err
+	}
+	h := RepoHeader{
+		HeaderSize:            RepoHeaderSize,
+		Version:               RepoVersion,
+		TotalSize:             RepoHeaderSize + comp,
+		MinorVersion:          RepoMinorVersion,
+		Compression:           CompressionZlib,
+		ChunkSize:             ChunkSize,
+		HeapCompressedSize:    comp,
+		HeapUncompressedSize:  uncomp,
+		InfoLength:            uint32(len(infoBytes)),
+		PackagesLength:        uint64(len(section)),
+		PackagesStringsLength: strLen,
+		PackagesStringsCount:  strCount,
+	}
+	out := buf.Bytes()
+	// The header goes into the 72 bytes reserved at start.
+	appendRepoHeader(out[start:start], &h)
+	return out, nil
+}
