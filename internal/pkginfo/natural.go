@@ -2,9 +2,12 @@ package pkginfo
 
 // NaturalCompare orders two strings as Haiku's NaturalCompare does: chunk by
 // chunk, where a number chunk starts with a digit or white space (leading
-// white space and zeros are skipped; more digits wins, then byte order) and
-// an ASCII chunk runs to the next digit or space (compared case-insensitively).
-// When chunk types differ the remaining strings are compared case-insensitively.
+// white space and zeros, and trailing white space, are skipped; more digits
+// wins, then byte order) and an ASCII chunk runs to the next digit or space
+// (compared case-insensitively). When chunk types differ the remaining
+// strings are compared case-insensitively. Like Haiku, which copies chunks
+// into B_FILE_NAME_LENGTH buffers, only the first 255 bytes of a chunk take
+// part in the byte comparisons (the digit counts use the full length).
 // It returns -1, 0 or +1.
 func NaturalCompare(a, b string) int {
 	i, j := 0, 0
@@ -32,6 +35,7 @@ func NaturalCompare(a, b string) int {
 				}
 				return 1
 			}
+			ca, cb = truncateChunk(ca), truncateChunk(cb)
 			if ca != cb {
 				if ca < cb {
 					return -1
@@ -42,7 +46,7 @@ func NaturalCompare(a, b string) int {
 		}
 		ca, i = asciiChunk(a, i)
 		cb, j = asciiChunk(b, j)
-		if c := caseCompare(ca, cb); c != 0 {
+		if c := caseCompare(truncateChunk(ca), truncateChunk(cb)); c != 0 {
 			return c
 		}
 	}
@@ -63,7 +67,21 @@ func numberChunk(s string, i int) (string, int) {
 	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
 		i++
 	}
-	return s[start:i], i
+	end := i
+	for i < len(s) && isSpace(s[i]) {
+		i++
+	}
+	return s[start:end], i
+}
+
+// maxChunk is the longest chunk prefix Haiku compares (B_FILE_NAME_LENGTH-1).
+const maxChunk = 255
+
+func truncateChunk(s string) string {
+	if len(s) > maxChunk {
+		return s[:maxChunk]
+	}
+	return s
 }
 
 func asciiChunk(s string, i int) (string, int) {

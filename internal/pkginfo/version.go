@@ -64,9 +64,15 @@ func (v *Version) UnmarshalText(b []byte) error {
 // revision is required. The result is lower-cased.
 func ParseVersion(s string) (Version, error) {
 	var v Version
-	rest := strings.ToLower(s)
+	rest := asciiLower(s)
 	if i := strings.LastIndexByte(rest, '-'); i >= 0 {
-		n, err := strconv.ParseUint(rest[i+1:], 10, 32)
+		r := rest[i+1:]
+		if len(r) > 1 && r[0] == '0' {
+			// Haiku reads the revision with strtoll(…, 0): a leading 0
+			// means octal there. Reject rather than guess.
+			return Version{}, fmt.Errorf("%w %q: revision %q has a leading zero", ErrBadVersion, s, r)
+		}
+		n, err := strconv.ParseUint(r, 10, 32)
 		if err != nil || n == 0 {
 			return Version{}, fmt.Errorf("%w %q: revision must be a number from 1 to %d", ErrBadVersion, s, uint32(1<<32-1))
 		}
@@ -114,6 +120,22 @@ func ParsePackageVersion(s string) (Version, error) {
 		return Version{}, fmt.Errorf("%w %q: no revision given in package version", ErrBadVersion, s)
 	}
 	return v, nil
+}
+
+// asciiLower lower-cases ASCII letters only, as Haiku's BString::ToLower
+// does in the C locale (strings.ToLower would also map, for example, the
+// Kelvin sign to a 'k').
+func asciiLower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				b[j] = lower(b[j])
+			}
+			return string(b)
+		}
+	}
+	return s
 }
 
 func validChars(s string, dots bool) bool {
