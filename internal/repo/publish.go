@@ -1,0 +1,203 @@
+package repo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/haikuports/kiln/internal/pkginfo"
+)
+
+// Change is what a publish does to a target.
+type Change struct {
+	// Info replaces the repository info; required for a target's first
+	// publish, else nil keeps the current one.
+	Info *pkginfo.RepositoryInfo
+	// Add are packages to upload and list; a package replaces the listed
+	// package of the same name.
+	Add []Add
+	// Remove are package names to drop from the listing (their files stay
+	// until prune). Names not listed are ignored (so reruns converge).
+	Remove []string
+	// AllowDowngrade lets an added package replace a newer version of itself.
+	AllowDowngrade bool
+	// Signer, if set, signs the repo (repo.minisig).
+	Signer Signer
+	// Reason is recorded in the manifest.
+	Reason string
+}
+
+// Result describes a publish.
+type Result struct {
+	Snapshot   string   `json:"snapshot"`
+	Parent     string   `json:"parent,omitempty"`
+	RepoSHA256 string   `json:"repoSHA256"`
+	Packages   int      `json:"packages"`
+	Added      []string `json:"added,omitempty"`   // files newly listed
+	Removed    []string `json:"removed,omitempty"` // files no longer listed
+	Unchanged  bool     `json:"unchanged,omitempty"`
+	Repaired   bool     `json:"repaired,omitempty"` // current/ had to be repaired first
+}
+
+// Publish applies c to the target as one new snapshot, following the
+// publishing protocol: packages are uploaded create-if-absent, the snapshot
+// is written under new keys, the head is moved by compare-and-swap under the
+// target's lease and current/ is refreshed with repo.sha256 last. If
+// nothing changes, no snapshot is made (Result.Unchanged). Publish never
+// lists the store.
+func (r *Repo) Publish(ctx context.Context, c Change) (*Result, error) {
+	l, lctx, err := r.acquire(ctx, "publish")
+	if err != nil {
+		return nil, err
+	}
+	defer l.release(ctx)
+	ingested := map[int]Package{}
+	for attempt := 0; ; attempt++ {
+		res, err := r.publishOnce(lctx, l, c, ingested)
+		if errors.Is(err, ErrConflict) && attempt < 3 {
+			r.log.Warn("head moved during publish, retrying", "err", err)
+			continue
+		}
+		if err != nil && context.Cause(lctx) != nil && ctx.Err() == nil {
+			err = fmt.Errorf("%w (%v)", err, context.Cause(lctx))
+		}
+		return res, err
+	}
+}
+
+func (r *Repo) publishOnce(ctx context.Context, l *lease, c Change, ingested map[int]Package) (*Result, error) {
+	head, prev, err := r.Current(ctx)
+	res := &Result{}
+	switch {
+	case errors.Is(err, ErrNoHead):
+		head, prev = nil, nil
+		if c.Info == nil {
+			return nil, fmt.Errorf("repo: %s has no snapshot yet: repository info (repo.info) is required", r.target)
+		}
+	case err != nil:
+		return nil, err
+	default:
+		res.Repaired, err = r.repairCurrent(ctx, head, prev)
+		if err != nil {
+			return nil, err
+		}
+	}
+	info := c.Info
+	if info == nil {
+		info = &prev.Repository
+	}
+	if arch, err := r.target.Architecture(); err != nil || info.Architecture != arch {
+		return nil, fmt.Errorf("repo: repository info architecture %s does not match target %s", info.Architecture, r.target)
+	}
+
+	// Parse everything before uploading anything.
+	infos := make([]pkginfo.PackageInfo, len(c.Add))
+	seen := map[string]string{}
+	for i, a := range c.Add {
+		if infos[i], err = r.parsePackage(a, *info); err != nil {
+			return nil, err
+		}
+		n := infos[i].Name
+		if o, dup := seen[n]; dup {
+			return nil, fmt.Errorf("%w: %s and %s are both package %q", ErrBadPackage, o, a.Name, n)
+		}
+		seen[n] = a.Name
+		if prev != nil && !c.AllowDowngrade {
+			if old, ok := prev.ByName(n); ok && infos[i].Version.Compare(old.Info.Version) < 0 {
+				return nil, fmt.Errorf("%w: %s would replace %s", ErrDowngrade, infos[i].CanonicalFileName(), old.File)
+			}
+		}
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(r.opts.Concurrency)
+	added := make([]Package, len(c.Add))
+	for i, a := range c.Add {
+		if p, ok := ingested[i]; ok {
+			added[i] = p
+			continue
+		}
+		g.Go(func() error {
+			p, err := r.ingest(gctx, a, infos[i], prev)
+			added[i] = p
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	for i, p := range added {
+		ingested[i] = p
+	}
+
+	m := &Manifest{Schema: ManifestSchema, Created: r.now(), Reason: c.Reason, Repository: *info}
+	m.ID = newSnapshotID(m.Created)
+	byName := map[string]Package{}
+	if prev != nil {
+		m.Parent = prev.ID
+		for _, p := range prev.Packages {
+			byName[p.Info.Name] = p
+		}
+	}
+	for _, n := range c.Remove {
+		delete(byName, n)
+	}
+	for _, p := range added {
+		byName[p.Info.Name] = p
+	}
+	for _, p := range byName {
+		m.Packages = append(m.Packages, p)
+	}
+	sortPackages(m.Packages)
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
+	res.Added, res.Removed = diffFiles(prev, m)
+	if prev != nil && len(res.Added) == 0 && len(res.Removed) == 0 && repoInfoEqual(prev, m) && prev.Signed == (c.Signer != nil) {
+		res.Snapshot, res.Parent, res.RepoSHA256, res.Packages, res.Unchanged = prev.ID, prev.Parent, prev.RepoSHA256, len(prev.Packages), true
+		return res, nil
+	}
+	f, err := generate(r.codec, m, c.Signer)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.writeSnapshot(ctx, m, f); err != nil {
+		return nil, err
+	}
+	if err := l.check(ctx); err != nil {
+		return nil, err
+	}
+	if _, err := r.moveHead(ctx, head, m); err != nil {
+		return nil, err
+	}
+	r.log.Info("head moved", "snapshot", m.ID, "parent", m.Parent, "packages", len(m.Packages), "added", len(res.Added), "removed", len(res.Removed))
+	if err := r.refreshCurrent(ctx, m, f, prev); err != nil {
+		return nil, fmt.Errorf("%w (the head moved to %s; the next publish or verify --repair finishes current/)", err, m.ID)
+	}
+	res.Snapshot, res.Parent, res.RepoSHA256, res.Packages = m.ID, m.Parent, m.RepoSHA256, len(m.Packages)
+	return res, nil
+}
+
+// diffFiles returns the files in b but not a, and in a but not b.
+func diffFiles(a, b *Manifest) (added, removed []string) {
+	var af map[string]bool
+	if a != nil {
+		af = a.Files()
+	}
+	bf := b.Files()
+	for f := range bf {
+		if !af[f] {
+			added = append(added, f)
+		}
+	}
+	for f := range af {
+		if !bf[f] {
+			removed = append(removed, f)
+		}
+	}
+	slices.Sort(added)
+	slices.Sort(removed)
+	return added, removed
+}
