@@ -271,6 +271,13 @@ func dumpPackage(t testing.TB, root *dumpNode) pkginfo.PackageInfo {
 			fail(n, "unexpected children")
 		}
 	}
+	// A base-package names the requirement on the base package ("requires
+	// { name base }" in .PackageInfo).
+	for i := range p.Requires {
+		if p.BasePackage != "" && p.Requires[i].Name == p.BasePackage {
+			p.Requires[i].Base = true
+		}
+	}
 	return p
 }
 

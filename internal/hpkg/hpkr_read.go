@@ -1,0 +1,127 @@
+package hpkg
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+
+	"github.com/haikuports/kiln/internal/pkginfo"
+)
+
+// MaxRepositoryHeap is the largest uncompressed heap ReadRepository
+// accepts (HaikuPorts' biggest repositories hold a few MiB). Memory grows
+// only with the bytes that really decompress, never with a size claimed by
+// the header.
+const MaxRepositoryHeap = 1 << 30
+
+// Repository is the content of a repository (HPKR) file.
+type Repository struct {
+	Header RepoHeader
+	Info   pkginfo.RepositoryInfo
+	// InfoMessage is the repository info as stored: a flattened BMessage
+	// (see package bmessage).
+	InfoMessage []byte
+	// Packages in file order, each with its Checksum.
+	Packages []pkginfo.PackageInfo
+}
+
+// ReadRepository reads a whole repository file of size bytes from r: the
+// header (FORMATS.md §2.1), the repository info and every package's
+// attributes. Malformed input gives an error wrapping ErrMagic, ErrVersion,
+// ErrFormat or ErrLimit that says what and where; it never panics.
+// Top-level attributes other than "package" are skipped, as are unknown
+// package attributes.
+func ReadRepository(r io.ReaderAt, size int64) (*Repository, error) {
+	if size < RepoHeaderSize {
+		return nil, formatError("repository header", "file has %d bytes, the header needs %d", size, RepoHeaderSize)
+	}
+	var hb [RepoHeaderSize]byte
+	if _, err := r.ReadAt(hb[:], 0); err != nil {
+		return nil, fmt.Errorf("%w: repository header: %v", ErrFormat, err)
+	}
+	h, err := parseRepoHeader(hb[:], size)
+	if err != nil {
+		return nil, err
+	}
+	if h.HeapUncompressedSize > MaxRepositoryHeap {
+		return nil, fmt.Errorf("%w: repository heap of %d bytes exceeds %d", ErrLimit, h.HeapUncompressedSize, MaxRepositoryHeap)
+	}
+	heap, err := NewHeapReader(r, size, HeapParams{
+		Offset:           RepoHeaderSize,
+		Compression:      h.Compression,
+		ChunkSize:        h.ChunkSize,
+		CompressedSize:   h.HeapCompressedSize,
+		UncompressedSize: h.HeapUncompressedSize,
+	})
+	if err != nil {
+		return nil, err
+	}
+	defer heap.Close()
+	var buf bytes.Buffer
+	buf.Grow(int(min(h.HeapUncompressedSize, 16<<20)))
+	if _, err := buf.ReadFrom(io.NewSectionReader(heap, 0, int64(h.HeapUncompressedSize))); err != nil {
+		return nil, err
+	}
+	if uint64(buf.Len()) != h.HeapUncompressedSize {
+		return nil, formatError("repository heap", "holds %d bytes, header says %d", buf.Len(), h.HeapUncompressedSize)
+	}
+	data := buf.Bytes()
+	repo := &Repository{Header: h, InfoMessage: data[:h.InfoLength:h.InfoLength]}
+	if repo.Info, err = parseRepoInfo(repo.InfoMessage); err != nil {
+		return nil, err
+	}
+	repo.Packages, err = readRepoPackages(data[h.InfoLength:], h.PackagesStringsLength, h.PackagesStringsCount)
+	if err != nil {
+		return nil, err
+	}
+	return repo, nil
+}
+
+// readRepoPackages decodes the packages section: one AttrPackage attribute
+// per package whose value is the name and whose children are the package
+// attributes.
+func readRepoPackages(section []byte, strLen, strCount uint64) ([]pkginfo.PackageInfo, error) {
+	const where = "repository packages"
+	d, err := NewDecoder(section, strLen, strCount, where)
+	if err != nil {
+		return nil, err
+	}
+	var pkgs []pkginfo.PackageInfo
+	for {
+		off := d.Offset()
+		a, ok, err := d.Next()
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			break
+		}
+		if a.ID != AttrPackage {
+			if err := d.Skip(); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		at := fmt.Sprintf("%s: package %d (%q) at offset %d", where, len(pkgs), a.Str, off)
+		if a.Type != TypeString {
+			return nil, formatError(at, "package attribute has type %s, want STRING", a.Type)
+		}
+		if !a.HasChildren {
+			return nil, formatError(at, "package has no attributes")
+		}
+		p, err := ReadPackageInfo(d)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", at, err)
+		}
+		if p.Name == "" {
+			p.Name = a.Str
+		} else if p.Name != a.Str {
+			return nil, formatError(at, "package:name is %q", p.Name)
+		}
+		pkgs = append(pkgs, p)
+	}
+	if d.Offset() != len(section) {
+		return nil, formatError(where, "%d bytes after the end of the attribute list", len(section)-d.Offset())
+	}
+	return pkgs, nil
+}
