@@ -25,6 +25,9 @@ var (
 	ErrInvalidKey = errors.New("store: invalid key")
 	// ErrNotSupported: the backend lacks the requested capability.
 	ErrNotSupported = errors.New("store: not supported")
+	// ErrInvalidRange: GetOptions.Offset is at or beyond the end of a
+	// non-empty object (HTTP 416).
+	ErrInvalidRange = errors.New("store: invalid range")
 )
 
 // ObjectInfo describes a stored object, or a common prefix in a delimited
@@ -49,7 +52,9 @@ type PutOptions struct {
 	ContentType string
 }
 
-// GetOptions select a byte range: Length < 0 (or 0 with Offset 0) reads to the end.
+// GetOptions select a byte range: Offset is the first byte, Length <= 0
+// reads to the end, a Length past the end is cut at the end. An Offset at
+// or past the end of a non-empty object is ErrInvalidRange.
 type GetOptions struct {
 	Offset int64
 	Length int64
@@ -57,8 +62,9 @@ type GetOptions struct {
 
 // Store is the object store kiln keeps all durable state in.
 //
-// Put streams r (size bytes, or -1 if unknown) to key; a reader that fails
-// or is short leaves no object behind. Writes of one key are atomic: a
+// Put streams r (size bytes, or -1 if unknown) to key; it reads exactly
+// size bytes (or to EOF), and a reader that fails or is short leaves no
+// object behind (an existing object keeps its content). Writes of one key are atomic: a
 // reader sees the old or the new content, never a mix.
 type Store interface {
 	Get(ctx context.Context, key string, opts GetOptions) (io.ReadCloser, ObjectInfo, error)

@@ -1,0 +1,377 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+)
+
+// File is the local directory backend. Every object is a plain file at
+// DIR/<key>, so the directory can be served as-is by any web server.
+//
+// Writes stream into a temp file in the object's directory (named
+// ".~kiln-tmp-*", never listed), which is fsynced and renamed over the
+// key: readers see the old or the new content, never a mix, and a crash
+// leaves at most a stray temp file. The check of a condition and the
+// rename happen under an exclusive flock(2) on DIR/.~kiln-lock, so
+// conditional writes are compare-and-swap even between processes (on
+// local file systems; flock over NFS is not to be trusted).
+//
+// ETags are random 128-bit tokens chosen by each write and stored in the
+// extended attribute user.kiln.etag of the file; a new write always gets
+// a new ETag, so compare-and-swap has no ABA problem. Files without that
+// attribute (written by other tools, or on a file system without user
+// xattrs) get an ETag derived from inode, size and modification time.
+//
+// Limits: an object and a "directory" prefix cannot share a name (with
+// "a" stored, "a/b" cannot be, and the other way round: ErrInvalidKey);
+// segments starting with ".~kiln-" are reserved; ContentType is not
+// stored; there is no Presigner.
+type File struct {
+	root string
+}
+
+const (
+	reservedPrefix = ".~kiln-"
+	tmpPrefix      = reservedPrefix + "tmp-"
+	lockName       = reservedPrefix + "lock"
+	etagXattr      = "user.kiln.etag"
+)
+
+var _ Copier = (*File)(nil)
+
+// OpenFile opens (creating if needed) the directory dir as a store.
+func OpenFile(dir string) (*File, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("store: file backend %q: %w", dir, err)
+	}
+	if err := os.MkdirAll(abs, 0o755); err != nil {
+		return nil, fmt.Errorf("store: file backend: %w", err)
+	}
+	return &File{root: abs}, nil
+}
+
+// Dir returns the store's directory.
+func (s *File) Dir() string { return s.root }
+
+func (s *File) String() string { return "file://" + s.root }
+
+func (s *File) path(key string) (string, error) {
+	if err := ValidateKey(key); err != nil {
+		return "", err
+	}
+	for seg := range strings.SplitSeq(key, "/") {
+		if strings.HasPrefix(seg, reservedPrefix) {
+			return "", fmt.Errorf("%w: %q: segments starting with %q are reserved by the file backend",
+				ErrInvalidKey, key, reservedPrefix)
+		}
+	}
+	return filepath.Join(s.root, filepath.FromSlash(key)), nil
+}
+
+// Stat returns the object's info, or ErrNotFound.
+func (s *File) Stat(ctx context.Context, key string) (ObjectInfo, error) {
+	p, err := s.path(key)
+	if err != nil {
+		return ObjectInfo{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return ObjectInfo{}, err
+	}
+	f, info, err := s.open(key, p)
+	if err != nil {
+		return ObjectInfo{}, err
+	}
+	f.Close()
+	return info, nil
+}
+
+// open opens the object at p and returns its info, consistent with the
+// content of the returned file even while the key is being replaced.
+func (s *File) open(key, p string) (*os.File, ObjectInfo, error) {
+	for range 10 {
+		f, err := os.Open(p)
+		if err != nil {
+			return nil, ObjectInfo{}, s.notFound(key, err)
+		}
+		fi, err := f.Stat()
+		if err != nil {
+			f.Close()
+			return nil, ObjectInfo{}, fmt.Errorf("store: stat %s: %w", key, err)
+		}
+		if !fi.Mode().IsRegular() {
+			f.Close()
+			return nil, ObjectInfo{}, fmt.Errorf("%w: %s", ErrNotFound, key)
+		}
+		etag := readETag(p, fi)
+		// The xattr was read by path: make sure it still names our file.
+		if again, err := os.Stat(p); err == nil && os.SameFile(fi, again) {
+			return f, fileInfo(key, fi, etag), nil
+		}
+		f.Close()
+	}
+	return nil, ObjectInfo{}, fmt.Errorf("store: open %s: replaced too often while reading", key)
+}
+
+func (s *File) notFound(key string, err error) error {
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+		return fmt.Errorf("%w: %s", ErrNotFound, key)
+	}
+	return fmt.Errorf("store: %s: %w", key, err)
+}
+
+func fileInfo(key string, fi fs.FileInfo, etag string) ObjectInfo {
+	return ObjectInfo{Key: key, Size: fi.Size(), ETag: etag, Modified: fi.ModTime().UTC()}
+}
+
+// Get opens the object, or the range opts selects.
+func (s *File) Get(ctx context.Context, key string, opts GetOptions) (io.ReadCloser, ObjectInfo, error) {
+	p, err := s.path(key)
+	if err != nil {
+		return nil, ObjectInfo{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, ObjectInfo{}, err
+	}
+	f, info, err := s.open(key, p)
+	if err != nil {
+		return nil, ObjectInfo{}, err
+	}
+	if opts.Offset < 0 {
+		f.Close()
+		return nil, ObjectInfo{}, fmt.Errorf("%w: %s: negative offset %d", ErrInvalidRange, key, opts.Offset)
+	}
+	if opts.Offset == 0 && opts.Length <= 0 {
+		return f, info, nil
+	}
+	if opts.Offset >= info.Size {
+		f.Close()
+		return nil, ObjectInfo{}, fmt.Errorf("%w: %s: offset %d, size %d", ErrInvalidRange, key, opts.Offset, info.Size)
+	}
+	n := info.Size - opts.Offset
+	if opts.Length > 0 && opts.Length < n {
+		n = opts.Length
+	}
+	return &sectionReadCloser{io.NewSectionReader(f, opts.Offset, n), f}, info, nil
+}
+
+type sectionReadCloser struct {
+	*io.SectionReader
+	io.Closer
+}
+
+// Put writes r to key atomically, under the conditions of opts.
+func (s *File) Put(ctx context.Context, key string, r io.Reader, size int64, opts PutOptions) (ObjectInfo, error) {
+	p, err := s.path(key)
+	if err != nil {
+		return ObjectInfo{}, err
+	}
+	// Fail early, before streaming; commit checks again under the lock.
+	if err := s.check(key, p, opts); err != nil {
+		return ObjectInfo{}, err
+	}
+	tmp, err := s.createTemp(p)
+	if err != nil {
+		return ObjectInfo{}, fmt.Errorf("store: put %s: %w", key, err)
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if size >= 0 {
+		r = io.LimitReader(r, size)
+	}
+	n, err := io.Copy(tmp, ctxReader{ctx, r})
+	if err != nil {
+		return ObjectInfo{}, fmt.Errorf("store: put %s: %w", key, err)
+	}
+	if size >= 0 && n != size {
+		return ObjectInfo{}, fmt.Errorf("store: put %s: read %d bytes, want %d: %w", key, n, size, io.ErrUnexpectedEOF)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		return ObjectInfo{}, fmt.Errorf("store: put %s: %w", key, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return ObjectInfo{}, fmt.Errorf("store: put %s: %w", key, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return ObjectInfo{}, fmt.Errorf("store: put %s: %w", key, err)
+	}
+	info, err := s.commit(ctx, key, p, tmp.Name(), opts)
+	if err != nil {
+		return ObjectInfo{}, err
+	}
+	committed = true
+	return info, nil
+}
+
+// createTemp makes a temp file beside p, creating p's directory; it
+// retries when a concurrent Delete removes the directory in between.
+func (s *File) createTemp(p string) (*os.File, error) {
+	dir := filepath.Dir(p)
+	var err error
+	for range 5 {
+		if err = os.MkdirAll(dir, 0o755); err != nil {
+			if errors.Is(err, syscall.ENOTDIR) || errors.Is(err, fs.ErrExist) {
+				return nil, fmt.Errorf("%w: a parent of the key is an object", ErrInvalidKey)
+			}
+			return nil, err
+		}
+		var f *os.File
+		f, err = os.CreateTemp(dir, tmpPrefix+"*")
+		if err == nil {
+			return f, nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+	}
+	return nil, err
+}
+
+// commit gives the temp file a fresh ETag, then, holding the store lock,
+// checks the conditions and renames it over p.
+func (s *File) commit(ctx context.Context, key, p, tmp string, opts PutOptions) (ObjectInfo, error) {
+	etag := newETag()
+	if err := syscall.Setxattr(tmp, etagXattr, []byte(etag), 0); err != nil {
+		etag = "" // no user xattrs here: the stat-derived ETag applies
+	}
+	fi, err := os.Stat(tmp)
+	if err != nil {
+		return ObjectInfo{}, fmt.Errorf("store: put %s: %w", key, err)
+	}
+	if etag == "" {
+		etag = statETag(fi)
+	}
+	unlock, err := s.lock(ctx)
+	if err != nil {
+		return ObjectInfo{}, fmt.Errorf("store: put %s: %w", key, err)
+	}
+	defer unlock()
+	if err := s.check(key, p, opts); err != nil {
+		return ObjectInfo{}, err
+	}
+	if err := os.Rename(tmp, p); err != nil {
+		if errors.Is(err, syscall.EISDIR) || errors.Is(err, syscall.EEXIST) || errors.Is(err, syscall.ENOTEMPTY) {
+			return ObjectInfo{}, fmt.Errorf("%w: %q: a prefix of other objects has this name", ErrInvalidKey, key)
+		}
+		return ObjectInfo{}, fmt.Errorf("store: put %s: %w", key, err)
+	}
+	if err := syncDir(filepath.Dir(p)); err != nil {
+		return ObjectInfo{}, fmt.Errorf("store: put %s: %w", key, err)
+	}
+	return fileInfo(key, fi, etag), nil
+}
+
+// check tests the conditions of opts against the current object; the
+// caller holds the lock.
+func (s *File) check(key, p string, opts PutOptions) error {
+	if !opts.IfNoneMatch && opts.IfMatch == "" {
+		return nil
+	}
+	f, cur, err := s.open(key, p)
+	exists := err == nil
+	if exists {
+		f.Close()
+	} else if !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	switch {
+	case opts.IfNoneMatch && exists:
+		return fmt.Errorf("%w: %s exists", ErrPreconditionFailed, key)
+	case opts.IfMatch != "" && !exists:
+		return fmt.Errorf("%w: %s does not exist", ErrPreconditionFailed, key)
+	case opts.IfMatch != "" && cur.ETag != opts.IfMatch:
+		return fmt.Errorf("%w: %s has ETag %s, not %s", ErrPreconditionFailed, key, cur.ETag, opts.IfMatch)
+	}
+	return nil
+}
+
+// Delete removes key and then its directories that became empty.
+func (s *File) Delete(ctx context.Context, key string) error {
+	p, err := s.path(key)
+	if err != nil {
+		return err
+	}
+	unlock, err := s.lock(ctx)
+	if err != nil {
+		return fmt.Errorf("store: delete %s: %w", key, err)
+	}
+	defer unlock()
+	if fi, err := os.Lstat(p); err != nil || fi.IsDir() {
+		return nil // missing, or only a prefix of other keys
+	}
+	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("store: delete %s: %w", key, err)
+	}
+	for dir := filepath.Dir(p); dir != s.root && strings.HasPrefix(dir, s.root); dir = filepath.Dir(dir) {
+		if os.Remove(dir) != nil {
+			break // not empty (or busy): stop
+		}
+	}
+	return syncDir(filepath.Dir(p))
+}
+
+func newETag() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func statETag(fi fs.FileInfo) string {
+	var ino uint64
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		ino = uint64(st.Ino)
+	}
+	return fmt.Sprintf("i%x-s%x-m%x", ino, fi.Size(), fi.ModTime().UnixNano())
+}
+
+// readETag reads the ETag of the file at p, whose stat is fi.
+func readETag(p string, fi fs.FileInfo) string {
+	var buf [64]byte
+	n, err := syscall.Getxattr(p, etagXattr, buf[:])
+	if err == nil && n > 0 && n < len(buf) {
+		return string(buf[:n])
+	}
+	return statETag(fi)
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
+		return err
+	}
+	return nil
+}
+
+// ctxReader stops a copy when ctx is done.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
