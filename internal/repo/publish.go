@@ -159,25 +159,35 @@ func (r *Repo) publishOnce(ctx context.Context, l *lease, c Change, ingested map
 		res.Snapshot, res.Parent, res.RepoSHA256, res.Packages, res.Unchanged = prev.ID, prev.Parent, prev.RepoSHA256, len(prev.Packages), true
 		return res, nil
 	}
-	f, err := generate(r.codec, m, c.Signer)
-	if err != nil {
+	if err := r.commit(ctx, l, head, prev, m, c.Signer); err != nil {
 		return nil, err
-	}
-	if err := r.writeSnapshot(ctx, m, f); err != nil {
-		return nil, err
-	}
-	if err := l.check(ctx); err != nil {
-		return nil, err
-	}
-	if _, err := r.moveHead(ctx, head, m); err != nil {
-		return nil, err
-	}
-	r.log.Info("head moved", "snapshot", m.ID, "parent", m.Parent, "packages", len(m.Packages), "added", len(res.Added), "removed", len(res.Removed))
-	if err := r.refreshCurrent(ctx, m, f, prev); err != nil {
-		return nil, fmt.Errorf("%w (the head moved to %s; the next publish or verify --repair finishes current/)", err, m.ID)
 	}
 	res.Snapshot, res.Parent, res.RepoSHA256, res.Packages = m.ID, m.Parent, m.RepoSHA256, len(m.Packages)
 	return res, nil
+}
+
+// commit generates m's files, writes the snapshot, moves the head from
+// head (nil: none) and refreshes current/ (prev is the manifest current/
+// held, may be nil).
+func (r *Repo) commit(ctx context.Context, l *lease, head *Head, prev, m *Manifest, sign Signer) error {
+	f, err := generate(r.codec, m, sign)
+	if err != nil {
+		return err
+	}
+	if err := r.writeSnapshot(ctx, m, f); err != nil {
+		return err
+	}
+	if err := l.check(ctx); err != nil {
+		return err
+	}
+	if _, err := r.moveHead(ctx, head, m); err != nil {
+		return err
+	}
+	r.log.Info("head moved", "snapshot", m.ID, "parent", m.Parent, "packages", len(m.Packages))
+	if err := r.refreshCurrent(ctx, m, f, prev); err != nil {
+		return fmt.Errorf("%w (the head moved to %s; the next publish repairs current/)", err, m.ID)
+	}
+	return nil
 }
 
 // diffFiles returns the files in b but not a, and in a but not b.
