@@ -162,9 +162,9 @@ func TestVerifyFindsViolations(t *testing.T) {
 	}
 	const p = "master/x86_64/"
 	cases := []struct {
-		name  string
-		deep  bool
-		check string
+		name   string
+		deep   bool
+		check  string
 		break_ func(st *memStore, r *Repo)
 	}{
 		{"missing package", false, "package", func(st *memStore, r *Repo) { st.Delete(ctx, p+"current/packages/a-1-1-x86_64.hpkg") }},
