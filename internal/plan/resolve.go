@@ -1,0 +1,166 @@
+package plan
+
+import (
+	"slices"
+
+	"github.com/haikuports/kiln/internal/pkginfo"
+	"github.com/haikuports/kiln/internal/recipe"
+)
+
+// resolver resolves requirements to providers with HaikuPorter's rule and
+// its fallback: when a provider's own REQUIRES cannot be satisfied
+// (transitively), HaikuPorter drops it and restarts, so the next matching
+// provider is tried. Results are memoised per provider.
+//
+// Requirement cycles among runtime REQUIRES are fine (the packages are
+// installed together): a provider whose closure is being computed counts
+// as satisfiable.
+type resolver struct {
+	index *Index
+	memo  map[*Provider]*closure
+	// hint, when set, explains a requirement no provider matches (for
+	// example: only a broken port would provide it).
+	hint func(pkginfo.Expression) string
+}
+
+type closure struct {
+	busy    bool
+	missing *Missing    // nil when satisfiable
+	deps    []*Provider // the chosen provider of each requirement
+}
+
+func newResolver(ix *Index) *resolver {
+	return &resolver{index: ix, memo: make(map[*Provider]*closure)}
+}
+
+// choose returns the provider of e, or the reason there is none. of and
+// kind describe who requires e, for the report.
+func (r *resolver) choose(e pkginfo.Expression, kind, of string) (*Provider, *Missing) {
+	cands := r.index.Candidates(e, RuleHaikuPorter)
+	if len(cands) == 0 {
+		m := &Missing{Requirement: e.String(), Kind: kind, Of: of}
+		if r.hint != nil {
+			m.Hint = r.hint(e)
+		}
+		return nil, m
+	}
+	var first *Missing
+	for _, c := range cands {
+		m := r.closureOf(c)
+		if m == nil {
+			return c, nil
+		}
+		if first == nil {
+			first = m
+		}
+	}
+	// Every candidate fails; explain with the first (best) one.
+	out := *first
+	out.Via = append([]string{e.String() + " -> " + cands[0].String()}, first.Via...)
+	return nil, &out
+}
+
+// closureOf makes sure every runtime requirement of p can be satisfied,
+// transitively, and returns the first one that cannot.
+func (r *resolver) closureOf(p *Provider) *Missing {
+	if c, ok := r.memo[p]; ok {
+		if c.busy {
+			return nil
+		}
+		return c.missing
+	}
+	c := &closure{busy: true}
+	r.memo[p] = c
+	for _, e := range p.Requires() {
+		// A package's own "base" marks its base package (Haiku's
+		// base-package field), not a constraint on the provider's origin.
+		e.Base = false
+		d, m := r.choose(e, "requires", p.FileName())
+		if m != nil {
+			c.missing = m
+			c.deps = nil
+			break
+		}
+		c.deps = append(c.deps, d)
+	}
+	c.busy = false
+	return c.missing
+}
+
+// requirement is one build-time requirement of a port.
+type requirement struct {
+	e    pkginfo.Expression
+	kind string
+}
+
+func buildRequirements(p *recipe.Port, scriptlet []pkginfo.Expression) []requirement {
+	var out []requirement
+	for _, e := range p.BuildRequires {
+		out = append(out, requirement{e, "build-requires"})
+	}
+	for _, e := range p.BuildPrerequires {
+		out = append(out, requirement{e, "build-prerequires"})
+	}
+	for _, e := range scriptlet {
+		out = append(out, requirement{e, "scriptlet-prerequires"})
+	}
+	return out
+}
+
+// portDeps is what building a port needs.
+type portDeps struct {
+	missing []Missing
+	// ports maps each port to build first to the first requirement that
+	// pulled it in.
+	ports map[*recipe.Port]string
+	// uses are the existing package files used, sorted.
+	uses []string
+}
+
+// resolvePort resolves a port's build requirements and the transitive
+// REQUIRES of what satisfies them.
+func (r *resolver) resolvePort(p *recipe.Port, scriptlet []pkginfo.Expression) portDeps {
+	var d portDeps
+	d.ports = make(map[*recipe.Port]string)
+	seen := make(map[*Provider]bool)
+	uses := make(map[string]bool)
+	var stack []*Provider
+	var stackReq []string
+	for _, rq := range buildRequirements(p, scriptlet) {
+		prov, m := r.choose(rq.e, rq.kind, p.ID())
+		if m != nil {
+			d.missing = append(d.missing, *m)
+			continue
+		}
+		if !seen[prov] {
+			seen[prov] = true
+			stack = append(stack, prov)
+			stackReq = append(stackReq, rq.e.String())
+		}
+	}
+	for len(stack) > 0 {
+		n := len(stack) - 1
+		prov, req := stack[n], stackReq[n]
+		stack, stackReq = stack[:n], stackReq[:n]
+		if prov.Port != nil {
+			if _, ok := d.ports[prov.Port]; !ok {
+				d.ports[prov.Port] = req
+			}
+		} else {
+			uses[prov.FileName()] = true
+		}
+		c := r.memo[prov]
+		for _, dep := range c.deps {
+			if !seen[dep] {
+				seen[dep] = true
+				stack = append(stack, dep)
+				stackReq = append(stackReq, req)
+			}
+		}
+	}
+	for f := range uses {
+		d.uses = append(d.uses, f)
+	}
+	slices.Sort(d.uses)
+	return d
+}

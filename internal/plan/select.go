@@ -1,0 +1,137 @@
+package plan
+
+import (
+	"fmt"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/haikuports/kiln/internal/recipe"
+)
+
+// selectPorts turns a request into the ports it names.
+func (pl *Planner) selectPorts(req Request) ([]*recipe.Port, []Unknown, error) {
+	var out []*recipe.Port
+	var unknown []Unknown
+	seen := make(map[*recipe.Port]bool)
+	add := func(p *recipe.Port) {
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	switch req.Mode {
+	case ModeEverything:
+		if len(req.Ports) > 0 || len(req.Files) > 0 {
+			return nil, nil, fmt.Errorf("%w: everything mode takes no ports or files", ErrInput)
+		}
+		for _, id := range pl.ids {
+			p := pl.byID[id]
+			if st, _ := pl.ownState(p); st == StateBuild || st == StateBumpRequired {
+				add(p)
+			}
+		}
+		return out, nil, nil
+	case ModeUpdate:
+		for _, p := range PortsForFiles(pl.in.Ports, req.Files) {
+			add(p)
+		}
+	case ModePorts:
+		if len(req.Files) > 0 {
+			return nil, nil, fmt.Errorf("%w: ports mode takes no changed files", ErrInput)
+		}
+	default:
+		_, err := ParseMode(string(req.Mode))
+		return nil, nil, err
+	}
+	for _, spec := range req.Ports {
+		p, why := pl.lookup(spec)
+		if p == nil {
+			unknown = append(unknown, Unknown{Spec: spec, Reason: why})
+			continue
+		}
+		add(p)
+	}
+	return out, unknown, nil
+}
+
+// lookup finds the port a spec names: a port id (name-version), a port
+// name, a package name, or name-version-revision.
+func (pl *Planner) lookup(spec string) (*recipe.Port, string) {
+	if p := pl.byID[spec]; p != nil {
+		return p, ""
+	}
+	if p := pl.byName[spec]; p != nil {
+		return p, ""
+	}
+	if p := pl.byPackage[spec]; p != nil {
+		return p, ""
+	}
+	if i := strings.LastIndexByte(spec, '-'); i > 0 {
+		head, tail := spec[:i], spec[i+1:]
+		if rev, err := strconv.ParseUint(tail, 10, 32); err == nil {
+			if p := pl.byID[head]; p != nil {
+				if uint64(p.Revision) == rev {
+					return p, ""
+				}
+				return nil, fmt.Sprintf("port %s has revision %d, not %d", head, p.Revision, rev)
+			}
+		}
+		if p := pl.byName[head]; p != nil {
+			return nil, fmt.Sprintf("no port version %s (the version known is %s)", spec, p.ID())
+		}
+	}
+	return nil, "no port or package named " + spec
+}
+
+// PortsForFiles returns the ports the changed files (paths relative to the
+// tree root, slash-separated) belong to, in the order of ports: a port is
+// hit by its own recipe and by any file in its port directory that is not
+// the recipe of another version (patches/, additional-files/, licenses/).
+// This is broader than HaikuPorter's Port.referencesFiles, which only counts
+// the patches and additional files the active recipe names: a changed patch
+// of an inactive version also selects the port here.
+func PortsForFiles(ports []*recipe.Port, files []string) []*recipe.Port {
+	if len(files) == 0 {
+		return nil
+	}
+	hit := make(map[*recipe.Port]bool)
+	byDir := make(map[string][]*recipe.Port)
+	byRecipe := make(map[string][]*recipe.Port)
+	for _, p := range ports {
+		if p.RecipePath == "" {
+			continue
+		}
+		rp := path.Clean(p.RecipePath)
+		byRecipe[rp] = append(byRecipe[rp], p)
+		byDir[path.Dir(rp)] = append(byDir[path.Dir(rp)], p)
+	}
+	for _, f := range files {
+		f = path.Clean(strings.TrimPrefix(f, "./"))
+		if ps, ok := byRecipe[f]; ok {
+			for _, p := range ps {
+				hit[p] = true
+			}
+			continue
+		}
+		if strings.HasSuffix(f, ".recipe") && path.Dir(f) != "." {
+			if _, ok := byDir[path.Dir(f)]; ok {
+				// The recipe of a version that is not active.
+				continue
+			}
+		}
+		for d := path.Dir(f); d != "." && d != "/"; d = path.Dir(d) {
+			for _, p := range byDir[d] {
+				hit[p] = true
+			}
+		}
+	}
+	var out []*recipe.Port
+	for _, p := range ports {
+		if hit[p] && !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
