@@ -36,7 +36,7 @@ func TestVersionCompare(t *testing.T) {
 
 func TestRules(t *testing.T) {
 	cases := []struct {
-		req, prov   string
+		req, prov string
 		hp, haiku bool
 	}{
 		{"foo", "foo", true, true},
