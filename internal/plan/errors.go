@@ -11,4 +11,6 @@ var (
 	ErrUnknownMode = errors.New("plan: unknown mode")
 	// ErrGit means the changed files between two commits could not be listed.
 	ErrGit = errors.New("plan: git")
+	// ErrUnknownPort means a spec names no port.
+	ErrUnknownPort = errors.New("plan: unknown port")
 )
