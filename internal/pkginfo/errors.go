@@ -10,7 +10,7 @@ var (
 	ErrUnknownArchitecture = errors.New("pkginfo: unknown architecture")
 	ErrBadVersion          = errors.New("pkginfo: invalid version")
 	ErrSyntax              = errors.New("pkginfo: syntax error")
-	ErrInvalid             = errors.New("pkginfo: invalid package info")
+	ErrInvalid             = errors.New("pkginfo: invalid package or repository info")
 	ErrTooLarge            = errors.New("pkginfo: input too large")
 )
 
