@@ -103,7 +103,9 @@ func TestParseRepositoryInfoSyntax(t *testing.T) {
 		{"assignment", base + "name = foo", func(r *RepositoryInfo) bool { return r.Name == "foo" }},
 		{"assignment no spaces", base + "name=foo", func(r *RepositoryInfo) bool { return r.Name == "foo" }},
 		{"semicolons", "name a; vendor b; summary c; priority 2; architecture arm64; url u",
-			func(r *RepositoryInfo) bool { return r.Name == "a" && r.Identifier == "u" && r.Architecture == ArchARM64 }},
+			func(r *RepositoryInfo) bool {
+				return r.Name == "a" && r.Identifier == "u" && r.Architecture == ArchARM64
+			}},
 		{"last wins", base + "name a\nname b\n", func(r *RepositoryInfo) bool { return r.Name == "b" }},
 		{"first value counts", base + "name a b c\n", func(r *RepositoryInfo) bool { return r.Name == "a" }},
 		{"identifier beats url", base + "name n\nurl u\n", func(r *RepositoryInfo) bool { return r.Identifier == "id" }},
