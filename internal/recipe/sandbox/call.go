@@ -1,0 +1,150 @@
+package sandbox
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"strconv"
+	"strings"
+
+	"mvdan.cc/sh/v3/interp"
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// Internal commands inserted by the rewriter or called by the prelude.
+const (
+	cmdTick      = internalPrefix + "tick"      // loop iteration
+	cmdDepth     = internalPrefix + "depth"     // function entry: __kiln_depth N
+	cmdPipe      = internalPrefix + "pipe"      // pipeline start
+	cmdBg        = internalPrefix + "bg"        // a background command (refused)
+	cmdProcSubst = internalPrefix + "procsubst" // process substitution (refused)
+	cmdDDIP      = internalPrefix + "ddip"      // defineDebugInfoPackage
+	cmdRevision  = internalPrefix + "revision"  // updateRevisionVariables
+	depthVar     = internalPrefix + "d"
+)
+
+// call runs before every simple command (builtins and functions too): it
+// enforces the budgets and implements what the interpreter lacks by
+// rewriting the command, mostly into an eval of generated code.
+func (st *state) call(ctx context.Context, args []string) ([]string, error) {
+	if st.calls.Add(1) > st.o.MaxCalls {
+		return nil, st.limit("more than %d commands", st.o.MaxCalls)
+	}
+	size := 0
+	for _, a := range args {
+		size += len(a)
+	}
+	if size > st.o.MaxVarSize {
+		return nil, st.limit("command %q with %d bytes of arguments", args[0], size)
+	}
+	switch args[0] {
+	case cmdTick:
+		return noop, st.checkVars(ctx)
+	case cmdDepth:
+		if len(args) == 2 {
+			if n, _ := strconv.Atoi(args[1]); n > st.o.MaxDepth {
+				return nil, st.limit("functions nested more than %d deep", st.o.MaxDepth)
+			}
+		}
+		return noop, st.checkVars(ctx)
+	case cmdPipe:
+		if st.pipes.Add(1) > st.o.MaxPipes {
+			return nil, st.limit("more than %d pipelines", st.o.MaxPipes)
+		}
+		return noop, nil
+	case cmdBg:
+		return nil, st.refuse("background command at %s", interp.HandlerCtx(ctx).Pos)
+	case cmdProcSubst:
+		return nil, st.refuse("process substitution at %s", interp.HandlerCtx(ctx).Pos)
+	case cmdDDIP:
+		return st.defineDebugInfoPackage(ctx, args[1:])
+	case cmdRevision:
+		return st.updateRevisionVariables(ctx)
+	case "echo":
+		return args, st.countOutput(size + len(args))
+	case "printf":
+		return st.printf(ctx, args)
+	case "eval":
+		return st.evalArgs(args)
+	case "source", ".":
+		return st.source(ctx, args)
+	case "type", "command", "hash", "which":
+		for _, a := range args[1:] {
+			if strings.Contains(a, "/") {
+				return nil, st.refuse("%s with a path (%s)", args[0], a)
+			}
+		}
+	case "exec":
+		if len(args) > 1 {
+			return nil, st.refuse("exec %s", args[1])
+		}
+	case "umask", "ulimit", "kill", "enable", "disown", "bind", "history", "fc", "suspend", "logout":
+		return nil, st.refuse("builtin %s", args[0])
+	}
+	return args, nil
+}
+
+var noop = []string{":"}
+
+// evalArgs applies the sandbox's rewrites to the code of an eval.
+func (st *state) evalArgs(args []string) ([]string, error) {
+	if len(args) < 2 {
+		return args, nil
+	}
+	code := strings.Join(args[1:], " ")
+	out, changed, err := st.rewriteText(code, "eval")
+	if err != nil || !changed {
+		// A syntax error is reported by eval itself.
+		return args, err
+	}
+	return []string{"eval", out}, nil
+}
+
+// source reads a file (confined to the port directory) and evaluates it
+// rewritten, like eval; positional parameters are not supported.
+func (st *state) source(ctx context.Context, args []string) ([]string, error) {
+	if len(args) != 2 {
+		return args, nil
+	}
+	f, err := st.open(ctx, args[1], 0, 0)
+	if err != nil {
+		return args, nil // let the builtin report it
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, int64(st.o.MaxSource)+1))
+	if err != nil {
+		return args, nil
+	}
+	if len(b) > st.o.MaxSource {
+		return nil, st.limit("%s is larger than %d bytes", args[1], st.o.MaxSource)
+	}
+	out, changed, err := st.rewriteText(string(b), args[1])
+	if err != nil || !changed {
+		return args, err
+	}
+	return []string{"eval", out}, nil
+}
+
+// rewriteText parses code, rewrites it and prints it back when the rewrite
+// changed anything.
+func (st *state) rewriteText(code, name string) (string, bool, error) {
+	if len(code) > st.o.MaxSource {
+		return "", false, st.limit("%s: %d bytes of code", name, len(code))
+	}
+	f, err := syntax.NewParser().Parse(strings.NewReader(code), name)
+	if err != nil {
+		return "", false, nil
+	}
+	rw := &rewriter{st: st}
+	if err := rw.file(f); err != nil {
+		return "", false, err
+	}
+	if !rw.changed {
+		return "", false, nil
+	}
+	var b bytes.Buffer
+	if err := syntax.NewPrinter().Print(&b, f); err != nil {
+		return "", false, err
+	}
+	return b.String(), true, nil
+}

@@ -1,0 +1,173 @@
+package sandbox
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"slices"
+	"strings"
+
+	"mvdan.cc/sh/v3/expand"
+	"mvdan.cc/sh/v3/interp"
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// Eval sources the recipe src (named name in messages) the way HaikuPorter's
+// recipe parser does and returns the resulting shell state.
+//
+// The error wraps ErrSyntax, ErrFailed, ErrRefused or ErrLimit (or the
+// context's error) and names the recipe, the position and the cause. Eval is
+// safe for concurrent use; each call is independent.
+func Eval(ctx context.Context, src []byte, name string, opts Options) (res *Result, err error) {
+	o := opts.withDefaults()
+	if len(src) > o.MaxSource {
+		return nil, fmt.Errorf("%s: %w: recipe is %d bytes (limit %d)", name, ErrLimit, len(src), o.MaxSource)
+	}
+	src = rewriteRevision(src)
+	file, err := syntax.NewParser().Parse(bytes.NewReader(src), name)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrSyntax, err)
+	}
+	st := newState(&o, name)
+	if err := st.rewrite(file); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+
+	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
+	defer cancel()
+
+	r, err := interp.New(
+		interp.Env(st.env()),
+		interp.Params("-e"),
+		interp.StdIO(nil, &st.stdout, &st.stderr),
+		interp.CallHandler(st.call),
+		interp.ExecHandlers(st.execMiddleware),
+		interp.OpenHandler(st.open),
+		interp.StatHandler(st.stat),
+		interp.ReadDirHandler2(st.readDir),
+		interp.AccessHandler(st.access),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	// Set directly rather than with interp.Dir, which stats the host path.
+	r.Dir = st.dir
+
+	whole := &syntax.File{Name: name, Stmts: slices.Concat(prelude(), file.Stmts)}
+	runErr := st.run(ctx, r, whole)
+	defer st.close()
+	if err := st.failure(ctx, runErr, r); err != nil {
+		o.Logger.Debug("recipe evaluation failed", "recipe", name, "err", err)
+		return nil, err
+	}
+	return st.result(r), nil
+}
+
+// run runs the file, turning a panic of the interpreter into an error.
+func (st *state) run(ctx context.Context, r *interp.Runner, f *syntax.File) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%w: interpreter panic: %v", ErrFailed, p)
+		}
+	}()
+	return r.Run(ctx, f)
+}
+
+// failure decides whether the evaluation failed and builds the error.
+func (st *state) failure(ctx context.Context, runErr error, r *interp.Runner) error {
+	if err := st.firstViolation(); err != nil {
+		return fmt.Errorf("%s: %w", st.name, err)
+	}
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("%s: %w: time limit %v", st.name, ErrLimit, st.o.Timeout)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("%s: %w", st.name, err)
+	}
+	if runErr != nil {
+		if status, ok := interp.IsExitStatus(runErr); ok {
+			return fmt.Errorf("%s: %w: exit status %d%s", st.name, ErrFailed, status, st.stderrTail())
+		}
+		if errors.Is(runErr, ErrFailed) {
+			return fmt.Errorf("%s: %w", st.name, runErr)
+		}
+		return fmt.Errorf("%s: %w: %w%s", st.name, ErrFailed, runErr, st.stderrTail())
+	}
+	if r.Exited() {
+		// HaikuPorter's wrapper would print nothing after an exit.
+		return fmt.Errorf("%s: %w: recipe called exit%s", st.name, ErrFailed, st.stderrTail())
+	}
+	return nil
+}
+
+func (st *state) stderrTail() string {
+	s := strings.TrimSpace(st.stderr.String())
+	if s == "" {
+		return ""
+	}
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		s = s[i+1:]
+	}
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return ": " + s
+}
+
+// result collects the variables and functions after a successful run.
+func (st *state) result(r *interp.Runner) *Result {
+	res := &Result{
+		Vars:   make(map[string]string, len(r.Vars)),
+		Arrays: map[string][]string{},
+		Funcs:  slices.Sorted(maps.Keys(r.Funcs)),
+		Stderr: st.stderr.String(),
+	}
+	for name, v := range r.Vars {
+		if !v.IsSet() || isInternalVar(name) {
+			continue
+		}
+		switch v.Kind {
+		case expand.String:
+			res.Vars[name] = v.Str
+		case expand.Indexed:
+			res.Vars[name] = indexedElem0(v)
+			res.Arrays[name] = slices.Clone(v.List)
+		case expand.Associative:
+			res.Vars[name] = v.Map["0"]
+		case expand.NameRef:
+			res.Vars[name] = r.Vars[v.Str].String()
+		}
+	}
+	return res
+}
+
+func indexedElem0(v expand.Variable) string {
+	if v.Indexes == nil {
+		if len(v.List) > 0 {
+			return v.List[0]
+		}
+		return ""
+	}
+	if len(v.Indexes) > 0 && v.Indexes[0] == 0 && len(v.List) > 0 {
+		return v.List[0]
+	}
+	return ""
+}
+
+// isInternalVar reports the sandbox's own variables, hidden from results.
+func isInternalVar(name string) bool {
+	return strings.HasPrefix(name, internalPrefix)
+}
+
+// internalPrefix starts the names of everything the sandbox adds to the
+// shell (variables, commands); recipes never use it.
+const internalPrefix = "__kiln_"
+
+// discard is an io.Writer counting what is thrown away.
+var _ io.Writer = (*limitedBuffer)(nil)
+
+var devNull = os.DevNull

@@ -1,0 +1,198 @@
+package sandbox
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"mvdan.cc/sh/v3/expand"
+)
+
+// state is everything one evaluation shares between the interpreter's
+// handlers, which may run concurrently (pipelines run in goroutines).
+type state struct {
+	o    *Options
+	name string
+	dir  string // working directory seen by the recipe
+
+	calls atomic.Int64 // simple commands and loop iterations run
+	pipes atomic.Int64 // pipelines run
+	out   atomic.Int64 // bytes written by echo/printf and emulated commands
+
+	stdout limitedBuffer // discarded, only counted
+	stderr limitedBuffer // kept (bounded) for error messages
+
+	mu         sync.Mutex
+	violations []error // refusals and limits, in order
+	root       *os.Root
+	rootErr    error
+	rootOnce   sync.Once
+}
+
+func newState(o *Options, name string) *state {
+	st := &state{o: o, name: name, dir: o.Dir}
+	if st.dir == "" {
+		st.dir = "/"
+	}
+	st.stdout.discard = true
+	st.stdout.limit = o.MaxOutput
+	st.stderr.limit = 64 << 10
+	return st
+}
+
+func (st *state) close() {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.root != nil {
+		st.root.Close()
+	}
+}
+
+// violate records a refusal or limit; the evaluation fails at the end even
+// when the shell carries on (a refused command inside a for word list or a
+// pipeline does not stop bash's set -e). It returns err for convenience.
+func (st *state) violate(err error) error {
+	st.mu.Lock()
+	if len(st.violations) < 16 {
+		st.violations = append(st.violations, err)
+	}
+	st.mu.Unlock()
+	st.o.Logger.Debug("sandbox violation", "recipe", st.name, "err", err)
+	return err
+}
+
+func (st *state) refuse(format string, args ...any) error {
+	return st.violate(fmt.Errorf("%w: %s", ErrRefused, fmt.Sprintf(format, args...)))
+}
+
+func (st *state) limit(format string, args ...any) error {
+	return st.violate(fmt.Errorf("%w: %s", ErrLimit, fmt.Sprintf(format, args...)))
+}
+
+func (st *state) firstViolation() error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if len(st.violations) == 0 {
+		return nil
+	}
+	return st.violations[0]
+}
+
+// countOutput accounts n bytes of output against MaxOutput.
+func (st *state) countOutput(n int) error {
+	if st.out.Add(int64(n)) > st.o.MaxOutput {
+		return st.limit("more than %d bytes of output", st.o.MaxOutput)
+	}
+	return nil
+}
+
+// Pinned values of the shell's non-deterministic parameters; the rewriter
+// renames $$, $RANDOM, … to these variables.
+var pinnedParams = map[string]string{
+	"$":       internalPrefix + "pid",
+	"BASHPID": internalPrefix + "pid",
+	"PPID":    internalPrefix + "ppid",
+	"RANDOM":  internalPrefix + "random",
+	"SRANDOM": internalPrefix + "random",
+}
+
+// env builds the initial environment: the pinned shell and host values,
+// the caller's variables and revisionVariables.
+func (st *state) env() expand.Environ {
+	vars := make(map[string]expand.Variable, len(st.o.Vars)+16)
+	set := func(name, value string, exported bool) {
+		vars[name] = expand.Variable{Set: true, Kind: expand.String, Str: value, Exported: exported}
+	}
+	ro := func(name, value string) {
+		vars[name] = expand.Variable{Set: true, Kind: expand.String, Str: value, ReadOnly: true}
+	}
+	// What HaikuPorter's bash inherits (Utils.filteredEnvironment), with
+	// PATH pointing nowhere so that no lookup touches the host.
+	set("LC_ALL", "POSIX", true)
+	set("TERM", "xterm", true)
+	set("PATH", "/nonexistent/kiln-sandbox/bin", true)
+	set("recipePhases", "PATCH BUILD TEST INSTALL", true)
+	// Pinned instead of the host's.
+	set("HOME", "/nonexistent/kiln-sandbox/home", false)
+	set("TMPDIR", "/nonexistent/kiln-sandbox/tmp", false)
+	ro("UID", "1000")
+	ro("EUID", "1000")
+	ro("GID", "1000")
+	ro(internalPrefix+"pid", "4242")
+	ro(internalPrefix+"ppid", "4241")
+	ro(internalPrefix+"random", "17")
+	set("BASH_VERSION", "5.2.21(1)-release", false)
+	set("HOSTNAME", "haikuporter", false)
+	set("OSTYPE", "linux-gnu", false)
+	set("MACHTYPE", st.o.Arch+"-pc-linux-gnu", false)
+	set("HOSTTYPE", st.o.Arch, false)
+
+	var revision []string
+	hasRevisionVariables := false
+	for _, v := range st.o.Vars {
+		set(v.Name, v.Value, false)
+		if v.Name == "revisionVariables" {
+			hasRevisionVariables = true
+		} else if strings.Contains(v.Value, "$REVISION") {
+			revision = append(revision, v.Name)
+		}
+	}
+	if !hasRevisionVariables && len(revision) > 0 {
+		set("revisionVariables", strings.Join(revision, " "), false)
+	}
+	return mapEnviron(vars)
+}
+
+// mapEnviron is a read-only expand.Environ over a map.
+type mapEnviron map[string]expand.Variable
+
+func (m mapEnviron) Get(name string) expand.Variable { return m[name] }
+
+func (m mapEnviron) Each(f func(name string, vr expand.Variable) bool) {
+	for name, vr := range m {
+		if !f(name, vr) {
+			return
+		}
+	}
+}
+
+// limitedBuffer keeps at most limit bytes (or none when discard is set) and
+// fails writes beyond limit.
+type limitedBuffer struct {
+	mu      sync.Mutex
+	buf     []byte
+	n       int64
+	limit   int64
+	discard bool
+}
+
+func (b *limitedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.n += int64(len(p))
+	if b.discard {
+		if b.n > b.limit {
+			return 0, fmt.Errorf("%w: more than %d bytes of output", ErrLimit, b.limit)
+		}
+		return len(p), nil
+	}
+	if room := b.limit - int64(len(b.buf)); room > 0 {
+		if int64(len(p)) > room {
+			b.buf = append(b.buf, p[:room]...)
+		} else {
+			b.buf = append(b.buf, p...)
+		}
+	}
+	return len(p), nil
+}
+
+func (b *limitedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return string(b.buf)
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
