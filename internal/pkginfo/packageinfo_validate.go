@@ -10,8 +10,7 @@ import (
 // and ParsePackageInfo would produce: valid, lower-case package name; a
 // one-line summary; a version with a revision; a known architecture;
 // valid resolvable names; versions in canonical form; operators only with
-// versions; "base" only on one versioned requirement and consistent with
-// BasePackage; known flags and update types; valid user and group names;
+// versions; "base" only on one versioned requirement; known flags and update types; valid user and group names;
 // no NUL bytes. Errors wrap ErrInvalid and name the offending field.
 func ValidatePackageInfo(p *PackageInfo) error {
 	var errs []error
@@ -110,9 +109,6 @@ func ValidatePackageInfo(p *PackageInfo) error {
 	}
 	if marked > 1 {
 		bad("requires: %d requirements marked as base package", marked)
-	}
-	if marked == 1 && p.BasePackage == "" {
-		bad("requires marks %s as base package but BasePackage is empty", markedBase(p.Requires))
 	}
 	for _, r := range p.Replaces {
 		name("replaces", r)

@@ -40,7 +40,7 @@ func WritePackageInfo(w io.Writer, p *PackageInfo) error {
 	exprs := func(es []Expression) []string {
 		out := make([]string, len(es))
 		for i, e := range es {
-			out[i] = writeExpression(e)
+			out[i] = e.String()
 		}
 		return out
 	}
@@ -67,18 +67,12 @@ func WritePackageInfo(w io.Writer, p *PackageInfo) error {
 
 	provides := make([]string, len(p.Provides))
 	for i, r := range p.Provides {
-		provides[i] = quoteWord(r.Name)
-		if !r.Version.IsZero() {
-			provides[i] += " = " + r.Version.String()
-			if !r.Compat.IsZero() {
-				provides[i] += " compat >= " + r.Compat.String()
-			}
-		}
+		provides[i] = r.String()
 	}
 	list("provides", provides, true)
 	list("requires", exprs(p.Requires), false)
 	// After requires, which resets the base package to the one it marks.
-	if p.BasePackage != "" && p.BasePackage != markedBase(p.Requires) {
+	if p.BasePackage != markedBase(p.Requires) {
 		field("base-package", quote(p.BasePackage))
 	}
 	list("supplements", exprs(p.Supplements), false)
@@ -135,17 +129,6 @@ func WritePackageInfo(w io.Writer, p *PackageInfo) error {
 
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-func writeExpression(e Expression) string {
-	s := quoteWord(e.Name)
-	if !e.Version.IsZero() {
-		s += " " + e.Op.String() + " " + e.Version.String()
-	}
-	if e.Base {
-		s += " base"
-	}
-	return s
 }
 
 // markedBase returns the name of the requirement marked "base", if any.

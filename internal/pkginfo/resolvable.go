@@ -49,9 +49,11 @@ type Resolvable struct {
 }
 
 // String formats r as HaikuPorter's DependencyInfo does: "name = 1.2 compat >= 1".
+// A name that is not a plain word is quoted, so ParseResolvable reads the
+// result back to r.
 func (r Resolvable) String() string {
 	var b strings.Builder
-	b.WriteString(r.Name)
+	b.WriteString(quoteWord(r.Name))
 	if !r.Version.IsZero() {
 		b.WriteString(" = ")
 		b.WriteString(r.Version.String())
@@ -74,10 +76,11 @@ type Expression struct {
 	Base    bool     `json:"base,omitempty"`
 }
 
-// String formats e as "name", "name >= 1.2" (and " base" when set).
+// String formats e as "name", "name >= 1.2" (and " base" when set), quoting
+// a name that is not a plain word, so ParseExpression reads it back to e.
 func (e Expression) String() string {
 	var b strings.Builder
-	b.WriteString(e.Name)
+	b.WriteString(quoteWord(e.Name))
 	if !e.Version.IsZero() {
 		b.WriteByte(' ')
 		b.WriteString(e.Op.String())

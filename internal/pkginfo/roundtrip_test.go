@@ -105,8 +105,8 @@ func (g gen) packageInfo() *PackageInfo {
 		PreUninstallScripts: g.texts(),
 	}
 	p.BasePackage = markedBase(p.Requires)
-	if other := g.text(); other != "" && g.r.IntN(4) == 0 {
-		p.BasePackage = other
+	if g.r.IntN(4) == 0 {
+		p.BasePackage = g.text() // may differ from the marked one, or be empty
 	}
 	for range g.r.IntN(4) {
 		r := Resolvable{Name: g.str(nameChars, 1, 8)}
@@ -192,9 +192,6 @@ func TestValidatePackageInfo(t *testing.T) {
 			v := Version{Major: "1"}
 			p.Requires = []Expression{{Name: "b", Version: v, Base: true}, {Name: "c", Version: v, Base: true}}
 			p.BasePackage = "b"
-		}},
-		{"base but no BasePackage", func(p *PackageInfo) {
-			p.Requires = []Expression{{Name: "b", Version: Version{Major: "1"}, Base: true}}
 		}},
 		{"upper-case replaces", func(p *PackageInfo) { p.Replaces = []string{"B"} }},
 		{"unknown flag", func(p *PackageInfo) { p.Flags = 4 }},
