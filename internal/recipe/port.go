@@ -48,6 +48,16 @@ type Package struct {
 	Conflicts   []pkginfo.Expression `json:"conflicts,omitempty"`
 	Freshens    []pkginfo.Expression `json:"freshens,omitempty"`
 	Replaces    []string             `json:"replaces,omitempty"`
+
+	// RawVersion is the package's version without revision as the recipe
+	// spells it (PACKAGE_VERSION or the port's version).
+	RawVersion string `json:"rawVersion"`
+	// RawProvides and RawRequires are PROVIDES and REQUIRES as HaikuPorter
+	// writes them into DependencyInfo files (lower-cased lines; requires
+	// without comments and duplicates). Provides/Requires hold the entries
+	// of these that parse.
+	RawProvides []string `json:"rawProvides"`
+	RawRequires []string `json:"rawRequires"`
 }
 
 // FileName is the package's canonical .hpkg file name.
@@ -76,6 +86,38 @@ type Port struct {
 	// Error is set, and the port broken, when the recipe failed to
 	// evaluate or validate; it says why in one line.
 	Error string `json:"error,omitempty"`
+
+	// BaseName is the port name without a secondary architecture suffix
+	// (equal to Name on the primary architecture).
+	BaseName string `json:"baseName"`
+	// Buildable reports whether the port is built on the target: it is not
+	// broken and its status is stable (or untested with AllowUntested).
+	Buildable bool `json:"buildable"`
+	// OtherPackages are the packages the recipe declares that are not
+	// built on this target (a different status, or a declared _source
+	// package while source packages are off).
+	OtherPackages []Package `json:"otherPackages,omitempty"`
+	// RawBuildRequires, RawBuildPrerequires and RawTestRequires are the
+	// port's requirements as HaikuPorter writes them into DependencyInfo
+	// files; the typed fields hold the entries of these that parse.
+	RawBuildRequires    []string `json:"rawBuildRequires"`
+	RawBuildPrerequires []string `json:"rawBuildPrerequires"`
+	RawTestRequires     []string `json:"rawTestRequires"`
+	// DefinedPhases are the recipe functions among PATCH, BUILD, TEST and
+	// INSTALL that the recipe defines.
+	DefinedPhases []string `json:"definedPhases,omitempty"`
+	// Patches, AdditionalFiles and Licenses are the port-directory files
+	// the recipe refers to, relative to the port directory
+	// ("patches/x.patchset", "additional-files/x.rdef", "licenses/X" for
+	// every LICENSE entry, as HaikuPorter maps changed files to ports).
+	Patches         []string `json:"patches,omitempty"`
+	AdditionalFiles []string `json:"additionalFiles,omitempty"`
+	Licenses        []string `json:"licenses,omitempty"`
+	// SourceURIs are the first URI of each source, in source order.
+	SourceURIs []string `json:"sourceURIs,omitempty"`
+	// Warnings are problems HaikuPorter only warns about (ignored keys,
+	// provides or requires that do not parse).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // ID is "name-version", HaikuPorter's port id.

@@ -1,0 +1,332 @@
+package recipe
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"unicode"
+)
+
+// archStatus maps an architecture name to its status, as ARCHITECTURES and
+// SECONDARY_ARCHITECTURES declare it.
+type archStatus map[string]Status
+
+// indexed holds the values of an indexable (per source) attribute by index.
+type indexed map[string]any
+
+// entries are the typed recipe values of one package extension, keyed by
+// the full recipe key ("PROVIDES_devel") as HaikuPorter stores them. Values
+// are string, int, []string, bool, archStatus, indexed or nil.
+type entries map[string]any
+
+// parsedRecipe is what the recipe's shell evaluation yields, split into
+// extensions the way HaikuPorter's ConfigParser does.
+type parsedRecipe struct {
+	byExtension   map[string]entries
+	definedPhases []string
+	warnings      []string
+}
+
+// isSupportedKey reports whether a shell variable is printed by HaikuPorter's
+// evaluator: a known key, optionally followed by _[0-9a-zA-Z_]+.
+func isSupportedKey(name string) bool {
+	for k := range attributes {
+		if name == k {
+			return true
+		}
+		if len(name) > len(k)+1 && strings.HasPrefix(name, k) && name[len(k)] == '_' && validKeyTail(name[len(k)+1:]) {
+			return true
+		}
+	}
+	return false
+}
+
+func validKeyTail(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+// evaluatorOutput formats the selected variables (sorted by name, as bash's
+// `set` lists them) and defined phases the way HaikuPorter's evaluator
+// script prints them: KEY=value with newlines as \n, then <PHASE>_DEFINED=1.
+func evaluatorOutput(vars map[string]string, phasesDefined []string) string {
+	var names []string
+	for k := range vars {
+		if isSupportedKey(k) {
+			names = append(names, k)
+		}
+	}
+	slices.Sort(names)
+	var b strings.Builder
+	for _, k := range names {
+		b.WriteString(k)
+		b.WriteByte('=')
+		b.WriteString(strings.ReplaceAll(vars[k], "\n", `\n`))
+		b.WriteByte('\n')
+	}
+	for _, p := range phases {
+		if slices.Contains(phasesDefined, p) {
+			b.WriteString(p + "_DEFINED=1\n")
+		}
+	}
+	return b.String()
+}
+
+// pySplitLines splits s like Python's str.splitlines.
+func pySplitLines(s string) []string {
+	var lines []string
+	start := 0
+	rs := []rune(s)
+	for i := 0; i < len(rs); i++ {
+		switch rs[i] {
+		case '\n', '\v', '\f', '\x1c', '\x1d', '\x1e', '\u0085', '\u2028', '\u2029':
+			lines = append(lines, string(rs[start:i]))
+			start = i + 1
+		case '\r':
+			lines = append(lines, string(rs[start:i]))
+			if i+1 < len(rs) && rs[i+1] == '\n' {
+				i++
+			}
+			start = i + 1
+		}
+	}
+	if start < len(rs) {
+		lines = append(lines, string(rs[start:]))
+	}
+	return lines
+}
+
+// pyStrip strips surrounding whitespace like Python's str.strip.
+func pyStrip(s string) string {
+	return strings.TrimFunc(s, func(r rune) bool {
+		return unicode.IsSpace(r) || r == '\x1c' || r == '\x1d' || r == '\x1e' || r == '\x1f'
+	})
+}
+
+// parseOutput turns evaluator output into typed entries per extension,
+// with ConfigParser's rules: key splitting, types, lower-casing of
+// provides and requires, and its errors (which make the recipe broken).
+func parseOutput(output, file string, meta bool) (*parsedRecipe, error) {
+	pr := &parsedRecipe{byExtension: map[string]entries{}}
+	extension, haveExtension := "", false
+	for _, line := range pySplitLines(output) {
+		key, valueString, ok := strings.Cut(line, "=")
+		if !ok {
+			return nil, brokenf("evaluating file %s produced illegal key-values line: %q", file, line)
+		}
+		var baseKey, index string
+		if _, known := attributes[key]; known {
+			baseKey, extension, index, haveExtension = key, "", "1", true
+		} else {
+			matched := false
+			subKeys := strings.Split(key, "_")
+			baseKey = ""
+			for len(subKeys) > 0 {
+				sub := subKeys[0]
+				subKeys = subKeys[1:]
+				if baseKey != "" {
+					baseKey += "_"
+				}
+				baseKey += sub
+				a, known := attributes[baseKey]
+				if !known {
+					continue
+				}
+				if a.ext != perPort {
+					extension, haveExtension = strings.Join(subKeys, "_"), true
+					matched = true
+					break
+				}
+				if a.indexable {
+					if len(subKeys) == 0 {
+						index, matched = "1", true
+						break
+					}
+					if len(subKeys) == 1 && isPyDigits(subKeys[0]) {
+						index, matched = subKeys[0], true
+						break
+					}
+				}
+				pr.warnings = append(pr.warnings, fmt.Sprintf("ignoring key %s", key))
+			}
+			if !matched {
+				if phase, ok := strings.CutSuffix(key, "_DEFINED"); ok && slices.Contains(phases, phase) {
+					pr.definedPhases = append(pr.definedPhases, phase)
+				} else {
+					pr.warnings = append(pr.warnings, fmt.Sprintf("key %s is unsupported, ignoring it", key))
+				}
+				continue
+			}
+			if attributes[baseKey].indexable && !haveExtension {
+				// HaikuPorter's parser fails here (its extension variable
+				// is not yet bound).
+				return nil, brokenf("evaluating file %s: key %s comes before any other key", file, key)
+			}
+		}
+		e := pr.byExtension[extension]
+		if e == nil {
+			e = entries{}
+			pr.byExtension[extension] = e
+		}
+		valueString = strings.ReplaceAll(valueString, `\n`, "\n")
+		attr := attributes[baseKey]
+		var idx indexed
+		if attr.indexable {
+			if m, ok := e[baseKey].(indexed); ok {
+				idx = m
+			} else {
+				idx = indexed{}
+				e[baseKey] = idx
+			}
+		}
+		store := func(v any) {
+			if attr.indexable {
+				idx[index] = v
+			} else {
+				e[key] = v
+			}
+		}
+		switch attr.typ {
+		case typeString:
+			store(valueString)
+		case typeInt:
+			n, ok := pyInt(valueString)
+			if !ok {
+				return nil, brokenf("evaluating file %s produced illegal value %q for key %s, expected an <integer> value", file, valueString, key)
+			}
+			store(n)
+		case typeList, typeProvides, typeRequires:
+			var values []string
+			for _, v := range pySplitLines(valueString) {
+				if v = pyStrip(v); v != "" {
+					values = append(values, v)
+				}
+			}
+			if attr.typ != typeList {
+				for i, v := range values {
+					values[i] = strings.ToLower(v)
+					if f := strings.Fields(values[i]); len(f) > 0 && strings.Contains(f[0], "-") {
+						return nil, brokenf("evaluating file %s produced illegal value %q for key %s: dashes are not allowed in provides or requires declarations", file, values[i], key)
+					}
+				}
+			}
+			if values == nil {
+				values = []string{}
+			}
+			store(values)
+		case typeText:
+			var values []string
+			for _, v := range pySplitLines(valueString) {
+				values = append(values, pyStrip(v))
+			}
+			for len(values) > 0 && values[0] == "" {
+				values = values[1:]
+			}
+			for len(values) > 0 && values[len(values)-1] == "" {
+				values = values[:len(values)-1]
+			}
+			if values == nil {
+				values = []string{}
+			}
+			e[key] = values
+		case typePhase:
+			u := strings.ToUpper(valueString)
+			if !slices.Contains(phases, u) {
+				return nil, brokenf("evaluating file %s produced illegal value %q for key %s, expected one of: PATCH,BUILD,TEST,INSTALL", file, valueString, key)
+			}
+			e[key] = u
+		case typeArchitectures:
+			as := archStatus{}
+			for _, v := range strings.Fields(strings.ToLower(valueString)) {
+				status, arch := StatusStable, v
+				if rest, ok := strings.CutPrefix(v, "?"); ok {
+					status, arch = StatusUntested, rest
+				} else if rest, ok := strings.CutPrefix(v, "!"); ok {
+					status, arch = StatusBroken, rest
+				}
+				if arch == "all" {
+					if len(as) > 0 {
+						return nil, brokenf("%s specifies 'all' after other architectures", file)
+					}
+					for _, m := range machineArchitectures {
+						as[m] = status
+					}
+					continue
+				}
+				if !isKnownArchitecture(arch) {
+					return nil, brokenf("%s refers to unknown architecture %s", file, arch)
+				}
+				as[arch] = status
+			}
+			if _, ok := as["any"]; ok && len(as) > 1 {
+				return nil, brokenf("%s specifies both 'any' and other architectures", file)
+			}
+			if _, ok := as["source"]; ok && len(as) > 1 {
+				return nil, brokenf("%s specifies both 'source' and other architectures", file)
+			}
+			e[key] = as
+		case typeYesNo:
+			switch strings.ToLower(valueString) {
+			case "yes", "true":
+				e[key] = true
+			case "no", "false":
+				e[key] = false
+			default:
+				return nil, brokenf("value for %s should be 'yes' or 'no' in %s", key, file)
+			}
+		}
+	}
+	return pr, nil
+}
+
+// isPyDigits reports whether s is non-empty and all decimal digits (ASCII
+// here; HaikuPorter also accepts other Unicode digits, which bash variable
+// names cannot hold anyway).
+func isPyDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// pyInt parses s as Python's int() does for the cases recipes produce:
+// surrounding whitespace, an optional sign, digits with single underscores.
+func pyInt(s string) (int, bool) {
+	s = pyStrip(s)
+	neg := false
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		neg = s[0] == '-'
+		s = s[1:]
+	}
+	if s == "" || s[0] == '_' || s[len(s)-1] == '_' || strings.Contains(s, "__") {
+		return 0, false
+	}
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '_' {
+			continue
+		}
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		if n > (1<<31)/10 {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
+}

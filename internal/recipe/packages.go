@@ -1,0 +1,272 @@
+package recipe
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/haikuports/kiln/internal/pkginfo"
+)
+
+// packageType returns the package type for a recipe key extension.
+func packageType(ext string) string {
+	switch ext {
+	case "debuginfo", "devel", "doc", "source":
+		return ext
+	}
+	return "general"
+}
+
+// statusOn returns a package's status on a machine architecture
+// (HaikuPorter's getStatusOnArchitecture).
+func statusOn(archs archStatus, arch string) Status {
+	if s, ok := archs[arch]; ok {
+		return s
+	}
+	if s, ok := archs["any"]; ok {
+		return s
+	}
+	if _, ok := archs["source"]; ok {
+		return StatusStable
+	}
+	return StatusUnsupported
+}
+
+// statusOnTarget returns a package's status on the target, looking at
+// SECONDARY_ARCHITECTURES for a secondary architecture unless the package
+// is for any architecture.
+func statusOnTarget(keys map[string]any, target, secondary string) Status {
+	archs, _ := keys["ARCHITECTURES"].(archStatus)
+	if _, any := archs["any"]; secondary != "" && !any {
+		sec, _ := keys["SECONDARY_ARCHITECTURES"].(archStatus)
+		if s, ok := sec[secondary]; ok {
+			return s
+		}
+		return StatusUnsupported
+	}
+	return statusOn(archs, target)
+}
+
+func buildable(s Status, st *Settings) bool {
+	return s == StatusStable || s == StatusUntested && st.AllowUntested
+}
+
+// cleanRequires applies HaikuPorter's DependencyInfo rule for requires:
+// drop comments, strip, drop empty entries and duplicates.
+func cleanRequires(l []string) []string {
+	out := []string{}
+	for _, r := range l {
+		r, _, _ = strings.Cut(r, "#")
+		r = pyStrip(r)
+		if r != "" && !slices.Contains(out, r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func stringList(v any) []string {
+	l, _ := v.([]string)
+	return l
+}
+
+// naturalLess orders source indexes as HaikuPorter does (naturalCompare).
+func naturalLess(a, b string) int {
+	ai, aerr := strconv.Atoi(a)
+	bi, berr := strconv.Atoi(b)
+	if aerr == nil && berr == nil {
+		return ai - bi
+	}
+	return strings.Compare(a, b)
+}
+
+// buildPort fills p from validated recipe keys, creating packages the way
+// HaikuPorter's Port._parseRecipeFile does.
+func buildPort(p *Port, rk recipeKeys, pc *portContext, target, secondary string, st *Settings) error {
+	base := rk[""]
+	rev, _ := base["REVISION"].(int)
+	if rev < 0 {
+		return brokenf("REVISION %d is negative (in %s)", rev, pc.file)
+	}
+	p.Revision = uint32(rev)
+
+	// sources
+	uris, _ := base["SOURCE_URI"].(indexed)
+	idxs := make([]string, 0, len(uris))
+	for k := range uris {
+		idxs = append(idxs, k)
+	}
+	slices.SortFunc(idxs, naturalLess)
+	basedOnSourcePackage := false
+	patches, _ := base["PATCHES"].(indexed)
+	for _, i := range idxs {
+		l := stringList(uris[i])
+		if len(l) == 0 {
+			if i == "1" {
+				return brokenf("SOURCE_URI is empty (in %s)", pc.file)
+			}
+			return brokenf("SOURCE_URI_%s is empty (in %s)", i, pc.file)
+		}
+		if strings.HasPrefix(strings.ToLower(l[0]), "pkg:") {
+			basedOnSourcePackage = true
+		}
+		p.SourceURIs = append(p.SourceURIs, l[0])
+		if !pc.meta {
+			for _, patch := range stringList(patches[i]) {
+				if !strings.HasPrefix(strings.TrimLeft(patch, " \t"), "#") {
+					p.Patches = append(p.Patches, "patches/"+patch)
+				}
+			}
+		}
+	}
+	if !pc.meta {
+		for _, f := range stringList(base["ADDITIONAL_FILES"]) {
+			p.AdditionalFiles = append(p.AdditionalFiles, "additional-files/"+f)
+		}
+	}
+	exts := make([]string, 0, len(rk))
+	for e := range rk {
+		exts = append(exts, e)
+	}
+	slices.Sort(exts)
+	if !pc.meta {
+		for _, l := range stringList(rk[exts[len(exts)-1]]["LICENSE"]) {
+			p.Licenses = append(p.Licenses, "licenses/"+l)
+		}
+	}
+	if h := stringList(base["HOMEPAGE"]); len(h) > 0 {
+		p.Homepage = h
+	}
+	p.Summary, _ = base["SUMMARY"].(string)
+	p.RawBuildRequires = cleanRequires(stringList(base["BUILD_REQUIRES"]))
+	p.RawBuildPrerequires = cleanRequires(stringList(base["BUILD_PREREQUIRES"]))
+	p.RawTestRequires = cleanRequires(stringList(base["TEST_REQUIRES"]))
+	p.BuildRequires = p.parseExpressions(p.RawBuildRequires)
+	p.BuildPrerequires = p.parseExpressions(p.RawBuildPrerequires)
+	p.TestRequires = p.parseExpressions(p.RawTestRequires)
+
+	tarch, _ := pkginfo.ParseArchitecture(target)
+	var all []Package
+	haveSource := false
+	for _, ext := range exts {
+		keys := rk[ext]
+		provides := stringList(keys["PROVIDES"])
+		if len(provides) == 0 {
+			continue
+		}
+		archs, _ := keys["ARCHITECTURES"].(archStatus)
+		name := pc.name
+		if _, ok := archs["any"]; ok {
+			name = pc.baseName
+		}
+		if ext != "" {
+			name += "_" + ext
+		}
+		if n, _ := keys["PACKAGE_NAME"].(string); n != "" {
+			name = n
+		}
+		version := pc.version
+		if v, _ := keys["PACKAGE_VERSION"].(string); v != "" {
+			version = v
+		}
+		typ := packageType(ext)
+		pkg := Package{Name: name, Suffix: ext, Type: typ, RawVersion: version}
+		secArchs, _ := keys["SECONDARY_ARCHITECTURES"].(archStatus)
+		_, anyArch := archs["any"]
+		_, onSec := secArchs[secondary]
+		_, onTarget := archs[target]
+		switch {
+		case typ == "source":
+			pkg.Architecture = pkginfo.ArchSource
+		case anyArch:
+			pkg.Architecture = pkginfo.ArchAny
+		case secondary != "" && onSec || onTarget:
+			pkg.Architecture = tarch
+		default:
+			return brokenf("package %s-%s cannot be built for architecture %s (in %s)", name, version, target, pc.file)
+		}
+		pkg.Status = statusOnTarget(keys, target, secondary)
+		p.fillPackage(&pkg, keys, rev)
+		all = append(all, pkg)
+		if typ == "source" {
+			if !st.CreateSourcePackages || basedOnSourcePackage {
+				p.OtherPackages = append(p.OtherPackages, pkg)
+				continue
+			}
+			haveSource = true
+		}
+		if buildable(pkg.Status, st) {
+			p.Packages = append(p.Packages, pkg)
+		} else {
+			p.OtherPackages = append(p.OtherPackages, pkg)
+		}
+	}
+	if len(all) == 0 {
+		return brokenf("recipe %s doesn't define any package", pc.file)
+	}
+	disabled, _ := base["DISABLE_SOURCE_PACKAGE"].(bool)
+	if !pc.meta && !haveSource && !disabled && !basedOnSourcePackage && st.CreateSourcePackages {
+		name := pc.name + "_source"
+		keys := map[string]any{
+			"ARCHITECTURES": base["ARCHITECTURES"],
+			"PROVIDES":      []string{name + " = " + pc.version},
+			"SUMMARY":       p.Summary + summarySuffix["source"],
+			"DESCRIPTION":   base["DESCRIPTION"],
+		}
+		pkg := Package{Name: name, Suffix: "source", Type: "source", RawVersion: pc.version,
+			Architecture: pkginfo.ArchSource}
+		pkg.Status = statusOnTarget(keys, target, secondary)
+		p.fillPackage(&pkg, keys, rev)
+		p.Packages = append(p.Packages, pkg)
+	}
+
+	// The port's status is its first package's.
+	first := all[0]
+	if first.Architecture == pkginfo.ArchAny && secondary != "" {
+		p.Status = StatusUnsupported
+	} else {
+		p.Status = first.Status
+	}
+	p.Buildable = buildable(p.Status, st)
+	return nil
+}
+
+// fillPackage sets a package's descriptive fields and provides/requires.
+func (p *Port) fillPackage(pkg *Package, keys map[string]any, rev int) {
+	pkg.Summary, _ = keys["SUMMARY"].(string)
+	pkg.Description = strings.Join(stringList(keys["DESCRIPTION"]), "\n")
+	if v, err := pkginfo.ParseVersion(pkg.RawVersion + "-" + strconv.Itoa(rev)); err == nil {
+		pkg.Version = v
+	} else {
+		p.Warnings = append(p.Warnings, "package "+pkg.Name+": "+err.Error())
+	}
+	pkg.RawProvides = nonNil(slices.Clone(stringList(keys["PROVIDES"])))
+	pkg.RawRequires = cleanRequires(stringList(keys["REQUIRES"]))
+	pkg.Provides = []pkginfo.Resolvable{}
+	for _, s := range pkg.RawProvides {
+		r, err := pkginfo.ParseResolvable(s)
+		if err != nil {
+			p.Warnings = append(p.Warnings, "package "+pkg.Name+": provides: "+err.Error())
+			continue
+		}
+		pkg.Provides = append(pkg.Provides, r)
+	}
+	pkg.Requires = p.parseExpressions(pkg.RawRequires)
+	pkg.Supplements = p.parseExpressions(cleanRequires(stringList(keys["SUPPLEMENTS"])))
+	pkg.Conflicts = p.parseExpressions(cleanRequires(stringList(keys["CONFLICTS"])))
+	pkg.Freshens = p.parseExpressions(cleanRequires(stringList(keys["FRESHENS"])))
+	pkg.Replaces = stringList(keys["REPLACES"])
+}
+
+func (p *Port) parseExpressions(l []string) []pkginfo.Expression {
+	out := []pkginfo.Expression{}
+	for _, s := range l {
+		e, err := pkginfo.ParseExpression(s)
+		if err != nil {
+			p.Warnings = append(p.Warnings, err.Error())
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
+}

@@ -1,0 +1,79 @@
+package recipe
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/haikuports/kiln/internal/pkginfo"
+	"github.com/haikuports/kiln/internal/testenv"
+)
+
+// referenceSettings are the settings of the corpus's reference run.
+func referenceSettings(t testing.TB) *Settings {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(testenv.SharedDir(t), "corpus", "known-licenses.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := DefaultSettings()
+	// The reference ran HaikuPorter on Linux, not as a buildmaster.
+	s.PackageLinksDirectory = "/packages"
+	s.BuildArchitecture = "x86_64"
+	s.KnownLicenses = strings.Fields(strings.ReplaceAll(string(data), " ", "\x00"))
+	for i, l := range s.KnownLicenses {
+		s.KnownLicenses[i] = strings.ReplaceAll(l, "\x00", " ")
+	}
+	return &s
+}
+
+// TestBashOracleSample evaluates a sample of corpus recipes with the
+// system's bash and compares the DependencyInfos of buildable ports with
+// the reference run's files.
+func TestBashOracleSample(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs bash per recipe")
+	}
+	old := shell
+	shell = bashShell
+	t.Cleanup(func() { shell = old })
+	tree := testenv.Corpus(t)
+	ref := testenv.Reference(t)
+	st := referenceSettings(t)
+	recipes, _ := filepath.Glob(filepath.Join(tree, "*", "*", "*.recipe"))
+	step := 1
+	if n := os.Getenv("KILN_ORACLE_STEP"); n != "" {
+		step = len(n)
+	} else {
+		step = 20
+	}
+	for i := 0; i < len(recipes); i += step {
+		rp := recipes[i]
+		p, err := Evaluate(context.Background(), rp, tree, Target{Arch: pkginfo.ArchX86_64}, st)
+		if err != nil {
+			t.Errorf("%s: %v", rp, err)
+			continue
+		}
+		_, skipped := os.Stat(filepath.Join(ref, ".skipped", p.ID()))
+		if p.Error != "" || !p.Buildable {
+			if skipped != nil {
+				t.Logf("%s: not active here (%s %s) but not skipped in reference", p.ID(), p.Status, p.Error)
+			}
+			continue
+		}
+		for i := range p.Packages {
+			d := p.DependencyInfo(&p.Packages[i])
+			want, err := os.ReadFile(filepath.Join(ref, d.FileName()))
+			if err != nil {
+				t.Logf("%s: %s missing in reference", p.ID(), d.FileName())
+				continue
+			}
+			if got := d.MarshalHaikuPorter(); !bytes.Equal(got, want) {
+				t.Errorf("%s: %s differs:\n%s\nwant\n%s", p.ID(), d.FileName(), got, want)
+			}
+		}
+	}
+}
