@@ -127,7 +127,11 @@ func (st *state) result(r *interp.Runner) *Result {
 		Stderr: st.stderr.String(),
 	}
 	for name, v := range r.Vars {
-		if !v.IsSet() || isInternalVar(name) {
+		// mvdan leaves Set false on arrays created by an element
+		// assignment (a[0]=x); bash considers them set.
+		set := v.IsSet() || v.Kind == expand.Indexed && len(v.List) > 0 ||
+			v.Kind == expand.Associative && len(v.Map) > 0
+		if !set || isInternalVar(name) {
 			continue
 		}
 		switch v.Kind {

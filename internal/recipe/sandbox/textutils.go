@@ -221,7 +221,9 @@ var trClasses = map[string]func(b byte) bool{
 	"alnum": func(b byte) bool { return b >= 'A' && b <= 'Z' || b >= 'a' && b <= 'z' || b >= '0' && b <= '9' },
 	"space": func(b byte) bool { return b == ' ' || b >= '\t' && b <= '\r' },
 	"blank": func(b byte) bool { return b == ' ' || b == '\t' },
-	"punct": func(b byte) bool { return b > ' ' && b < 0x7f && !(b >= 'A' && b <= 'Z' || b >= 'a' && b <= 'z' || b >= '0' && b <= '9') },
+	"punct": func(b byte) bool {
+		return b > ' ' && b < 0x7f && !(b >= 'A' && b <= 'Z' || b >= 'a' && b <= 'z' || b >= '0' && b <= '9')
+	},
 }
 
 func expandTrSet(s string) ([]byte, bool) {

@@ -1,0 +1,147 @@
+package sandbox
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/haikuports/kiln/internal/testenv"
+)
+
+var updateGolden = flag.Bool("update", false, "rewrite testdata golden files")
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	testenv.Cleanup()
+	os.Exit(code)
+}
+
+// corpusRecipe is one recipe of the corpus, read into memory.
+type corpusRecipe struct {
+	rel  string // path relative to the tree root
+	path string
+	src  []byte
+}
+
+func corpusRecipes(t testing.TB) []corpusRecipe {
+	t.Helper()
+	root := testenv.Corpus(t)
+	var rs []corpusRecipe
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".recipe") {
+			return err
+		}
+		src, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		rs = append(rs, corpusRecipe{rel: filepath.ToSlash(rel), path: p, src: src})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rs
+}
+
+type corpusOutcome struct {
+	res *Result
+	err error
+}
+
+// evalCorpus evaluates every recipe with GOMAXPROCS workers.
+func evalCorpus(rs []corpusRecipe, timeout func(corpusRecipe) Options) []corpusOutcome {
+	out := make([]corpusOutcome, len(rs))
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for i := range work {
+				r := rs[i]
+				res, err := Eval(context.Background(), r.src, r.rel, timeout(r))
+				out[i] = corpusOutcome{res, err}
+			}
+		})
+	}
+	for i := range rs {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	return out
+}
+
+func corpusOptions(r corpusRecipe) Options {
+	return Options{Vars: testVars(r.path), Dir: filepath.Dir(r.path), Timeout: 10 * DefaultTimeout}
+}
+
+// TestCorpus evaluates every recipe of the HaikuPorts tree. The recipes that
+// fail are listed in testdata/corpus-failures.txt (run with -update to
+// rewrite it); each fails in HaikuPorter too (see docs/recipe-sandbox.md).
+func TestCorpus(t *testing.T) {
+	if testing.Short() {
+		t.Skip("whole corpus skipped in -short mode")
+	}
+	rs := corpusRecipes(t)
+	if len(rs) < 3900 {
+		t.Fatalf("corpus has %d recipes, want all ~3936", len(rs))
+	}
+	outs := evalCorpus(rs, corpusOptions)
+	var failures []string
+	for i, o := range outs {
+		if o.err != nil {
+			failures = append(failures, fmt.Sprintf("%s: %v", rs[i].rel, firstLine(o.err.Error())))
+			continue
+		}
+		if !o.res.HasFunc("defineDebugInfoPackage") {
+			t.Errorf("%s: helpers missing from the result", rs[i].rel)
+		}
+	}
+	slices.Sort(failures)
+	got := strings.Join(failures, "\n") + "\n"
+	golden := filepath.Join("testdata", "corpus-failures.txt")
+	if *updateGolden {
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != string(want) {
+		t.Errorf("failures differ from %s (-update to accept):\n%s", golden, diffLines(string(want), got))
+	}
+	t.Logf("%d recipes, %d failures", len(rs), len(failures))
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
+}
+
+func diffLines(want, got string) string {
+	w := strings.Split(want, "\n")
+	g := strings.Split(got, "\n")
+	var b strings.Builder
+	for _, l := range w {
+		if !slices.Contains(g, l) {
+			b.WriteString("- " + l + "\n")
+		}
+	}
+	for _, l := range g {
+		if !slices.Contains(w, l) {
+			b.WriteString("+ " + l + "\n")
+		}
+	}
+	return b.String()
+}
