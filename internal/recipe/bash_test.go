@@ -18,7 +18,7 @@ func bashShell(ctx context.Context, src, name, dir string, vars []shellVar, time
 		return shellResult{}, err
 	}
 	defer os.Remove(f.Name())
-	if _, err := f.WriteString(src); err != nil {
+	if _, err := f.WriteString(prepareRecipe(src)); err != nil {
 		f.Close()
 		return shellResult{}, err
 	}

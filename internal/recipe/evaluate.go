@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/haikuports/kiln/internal/pkginfo"
+	"github.com/haikuports/kiln/internal/recipe/sandbox"
 )
 
 // shellResult is the shell state after sourcing a recipe: every variable's
@@ -21,7 +22,8 @@ type shellResult struct {
 	funcs []string
 }
 
-// shellEvaluator sources src (a prepared recipe) in a sandboxed shell with
+// shellEvaluator sources src (the recipe as written; the evaluator applies
+// HaikuPorter's REVISION rewriting and helper functions) in a shell with
 // the given variables set, in dir, bounded by timeout. An error means the
 // script failed (non-zero exit, timeout, sandbox violation).
 type shellEvaluator func(ctx context.Context, src, name, dir string, vars []shellVar, timeout time.Duration) (shellResult, error)
@@ -132,7 +134,7 @@ func EvaluateSource(ctx context.Context, src []byte, recipePath, treeRoot string
 
 func evaluate(ctx context.Context, p *Port, pc *portContext, src, target, secondary string, st *Settings) error {
 	vars := shellVariables(pc.name, pc.baseName, pc.version, pc.dir, target, secondary, st)
-	res, err := shell(ctx, prepareRecipe(src), p.RecipePath, pc.dir, vars, st.Timeout)
+	res, err := shell(ctx, src, p.RecipePath, pc.dir, vars, st.Timeout)
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -170,7 +172,18 @@ func (t Target) names() (target, secondary string, err error) {
 	return t.Arch.String(), "", nil
 }
 
-// shell is the recipe evaluator in use.
-var shell shellEvaluator = func(context.Context, string, string, string, []shellVar, time.Duration) (shellResult, error) {
-	return shellResult{}, ErrNoEvaluator
+// shell is the recipe evaluator in use (tests swap in bash as an oracle).
+var shell shellEvaluator = sandboxShell
+
+// sandboxShell evaluates a recipe with the in-process sandbox.
+func sandboxShell(ctx context.Context, src, name, dir string, vars []shellVar, timeout time.Duration) (shellResult, error) {
+	sv := make([]sandbox.Var, len(vars))
+	for i, v := range vars {
+		sv[i] = sandbox.Var{Name: v.name, Value: v.value}
+	}
+	res, err := sandbox.Eval(ctx, []byte(src), name, sandbox.Options{Vars: sv, Dir: dir, Timeout: timeout})
+	if err != nil {
+		return shellResult{}, err
+	}
+	return shellResult{vars: res.Vars, funcs: res.Funcs}, nil
 }

@@ -77,3 +77,50 @@ func TestBashOracleSample(t *testing.T) {
 		}
 	}
 }
+// TestSandboxReferenceSample evaluates a sample of corpus recipes with the
+// system's bash and compares the DependencyInfos of buildable ports with
+// the reference run's files.
+func TestSandboxReferenceSample(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs bash per recipe")
+	}
+	old := shell
+	shell = sandboxShell
+	t.Cleanup(func() { shell = old })
+	tree := testenv.Corpus(t)
+	ref := testenv.Reference(t)
+	st := referenceSettings(t)
+	recipes, _ := filepath.Glob(filepath.Join(tree, "*", "*", "*.recipe"))
+	step := 1
+	if n := os.Getenv("KILN_ORACLE_STEP"); n != "" {
+		step = len(n)
+	} else {
+		step = 20
+	}
+	for i := 0; i < len(recipes); i += step {
+		rp := recipes[i]
+		p, err := Evaluate(context.Background(), rp, tree, Target{Arch: pkginfo.ArchX86_64}, st)
+		if err != nil {
+			t.Errorf("%s: %v", rp, err)
+			continue
+		}
+		_, skipped := os.Stat(filepath.Join(ref, ".skipped", p.ID()))
+		if p.Error != "" || !p.Buildable {
+			if skipped != nil {
+				t.Logf("%s: not active here (%s %s) but not skipped in reference", p.ID(), p.Status, p.Error)
+			}
+			continue
+		}
+		for i := range p.Packages {
+			d := p.DependencyInfo(&p.Packages[i])
+			want, err := os.ReadFile(filepath.Join(ref, d.FileName()))
+			if err != nil {
+				t.Logf("%s: %s missing in reference", p.ID(), d.FileName())
+				continue
+			}
+			if got := d.MarshalHaikuPorter(); !bytes.Equal(got, want) {
+				t.Errorf("%s: %s differs:\n%s\nwant\n%s", p.ID(), d.FileName(), got, want)
+			}
+		}
+	}
+}
