@@ -1,0 +1,202 @@
+package hpkg
+
+import (
+	"fmt"
+	"io"
+	"time"
+)
+
+// readTOC parses the TOC into the entry tree, loading extended-attribute
+// values (at most MaxXattrData bytes in all).
+func (p *Package) readTOC() ([]*Entry, error) {
+	d, err := p.tocDecoder()
+	if err != nil {
+		return nil, err
+	}
+	t := tocReader{p: p, d: d}
+	var top []*Entry
+	for {
+		a, ok, err := d.Next()
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return top, nil
+		}
+		if a.ID != AttrDirEntry {
+			if err := d.Skip(); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		e, err := t.entry(a)
+		if err != nil {
+			return nil, err
+		}
+		top = append(top, e)
+	}
+}
+
+type tocReader struct {
+	p         *Package
+	d         *Decoder
+	xattrData int64
+}
+
+type timeAttr struct {
+	sec, nsec uint64
+	set       bool
+}
+
+func (t timeAttr) time() time.Time {
+	if !t.set {
+		return time.Time{}
+	}
+	return time.Unix(int64(t.sec), int64(t.nsec))
+}
+
+// entry parses a dir:entry attribute a and its children.
+func (t *tocReader) entry(a Attr) (*Entry, error) {
+	d := t.d
+	if err := d.wantString(a); err != nil {
+		return nil, err
+	}
+	if a.Str == "" || a.Str == "." || a.Str == ".." || containsSlash(a.Str) {
+		return nil, d.errorf("invalid entry name %q", a.Str)
+	}
+	e := &Entry{Name: a.Str}
+	var times [3]timeAttr
+	var perm uint64
+	var havePerm, haveData bool
+	err := d.children(a, func(c Attr) error {
+		switch c.ID {
+		case AttrFileType:
+			v, err := d.uintValue(c, 2)
+			e.Type = FileType(v)
+			return err
+		case AttrFilePermissions:
+			v, err := d.uintValue(c, 0o7777)
+			perm, havePerm = v, true
+			return err
+		case AttrFileUser, AttrFileGroup, AttrSymlinkPath:
+			if err := d.wantString(c); err != nil {
+				return err
+			}
+			switch c.ID {
+			case AttrFileUser:
+				e.User = c.Str
+			case AttrFileGroup:
+				e.Group = c.Str
+			default:
+				e.LinkTarget = c.Str
+			}
+		case AttrFileATime, AttrFileMTime, AttrFileCrTime:
+			v, err := d.uintValue(c, 1<<63-1)
+			times[c.ID-AttrFileATime].sec, times[c.ID-AttrFileATime].set = v, true
+			return err
+		case AttrFileATimeNanos, AttrFileMTimeNanos, AttrFileCrTimeNanos:
+			v, err := d.uintValue(c, 999999999)
+			times[c.ID-AttrFileATimeNanos].nsec = v
+			return err
+		case AttrData:
+			ref, err := t.data(c)
+			if err != nil {
+				return err
+			}
+			e.Data, haveData = ref, true
+		case AttrFileAttribute:
+			x, err := t.xattr(c)
+			if err != nil {
+				return err
+			}
+			e.Xattrs = append(e.Xattrs, x)
+		case AttrDirEntry:
+			child, err := t.entry(c)
+			if err != nil {
+				return err
+			}
+			e.Children = append(e.Children, child)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	e.ATime, e.MTime, e.CrTime = times[0].time(), times[1].time(), times[2].time()
+	e.Perm = e.Type.DefaultPerm()
+	if havePerm {
+		e.Perm = uint32(perm)
+	}
+	if e.Type != FileDirectory && len(e.Children) > 0 {
+		return nil, d.errorf("%s %q has child entries", e.Type, e.Name)
+	}
+	if e.Type == FileRegular {
+		if haveData {
+			if e.Data.Size > 1<<62 {
+				return nil, d.errorf("file %q: size %d out of range", e.Name, e.Data.Size)
+			}
+			e.Size = int64(e.Data.Size)
+		}
+		ref := e.Data
+		p := t.p
+		e.Open = func() (io.ReadCloser, error) { return io.NopCloser(p.OpenData(ref)), nil }
+	}
+	return e, nil
+}
+
+func containsSlash(s string) bool {
+	for i := range len(s) {
+		if s[i] == '/' {
+			return true
+		}
+	}
+	return false
+}
+
+// data converts a data attribute into a DataRef.
+func (t *tocReader) data(c Attr) (DataRef, error) {
+	if c.Type != TypeRaw {
+		return DataRef{}, t.d.errorf("%s has type %s, want RAW", c.ID, c.Type)
+	}
+	if c.InHeap {
+		return DataRef{InHeap: true, Offset: c.DataOffset, Size: c.DataSize}, nil
+	}
+	return DataRef{Inline: c.Data, Size: uint64(len(c.Data))}, nil
+}
+
+// xattr parses a file:attribute attribute and loads its value.
+func (t *tocReader) xattr(a Attr) (Xattr, error) {
+	d := t.d
+	var x Xattr
+	if err := d.wantString(a); err != nil {
+		return x, err
+	}
+	x.Name = a.Str
+	err := d.children(a, func(c Attr) error {
+		switch c.ID {
+		case AttrFileAttributeType:
+			v, err := d.uintValue(c, 1<<32-1)
+			x.Type = uint32(v)
+			return err
+		case AttrData:
+			ref, err := t.data(c)
+			x.Data = ref
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return x, err
+	}
+	if !x.Data.InHeap {
+		x.Value = x.Data.Inline
+		return x, nil
+	}
+	t.xattrData += int64(x.Data.Size)
+	if x.Data.Size > MaxXattrData || t.xattrData > MaxXattrData {
+		return x, fmt.Errorf("%w: TOC: more than %d bytes of extended attributes", ErrLimit, MaxXattrData)
+	}
+	v, err := ReadSection(t.p.heap, x.Data.Offset, x.Data.Size, fmt.Sprintf("TOC: attribute %q", x.Name))
+	x.Value = v
+	return x, err
+}
