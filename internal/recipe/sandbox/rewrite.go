@@ -3,6 +3,7 @@ package sandbox
 import (
 	"bytes"
 	"regexp"
+	"strings"
 
 	"mvdan.cc/sh/v3/syntax"
 )
@@ -19,10 +20,32 @@ func rewriteRevision(src []byte) []byte {
 	return revisionAssignment.ReplaceAll(src, []byte(`$0; updateRevisionVariables `))
 }
 
-// rewriter adapts a parsed recipe to the sandbox (see rewriteFile).
+// rewriter adapts a parsed script to the sandbox, in place. The result
+// must stay printable as bash (eval'd and sourced code is rewritten, printed
+// and handed to the interpreter's eval):
+//
+//   - bounds: every loop iteration runs __kiln_tick, every function entry
+//     counts its nesting depth (a local variable, so returns undo it), every
+//     pipeline runs __kiln_pipe; background commands, coprocesses and
+//     process substitutions become refused commands; brace expansions are
+//     bounded;
+//   - pinned values: $$, $BASHPID, $PPID, $RANDOM, $SRANDOM read fixed
+//     variables;
+//   - interpreter gaps (see gaps.go): backslashes in words expanded without
+//     field splitting, anchored pattern substitution ${x/#p/r} ${x/%p/r},
+//     and typeset/declare -l/-u.
 type rewriter struct {
 	st      *state
 	changed bool
+	dq      map[*syntax.ParamExp]bool // inside double quotes
+	cased   map[string]caseAttr       // typeset -l/-u names
+	hoisted int
+	err     error
+}
+
+type caseAttr struct {
+	op  syntax.ParExpOperator // LowerAll or UpperAll
+	pos syntax.Pos            // the declaration
 }
 
 func (st *state) rewrite(f *syntax.File) error {
@@ -30,6 +53,160 @@ func (st *state) rewrite(f *syntax.File) error {
 	return rw.file(f)
 }
 
-func (rw *rewriter) file(f *syntax.File) error {
-	return nil
+// Shared, never modified statements inserted by the rewriter.
+var (
+	tickStmt     = mustParseStmts(cmdTick)[0]
+	pipeStmt     = mustParseStmts(cmdPipe)[0]
+	depthStmts   = mustParseStmts("local " + depthVar + "=$((" + depthVar + "+1)); " + cmdDepth + " \"$" + depthVar + "\"")
+	pinnedLitSet = map[string]bool{"BASHPID": true, "PPID": true, "RANDOM": true, "SRANDOM": true}
+)
+
+func mustParseStmts(src string) []*syntax.Stmt {
+	f, err := syntax.NewParser().Parse(strings.NewReader(src), "sandbox")
+	if err != nil {
+		panic(err)
+	}
+	return f.Stmts
 }
+
+func callStmt(name string) *syntax.Stmt {
+	return &syntax.Stmt{Cmd: &syntax.CallExpr{Args: []*syntax.Word{litWord(name)}}}
+}
+
+func litWord(s string) *syntax.Word {
+	return &syntax.Word{Parts: []syntax.WordPart{&syntax.Lit{Value: s}}}
+}
+
+func (rw *rewriter) file(f *syntax.File) error {
+	rw.collectCased(f)
+	syntax.Walk(f, rw.visit)
+	return rw.err
+}
+
+func (rw *rewriter) visit(node syntax.Node) bool {
+	if rw.err != nil {
+		return false
+	}
+	switch x := node.(type) {
+	case *syntax.File:
+		x.Stmts = rw.hoist(x.Stmts)
+	case *syntax.Block:
+		x.Stmts = rw.hoist(x.Stmts)
+	case *syntax.Subshell:
+		x.Stmts = rw.hoist(x.Stmts)
+	case *syntax.CmdSubst:
+		x.Stmts = rw.hoist(x.Stmts)
+	case *syntax.CaseItem:
+		x.Stmts = rw.hoist(x.Stmts)
+	case *syntax.IfClause:
+		x.Cond = rw.hoist(x.Cond)
+		x.Then = rw.hoist(x.Then)
+	case *syntax.Stmt:
+		switch {
+		case x.Background:
+			x.Background = false
+			x.Cmd = callStmt(cmdBg).Cmd
+			rw.changed = true
+		case isCoproc(x.Cmd):
+			x.Cmd = callStmt(cmdBg).Cmd
+			rw.changed = true
+		}
+	case *syntax.WhileClause:
+		x.Cond = rw.hoist(x.Cond)
+		x.Do = append([]*syntax.Stmt{tickStmt}, rw.hoist(x.Do)...)
+		rw.changed = true
+	case *syntax.ForClause:
+		x.Do = append([]*syntax.Stmt{tickStmt}, rw.hoist(x.Do)...)
+		rw.changed = true
+		if c, ok := x.Loop.(*syntax.CStyleLoop); ok {
+			rw.pinArithm(c)
+		}
+	case *syntax.FuncDecl:
+		body := make([]*syntax.Stmt, 0, len(depthStmts)+1)
+		body = append(body, depthStmts...)
+		x.Body = &syntax.Stmt{Cmd: &syntax.Block{Stmts: append(body, x.Body)}}
+		rw.changed = true
+	case *syntax.BinaryCmd:
+		if x.Op == syntax.Pipe || x.Op == syntax.PipeAll {
+			x.X = &syntax.Stmt{Cmd: &syntax.Block{Stmts: []*syntax.Stmt{pipeStmt, x.X}}}
+			rw.changed = true
+		}
+	case *syntax.ArithmExp:
+		rw.pinArithm(x.X)
+	case *syntax.ArithmCmd:
+		rw.pinArithm(x.X)
+	case *syntax.LetClause:
+		for _, e := range x.Exprs {
+			rw.pinArithm(e)
+		}
+	case *syntax.Word:
+		rw.word(x)
+	case *syntax.DblQuoted:
+		for _, p := range x.Parts {
+			if pe, ok := p.(*syntax.ParamExp); ok {
+				rw.markDQ(pe)
+			}
+		}
+	case *syntax.ParamExp:
+		rw.paramExp(x)
+	case *syntax.Assign:
+		rw.assign(x)
+	case *syntax.CallExpr:
+		rw.casedAssigns(x)
+	case *syntax.DeclClause:
+		rw.casedDecl(x)
+	}
+	return true
+}
+
+func isCoproc(c syntax.Command) bool {
+	_, ok := c.(*syntax.CoprocClause)
+	return ok
+}
+
+// word refuses process substitutions and bounds brace expansions.
+func (rw *rewriter) word(w *syntax.Word) {
+	for i, p := range w.Parts {
+		switch p := p.(type) {
+		case *syntax.ProcSubst:
+			w.Parts[i] = &syntax.CmdSubst{Stmts: []*syntax.Stmt{callStmt(cmdProcSubst)}}
+			rw.changed = true
+		case *syntax.Lit:
+			if strings.IndexByte(p.Value, '{') >= 0 {
+				if n := braceCount(p.Value); n > maxBraceWords {
+					rw.err = rw.st.limit("brace expansion at %s makes %d words", p.Pos(), n)
+				}
+			}
+		}
+	}
+}
+
+// paramExp pins the non-deterministic parameters.
+func (rw *rewriter) paramExp(pe *syntax.ParamExp) {
+	if pe.Param != nil && !pe.Excl {
+		if pinned, ok := pinnedParams[pe.Param.Value]; ok {
+			pe.Param = &syntax.Lit{Value: pinned}
+			rw.changed = true
+		}
+	}
+	rw.fixParamWords(pe)
+}
+
+// pinArithm renames the pinned parameters used by name in arithmetic.
+func (rw *rewriter) pinArithm(n syntax.Node) {
+	if n == nil {
+		return
+	}
+	syntax.Walk(n, func(n syntax.Node) bool {
+		if w, ok := n.(*syntax.Word); ok && len(w.Parts) == 1 {
+			if l, ok := w.Parts[0].(*syntax.Lit); ok && pinnedLitSet[l.Value] {
+				w.Parts[0] = &syntax.Lit{Value: pinnedParams[l.Value]}
+				rw.changed = true
+			}
+		}
+		return true
+	})
+}
+
+// maxBraceWords bounds the words one brace expansion may produce.
+const maxBraceWords = 100_000
