@@ -70,6 +70,15 @@ func (pl *Planner) Plan(ctx context.Context, req Request) (*Plan, error) {
 		out.Requested = append(out.Requested, pp.ID)
 	}
 	slices.Sort(out.Requested)
+	if req.Mode == ModeEverything {
+		// Broken ports are reported too (their outputs are missing, but
+		// they cannot be built), though nobody requested them.
+		for _, id := range pl.ids {
+			if st, _ := pl.ownState(pl.byID[id]); st == StateBroken {
+				visit(pl.byID[id])
+			}
+		}
+	}
 
 	// Resolve each port and pull in the ports its build needs.
 	for i := 0; i < len(queue); i++ {
