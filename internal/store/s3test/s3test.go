@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/haikuports/kiln/internal/store"
 )
 
 // Server is a running S3 endpoint with one empty bucket.
@@ -67,4 +69,26 @@ func (s *Server) createBucket(t testing.TB, ready func() error) {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+// Options returns the store options that reach the server.
+func (s *Server) Options() store.S3Options {
+	return store.S3Options{
+		Endpoint:        s.Endpoint,
+		Region:          s.Region,
+		PathStyle:       true,
+		AccessKeyID:     s.AccessKey,
+		SecretAccessKey: s.SecretKey,
+	}
+}
+
+// Store opens the store of prefix in the server's bucket; each distinct
+// prefix is an independent, initially empty store.
+func (s *Server) Store(t testing.TB, prefix string) *store.S3 {
+	t.Helper()
+	st, err := store.NewS3(context.Background(), s.Bucket, prefix, s.Options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/haikuports/kiln/internal/store"
 )
 
-func testCopy(t *testing.T, s store.Store) {
+func testCopy(t *testing.T, s store.Store, o Options) {
 	c, ok := s.(store.Copier)
 	if !ok {
 		t.Skipf("%s is not a store.Copier", s)
@@ -46,7 +46,7 @@ func testCopy(t *testing.T, s store.Store) {
 	wantErr(t, "Copy to an invalid key", err, store.ErrInvalidKey)
 }
 
-func testPresign(t *testing.T, s store.Store) {
+func testPresign(t *testing.T, s store.Store, o Options) {
 	p, ok := s.(store.Presigner)
 	if !ok {
 		t.Skipf("%s is not a store.Presigner", s)
@@ -96,7 +96,7 @@ var BadKeys = []string{
 	"nul\x00", "ctl\x01x", "bad\xffutf8", strings.Repeat("k", store.MaxKeyLen+1),
 }
 
-func testInvalidKeys(t *testing.T, s store.Store) {
+func testInvalidKeys(t *testing.T, s store.Store, o Options) {
 	for _, key := range BadKeys {
 		_, err := s.Put(ctx(t), key, nopSeeker("x"), 1, store.PutOptions{})
 		wantErr(t, "Put "+key, err, store.ErrInvalidKey)

@@ -35,7 +35,7 @@ func keys(infos []store.ObjectInfo) []string {
 	return k
 }
 
-func testList(t *testing.T, s store.Store) {
+func testList(t *testing.T, s store.Store, o Options) {
 	objs := map[string]string{
 		"l/a.txt":    "1",
 		"l/a/b":      "22",
@@ -96,7 +96,7 @@ func testList(t *testing.T, s store.Store) {
 // ManyKeys is more than one S3 listing page (1000).
 const ManyKeys = 1100
 
-func testListMany(t *testing.T, s store.Store) {
+func testListMany(t *testing.T, s store.Store, o Options) {
 	var g errgroup.Group
 	g.SetLimit(16)
 	for i := range ManyKeys {

@@ -21,7 +21,7 @@ func (o onlyReader) Read(p []byte) (int, error) { return o.r.Read(p) }
 // parts, not a multiple of a part.
 const LargeSize = 12<<20 + 12345
 
-func testLarge(t *testing.T, s store.Store) {
+func testLarge(t *testing.T, s store.Store, o Options) {
 	data := Data(2, LargeSize)
 	put(t, s, "large/object.bin", data, store.PutOptions{})
 	got, info := get(t, s, "large/object.bin", store.GetOptions{})
@@ -36,7 +36,7 @@ func testLarge(t *testing.T, s store.Store) {
 	}
 }
 
-func testUnknownSize(t *testing.T, s store.Store) {
+func testUnknownSize(t *testing.T, s store.Store, o Options) {
 	for _, n := range []int{0, 100, LargeSize} {
 		data := Data(uint64(n), n)
 		info, err := s.Put(ctx(t), "unknown", onlyReader{bytes.NewReader(data)}, -1, store.PutOptions{})
@@ -70,7 +70,7 @@ func (f *failingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func testBadReader(t *testing.T, s store.Store) {
+func testBadReader(t *testing.T, s store.Store, o Options) {
 	data := Data(3, 7<<20)
 	for _, tc := range []struct {
 		name string
@@ -107,14 +107,15 @@ type cancelReader struct {
 
 func (c *cancelReader) Read(p []byte) (int, error) {
 	if c.n <= 0 {
-		c.cancel()
+		c.cancel() // and go on reading: the store must notice by itself
+		return c.r.Read(p)
 	}
-	n, err := c.r.Read(p[:min(len(p), max(c.n, 1))])
+	n, err := c.r.Read(p[:min(len(p), c.n)])
 	c.n -= n
 	return n, err
 }
 
-func testContextCanceled(t *testing.T, s store.Store) {
+func testContextCanceled(t *testing.T, s store.Store, o Options) {
 	put(t, s, "c/exists", []byte("x"), store.PutOptions{})
 	canceled, cancel := context.WithCancel(context.Background())
 	cancel()

@@ -1,0 +1,136 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// Put uploads r through the SDK's upload manager: one PutObject up to
+// PartSize, else a multipart upload whose CompleteMultipartUpload carries
+// the conditions. A body that is an io.ReaderAt+io.Seeker (a file) is
+// read in place by sections; any other body is buffered one part at a
+// time, at most Concurrency+1 parts. A failed or canceled upload is
+// aborted: no object appears. Conditional uploads larger than a part
+// first check the condition with HeadObject, so a lost race does not
+// cost the whole upload.
+func (s *S3) Put(ctx context.Context, key string, r io.Reader, size int64, opts PutOptions) (ObjectInfo, error) {
+	k, err := s.key(key)
+	if err != nil {
+		return ObjectInfo{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return ObjectInfo{}, err
+	}
+	if (opts.IfNoneMatch || opts.IfMatch != "") && (size < 0 || size > s.uploader.PartSize) {
+		if err := s.precheck(ctx, key, opts); err != nil {
+			return ObjectInfo{}, err
+		}
+	}
+	body, counter, err := uploadBody(r, size)
+	if err != nil {
+		return ObjectInfo{}, fmt.Errorf("store: s3 put %s: %w", key, err)
+	}
+	in := &s3.PutObjectInput{Bucket: &s.bucket, Key: &k, Body: body}
+	setConditions(&in.IfNoneMatch, &in.IfMatch, opts)
+	if opts.ContentType != "" {
+		in.ContentType = &opts.ContentType
+	}
+	out, err := s.uploader.Upload(ctx, in)
+	if err != nil {
+		if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+			err = fmt.Errorf("%w (%w)", cerr, err)
+		}
+		err = s3Error("put", key, err)
+		if opts.IfMatch != "" && errors.Is(err, ErrNotFound) {
+			// S3 answers If-Match on a missing key with 404 NoSuchKey.
+			err = fmt.Errorf("%w: %w", ErrPreconditionFailed, err)
+		}
+		return ObjectInfo{}, err
+	}
+	n := size
+	if counter != nil {
+		n = counter.n
+	}
+	return ObjectInfo{Key: key, Size: n, ETag: aws.ToString(out.ETag), Modified: time.Now().UTC()}, nil
+}
+
+func (s *S3) precheck(ctx context.Context, key string, opts PutOptions) error {
+	cur, err := s.Stat(ctx, key)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		if opts.IfMatch != "" {
+			return fmt.Errorf("%w: %s does not exist", ErrPreconditionFailed, key)
+		}
+		return nil
+	case err != nil:
+		return err
+	case opts.IfNoneMatch:
+		return fmt.Errorf("%w: %s exists", ErrPreconditionFailed, key)
+	case opts.IfMatch != "" && cur.ETag != opts.IfMatch:
+		return fmt.Errorf("%w: %s has ETag %s, not %s", ErrPreconditionFailed, key, cur.ETag, opts.IfMatch)
+	}
+	return nil
+}
+
+type readerAtSeeker interface {
+	io.ReaderAt
+	io.ReadSeeker
+}
+
+// uploadBody prepares r for the upload manager: a ReaderAt+Seeker of known
+// size becomes a section of exactly size bytes (checked to be there); any
+// other reader is wrapped so that it cannot be used in place, fails when
+// short and is counted.
+func uploadBody(r io.Reader, size int64) (io.Reader, *exactReader, error) {
+	if ras, ok := r.(readerAtSeeker); ok {
+		cur, err := ras.Seek(0, io.SeekCurrent)
+		if err != nil {
+			return nil, nil, err
+		}
+		end, err := ras.Seek(0, io.SeekEnd)
+		if err != nil {
+			return nil, nil, err
+		}
+		if _, err := ras.Seek(cur, io.SeekStart); err != nil {
+			return nil, nil, err
+		}
+		if size < 0 {
+			size = end - cur
+		}
+		if end-cur < size {
+			return nil, nil, fmt.Errorf("body has %d bytes, want %d: %w", end-cur, size, io.ErrUnexpectedEOF)
+		}
+		return io.NewSectionReader(ras, cur, size), nil, nil
+	}
+	e := &exactReader{r: r, left: size}
+	if size >= 0 {
+		e.r = io.LimitReader(r, size)
+	}
+	return e, e, nil
+}
+
+// exactReader counts bytes and turns an early EOF into io.ErrUnexpectedEOF
+// (so the manager aborts instead of storing a short object).
+type exactReader struct {
+	r    io.Reader
+	left int64 // < 0: unknown size
+	n    int64
+}
+
+func (e *exactReader) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	e.n += int64(n)
+	if e.left >= 0 {
+		e.left -= int64(n)
+		if err == io.EOF && e.left > 0 {
+			err = fmt.Errorf("body ended %d bytes early: %w", e.left, io.ErrUnexpectedEOF)
+		}
+	}
+	return n, err
+}
