@@ -116,7 +116,7 @@ func NewHeapReader(r io.ReaderAt, fileSize int64, p HeapParams) (*HeapReader, er
 	tableLen := (n - 1) * 2
 	table := make([]byte, tableLen)
 	tableOff := p.Offset + int64(C-tableLen)
-	if _, err := r.ReadAt(table, tableOff); err != nil {
+	if _, err := r.ReadAt(table, tableOff); err != nil && tableLen > 0 {
 		return nil, fmt.Errorf("%w: %s: reading chunk-size table at offset %d: %v", ErrFormat, where, tableOff, err)
 	}
 	var sum uint64
