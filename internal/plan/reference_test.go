@@ -1,9 +1,6 @@
 package plan
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -28,111 +25,14 @@ var refOnce struct {
 func referencePorts(t testing.TB) []*recipe.Port {
 	t.Helper()
 	dir := testenv.Reference(t)
-	refOnce.Do(func() { refOnce.ports, refOnce.err = loadReference(dir) })
+	refOnce.Do(func() {
+		refOnce.ports, refOnce.err = LoadHaikuPorterRepository(dir, recipe.Target{Arch: pkginfo.ArchX86_64})
+	})
 	if refOnce.err != nil {
 		t.Fatal(refOnce.err)
 	}
 	// Callers may not modify the ports; give each a fresh slice.
 	return slices.Clone(refOnce.ports)
-}
-
-type depInfo struct {
-	Name             string   `json:"name"`
-	Version          string   `json:"version"`
-	Architecture     string   `json:"architecture"`
-	Provides         []string `json:"provides"`
-	Requires         []string `json:"requires"`
-	BuildRequires    []string `json:"buildRequires"`
-	BuildPrerequires []string `json:"buildPrerequires"`
-}
-
-func loadReference(dir string) ([]*recipe.Port, error) {
-	b, err := os.ReadFile(filepath.Join(dir, ".portIdForPackageIdMap"))
-	if err != nil {
-		return nil, err
-	}
-	var pkgToPort map[string]string
-	if err := json.Unmarshal(b, &pkgToPort); err != nil {
-		return nil, err
-	}
-	byPort := make(map[string]*recipe.Port)
-	pkgIDs := make([]string, 0, len(pkgToPort))
-	for k := range pkgToPort {
-		pkgIDs = append(pkgIDs, k)
-	}
-	slices.Sort(pkgIDs)
-	exprs := func(l []string) []pkginfo.Expression {
-		var out []pkginfo.Expression
-		for _, s := range l {
-			// HaikuPorter warns about and skips entries that do not parse.
-			if e, err := pkginfo.ParseExpression(s); err == nil {
-				out = append(out, e)
-			}
-		}
-		return out
-	}
-	for _, pid := range pkgIDs {
-		portID := pkgToPort[pid]
-		b, err := os.ReadFile(filepath.Join(dir, pid+".DependencyInfo"))
-		if err != nil {
-			return nil, err
-		}
-		var di depInfo
-		if err := json.Unmarshal(b, &di); err != nil {
-			return nil, err
-		}
-		p := byPort[portID]
-		if p == nil {
-			name, version, _ := strings.Cut(portID, "-")
-			p = &recipe.Port{Name: name, Version: version, Revision: 1, Status: recipe.StatusStable,
-				Target:           recipe.Target{Arch: pkginfo.ArchX86_64},
-				BuildRequires:    exprs(di.BuildRequires),
-				BuildPrerequires: exprs(di.BuildPrerequires)}
-			byPort[portID] = p
-		}
-		arch, err := pkginfo.ParseArchitecture(di.Architecture)
-		if err != nil {
-			return nil, err
-		}
-		v, err := pkginfo.ParseVersion(di.Version)
-		if err != nil {
-			return nil, err
-		}
-		v.Revision = 1
-		pk := recipe.Package{Name: di.Name, Type: "general", Architecture: arch, Version: v,
-			Status: recipe.StatusStable, Requires: exprs(di.Requires)}
-		for _, s := range di.Provides {
-			if r, err := pkginfo.ParseResolvable(s); err == nil {
-				pk.Provides = append(pk.Provides, r)
-			}
-		}
-		p.Packages = append(p.Packages, pk)
-	}
-	skipped, err := os.ReadDir(filepath.Join(dir, ".skipped"))
-	if err != nil {
-		return nil, err
-	}
-	for _, e := range skipped {
-		name, version, _ := strings.Cut(e.Name(), "-")
-		active := false
-		for _, p := range byPort {
-			if p.Name == name {
-				active = true
-				break
-			}
-		}
-		if !active {
-			byPort[e.Name()] = &recipe.Port{Name: name, Version: version, Revision: 1,
-				Status: recipe.StatusBroken, Target: recipe.Target{Arch: pkginfo.ArchX86_64},
-				Error: "skipped by HaikuPorter on x86_64"}
-		}
-	}
-	out := make([]*recipe.Port, 0, len(byPort))
-	for _, p := range byPort {
-		out = append(out, p)
-	}
-	slices.SortFunc(out, func(a, b *recipe.Port) int { return strings.Compare(a.ID(), b.ID()) })
-	return out, nil
 }
 
 func systemPackages(t testing.TB, arch string) []*pkginfo.PackageInfo {
