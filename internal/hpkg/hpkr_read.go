@@ -1,7 +1,6 @@
 package hpkg
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 
@@ -10,9 +9,9 @@ import (
 
 // MaxRepositoryHeap is the largest uncompressed heap ReadRepository
 // accepts (HaikuPorts' biggest repositories hold a few MiB). Memory grows
-// only with the bytes that really decompress, never with a size claimed by
-// the header.
-const MaxRepositoryHeap = 1 << 30
+// only with the bytes that really decompress (ReadSection), never with a
+// size claimed by the header.
+const MaxRepositoryHeap = MaxSectionSize
 
 // Repository is the content of a repository (HPKR) file.
 type Repository struct {
@@ -46,7 +45,7 @@ func ReadRepository(r io.ReaderAt, size int64) (*Repository, error) {
 	if h.HeapUncompressedSize > MaxRepositoryHeap {
 		return nil, fmt.Errorf("%w: repository heap of %d bytes exceeds %d", ErrLimit, h.HeapUncompressedSize, MaxRepositoryHeap)
 	}
-	heap, err := NewHeapReader(r, size, HeapParams{
+	heap, err := NewHeapReader(emptyReadOK{r}, size, HeapParams{
 		Offset:           RepoHeaderSize,
 		Compression:      h.Compression,
 		ChunkSize:        h.ChunkSize,
@@ -57,15 +56,10 @@ func ReadRepository(r io.ReaderAt, size int64) (*Repository, error) {
 		return nil, err
 	}
 	defer heap.Close()
-	var buf bytes.Buffer
-	buf.Grow(int(min(h.HeapUncompressedSize, 16<<20)))
-	if _, err := buf.ReadFrom(io.NewSectionReader(heap, 0, int64(h.HeapUncompressedSize))); err != nil {
+	data, err := ReadSection(heap, 0, h.HeapUncompressedSize, "repository heap")
+	if err != nil {
 		return nil, err
 	}
-	if uint64(buf.Len()) != h.HeapUncompressedSize {
-		return nil, formatError("repository heap", "holds %d bytes, header says %d", buf.Len(), h.HeapUncompressedSize)
-	}
-	data := buf.Bytes()
 	repo := &Repository{Header: h, InfoMessage: data[:h.InfoLength:h.InfoLength]}
 	if repo.Info, err = parseRepoInfo(repo.InfoMessage); err != nil {
 		return nil, err
@@ -102,21 +96,21 @@ func readRepoPackages(section []byte, strLen, strCount uint64) ([]pkginfo.Packag
 			}
 			continue
 		}
-		at := fmt.Sprintf("%s: package %d (%q) at offset %d", where, len(pkgs), a.Str, off)
+		at := func() string { return fmt.Sprintf("%s: package %d (%q) at offset %d", where, len(pkgs), a.Str, off) }
 		if a.Type != TypeString {
-			return nil, formatError(at, "package attribute has type %s, want STRING", a.Type)
+			return nil, formatError(at(), "package attribute has type %s, want STRING", a.Type)
 		}
 		if !a.HasChildren {
-			return nil, formatError(at, "package has no attributes")
+			return nil, formatError(at(), "package has no attributes")
 		}
 		p, err := ReadPackageInfo(d)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", at, err)
+			return nil, fmt.Errorf("%s: %w", at(), err)
 		}
 		if p.Name == "" {
 			p.Name = a.Str
 		} else if p.Name != a.Str {
-			return nil, formatError(at, "package:name is %q", p.Name)
+			return nil, formatError(at(), "package:name is %q", p.Name)
 		}
 		pkgs = append(pkgs, p)
 	}
@@ -124,4 +118,17 @@ func readRepoPackages(section []byte, strLen, strCount uint64) ([]pkginfo.Packag
 		return nil, formatError(where, "%d bytes after the end of the attribute list", len(section)-d.Offset())
 	}
 	return pkgs, nil
+}
+
+// emptyReadOK makes zero-length reads succeed at any offset: some
+// io.ReaderAt implementations (bytes.Reader) report io.EOF for them at the
+// end of the input, which is where the (empty) chunk-size table of a
+// one-chunk heap sits.
+type emptyReadOK struct{ io.ReaderAt }
+
+func (r emptyReadOK) ReadAt(p []byte, off int64) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	return r.ReaderAt.ReadAt(p, off)
 }
