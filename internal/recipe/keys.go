@@ -30,11 +30,17 @@ type parsedRecipe struct {
 // isSupportedKey reports whether a shell variable is printed by HaikuPorter's
 // evaluator: a known key, optionally followed by _[0-9a-zA-Z_]+.
 func isSupportedKey(name string) bool {
-	for k := range attributes {
-		if name == k {
-			return true
+	if name == "" || name[0] < 'A' || name[0] > 'Z' {
+		return false
+	}
+	if _, ok := attributes[name]; ok {
+		return true
+	}
+	for i := 1; i < len(name)-1; i++ {
+		if name[i] != '_' {
+			continue
 		}
-		if len(name) > len(k)+1 && strings.HasPrefix(name, k) && name[len(k)] == '_' && validKeyTail(name[len(k)+1:]) {
+		if _, ok := attributes[name[:i]]; ok && validKeyTail(name[i+1:]) {
 			return true
 		}
 	}

@@ -1,0 +1,306 @@
+package ports
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"github.com/haikuports/kiln/internal/pkginfo"
+	"github.com/haikuports/kiln/internal/recipe"
+)
+
+// Options configure Load.
+type Options struct {
+	// Settings are the evaluation settings (recipe.DefaultSettings() when
+	// zero).
+	Settings *recipe.Settings
+	// Workers is the number of recipes evaluated at once (GOMAXPROCS when
+	// zero).
+	Workers int
+	// CacheDir, when set, keeps evaluation results across runs; results
+	// are keyed by recipe content, port directory and settings, never by
+	// time.
+	CacheDir string
+	// Logger receives progress and warnings; nil discards.
+	Logger *slog.Logger
+}
+
+// Skip is a port version HaikuPorter's repository update skips (its
+// .skipped flag): broken, or not buildable on the target.
+type Skip struct {
+	ID      string        `json:"id"` // name-version ("zlib_x86-1.3")
+	Name    string        `json:"name"`
+	Version string        `json:"version"`
+	Status  recipe.Status `json:"status"`
+	// Reason is the recipe's error for a broken recipe, or the status
+	// ("untested on x86_64").
+	Reason string `json:"reason"`
+}
+
+// Stats count what a Load did.
+type Stats struct {
+	Recipes   int `json:"recipes"`   // recipe files in the tree
+	Evaluated int `json:"evaluated"` // evaluations run
+	Cached    int `json:"cached"`    // evaluations taken from the cache
+}
+
+// Tree is a ports tree evaluated for one target.
+type Tree struct {
+	Root   string        `json:"root"`
+	Target recipe.Target `json:"target"`
+	// Active holds the active version of every port that has one, sorted
+	// by port name. Secondary-architecture ports appear under their own
+	// names (<port>_<arch>).
+	Active []*recipe.Port `json:"active"`
+	// Skipped are the versions tried before the active one (or all
+	// versions of a port without one) that were broken or not buildable,
+	// sorted by ID.
+	Skipped []Skip `json:"skipped"`
+	// Scan is what the tree holds.
+	Scan  *ScanResult `json:"-"`
+	Stats Stats       `json:"stats"`
+
+	byName map[string]*recipe.Port
+	opts   Options
+	cache  *cache
+	prints *sync.Map
+	ev     *evaluator
+}
+
+// Port returns the active version of the named port, or nil.
+func (t *Tree) Port(name string) *recipe.Port { return t.byName[name] }
+
+// DependencyInfos returns the DependencyInfo of every package of every
+// active port, as HaikuPorter's repository holds them.
+func (t *Tree) DependencyInfos() []recipe.DependencyInfo {
+	var out []recipe.DependencyInfo
+	for _, p := range t.Active {
+		for i := range p.Packages {
+			out = append(out, p.DependencyInfo(&p.Packages[i]))
+		}
+	}
+	return out
+}
+
+// variants returns the names evaluations are run under for a target: the
+// primary architecture, then each secondary architecture.
+func variants(t recipe.Target) []recipe.Target {
+	out := []recipe.Target{{Arch: t.Arch, Secondary: t.Secondary}}
+	for _, s := range t.Secondary {
+		out = append(out, recipe.Target{Arch: t.Arch, Secondary: t.Secondary, ForSecondary: s})
+	}
+	return out
+}
+
+// Load scans the tree at root and evaluates it for target: every port's
+// active version and the skipped versions, as HaikuPorter's repository
+// update computes them. Recipes are evaluated concurrently, newest
+// version first, only as far as needed to find the active version.
+func Load(ctx context.Context, root string, target recipe.Target, opts Options) (*Tree, error) {
+	if opts.Settings == nil {
+		s := recipe.DefaultSettings()
+		opts.Settings = &s
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = runtime.GOMAXPROCS(0)
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return nil, fmt.Errorf("ports: %w", err)
+	}
+	sr, err := Scan(abs)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range sr.Warnings {
+		opts.Logger.Debug("scan", "warning", w)
+	}
+	c, err := openCache(opts.CacheDir, cacheName(opts.Settings, target))
+	if err != nil {
+		return nil, err
+	}
+	t := &Tree{Root: abs, Target: target, Scan: sr, byName: map[string]*recipe.Port{},
+		opts: opts, cache: c, prints: &sync.Map{}}
+	t.ev = &evaluator{tree: t, settingsHash: opts.Settings.Hash()}
+	t.Stats.Recipes = len(sr.Recipes)
+
+	type job struct {
+		name    string // port name as HaikuPorter knows it (with _<arch>)
+		base    string
+		variant recipe.Target
+	}
+	var jobs []job
+	names := make([]string, 0, len(sr.Versions))
+	for n := range sr.Versions {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, v := range variants(target) {
+		for _, n := range names {
+			name := n
+			if v.ForSecondary != 0 {
+				name += "_" + v.ForSecondary.String()
+			}
+			jobs = append(jobs, job{name, n, v})
+		}
+	}
+	type outcome struct {
+		active  *recipe.Port
+		skipped []Skip
+		err     error
+	}
+	results := make([]outcome, len(jobs))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for range opts.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(jobs) || ctx.Err() != nil {
+					return
+				}
+				j := jobs[i]
+				var o outcome
+				for _, ver := range sr.Versions[j.base] {
+					r := sr.ByID[j.base+"-"+ver]
+					p, err := t.ev.port(ctx, r, j.variant)
+					if err != nil {
+						o.err = err
+						cancel()
+						break
+					}
+					if p.Error == "" && p.Buildable {
+						o.active = p
+						break
+					}
+					o.skipped = append(o.skipped, skipOf(p, target))
+				}
+				results[i] = o
+			}
+		}()
+	}
+	wg.Wait()
+	for _, o := range results {
+		if o.err != nil {
+			return nil, o.err
+		}
+	}
+	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		return nil, err
+	}
+	for _, o := range results {
+		if o.active != nil {
+			t.Active = append(t.Active, o.active)
+			t.byName[o.active.Name] = o.active
+		}
+		t.Skipped = append(t.Skipped, o.skipped...)
+	}
+	slices.SortFunc(t.Active, func(a, b *recipe.Port) int { return cmpStrings(a.Name, b.Name) })
+	slices.SortFunc(t.Skipped, func(a, b Skip) int { return cmpStrings(a.ID, b.ID) })
+	t.Stats.Evaluated = int(t.ev.evaluated.Load())
+	t.Stats.Cached = int(t.ev.cached.Load())
+	if err := c.save(); err != nil {
+		opts.Logger.Warn("cache not saved", "err", err)
+	}
+	return t, nil
+}
+
+func cmpStrings(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func skipOf(p *recipe.Port, target recipe.Target) Skip {
+	s := Skip{ID: p.ID(), Name: p.Name, Version: p.Version, Status: p.Status, Reason: p.Error}
+	if s.Reason == "" {
+		arch := target.Arch
+		if p.Target.ForSecondary != 0 {
+			arch = p.Target.ForSecondary
+		}
+		s.Reason = fmt.Sprintf("%s on %s", p.Status, arch)
+	}
+	return s
+}
+
+// cacheName names the cache file for settings and target.
+func cacheName(s *recipe.Settings, t recipe.Target) string {
+	h := sha256.Sum256([]byte(s.Hash() + "|" + t.Arch.String() + "|" + archList(t.Secondary)))
+	return "eval-" + hex.EncodeToString(h[:8])
+}
+
+func archList(l []pkginfo.Architecture) string {
+	var s string
+	for _, a := range l {
+		s += a.String() + ","
+	}
+	return s
+}
+
+// evaluator evaluates recipes of a tree through the cache.
+type evaluator struct {
+	tree         *Tree
+	settingsHash string
+	evaluated    atomic.Int64
+	cached       atomic.Int64
+}
+
+// port evaluates one recipe for one target variant, from the cache when
+// nothing it depends on changed.
+func (e *evaluator) port(ctx context.Context, r *Recipe, variant recipe.Target) (*recipe.Port, error) {
+	t := e.tree
+	path := filepath.Join(t.Root, filepath.FromSlash(r.Path))
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("ports: %w", err)
+	}
+	dir := filepath.Dir(path)
+	var print string
+	if v, ok := t.prints.Load(dir); ok {
+		print = v.(string)
+	} else {
+		if print, err = portDirFingerprint(dir); err != nil {
+			return nil, err
+		}
+		t.prints.Store(dir, print)
+	}
+	key := cacheKey(e.settingsHash, variant.Arch.String()+"/"+forSecondaryName(variant), r.Path, src, print)
+	if p := t.cache.get(key); p != nil {
+		e.cached.Add(1)
+		return p, nil
+	}
+	p, err := recipe.EvaluateSource(ctx, src, path, t.Root, variant, t.opts.Settings)
+	if err != nil {
+		return nil, err
+	}
+	e.evaluated.Add(1)
+	t.cache.put(key, p)
+	return p, nil
+}
+
+func forSecondaryName(t recipe.Target) string {
+	if t.ForSecondary == 0 {
+		return ""
+	}
+	return t.ForSecondary.String()
+}

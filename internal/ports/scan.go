@@ -1,0 +1,126 @@
+package ports
+
+import (
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// Recipe is one recipe file of a tree.
+type Recipe struct {
+	Category string `json:"category"`
+	Name     string `json:"name"`    // port name from the file name
+	Version  string `json:"version"` // version from the file name
+	// Path is the recipe's path relative to the tree root, with slashes
+	// ("sys-libs/zlib/zlib-1.3.recipe").
+	Path string `json:"path"`
+}
+
+// ID is "name-version".
+func (r *Recipe) ID() string { return r.Name + "-" + r.Version }
+
+// PortDir is the port directory relative to the tree root.
+func (r *Recipe) PortDir() string { return path.Dir(r.Path) }
+
+// ScanResult is the set of recipes of a tree, as HaikuPorter collects them.
+type ScanResult struct {
+	// Recipes are the recipes in tree order (categories, ports and files
+	// sorted by name).
+	Recipes []Recipe
+	// Versions maps each port name to its versions, newest first.
+	Versions map[string][]string
+	// ByID maps "name-version" to its recipe.
+	ByID map[string]*Recipe
+	// Warnings are recipes HaikuPorter ignores: file names that are not
+	// <name>-<version>.recipe, and duplicates of a port version in a later
+	// category.
+	Warnings []string
+}
+
+// Scan collects the recipes of the tree at root with HaikuPorter's rules:
+// category folders contain a '-' and do not start with '.', port folders
+// do not start with '.', recipe files are named <name>-<version>.recipe
+// with exactly one '-', and of two recipes for the same port version the
+// one in the first category (sorted) wins.
+func Scan(root string) (*ScanResult, error) {
+	cats, err := os.ReadDir(root)
+	if err != nil {
+		return nil, fmt.Errorf("ports: scan: %w", err)
+	}
+	sr := &ScanResult{Versions: map[string][]string{}, ByID: map[string]*Recipe{}}
+	seen := map[string]string{} // id -> category
+	for _, c := range cats {
+		cn := c.Name()
+		if !isDir(root, c) || cn[0] == '.' || !strings.Contains(cn, "-") {
+			continue
+		}
+		ports, err := os.ReadDir(filepath.Join(root, cn))
+		if err != nil {
+			return nil, fmt.Errorf("ports: scan: %w", err)
+		}
+		for _, p := range ports {
+			pn := p.Name()
+			if !isDir(filepath.Join(root, cn), p) || pn[0] == '.' {
+				continue
+			}
+			files, err := os.ReadDir(filepath.Join(root, cn, pn))
+			if err != nil {
+				return nil, fmt.Errorf("ports: scan: %w", err)
+			}
+			for _, f := range files {
+				fn := f.Name()
+				stem, ok := strings.CutSuffix(fn, ".recipe")
+				if !ok || !isRegular(filepath.Join(root, cn, pn), f) {
+					continue
+				}
+				rel := cn + "/" + pn + "/" + fn
+				parts := strings.Split(stem, "-")
+				if len(parts) != 2 {
+					sr.Warnings = append(sr.Warnings, "couldn't parse port/version info: "+rel)
+					continue
+				}
+				if prev, ok := seen[stem]; ok {
+					sr.Warnings = append(sr.Warnings, fmt.Sprintf("%s is overruled by duplicate in %s", rel, prev))
+					continue
+				}
+				seen[stem] = cn
+				sr.Recipes = append(sr.Recipes, Recipe{Category: cn, Name: parts[0], Version: parts[1], Path: rel})
+				sr.Versions[parts[0]] = append(sr.Versions[parts[0]], parts[1])
+			}
+		}
+	}
+	for i := range sr.Recipes {
+		sr.ByID[sr.Recipes[i].ID()] = &sr.Recipes[i]
+	}
+	for _, vs := range sr.Versions {
+		slices.SortStableFunc(vs, func(a, b string) int { return CompareVersions(b, a) })
+	}
+	return sr, nil
+}
+
+// isDir reports whether a directory entry is a directory, following
+// symbolic links as os.path.isdir does.
+func isDir(dir string, e os.DirEntry) bool {
+	if e.IsDir() {
+		return true
+	}
+	if e.Type()&os.ModeSymlink == 0 {
+		return false
+	}
+	fi, err := os.Stat(filepath.Join(dir, e.Name()))
+	return err == nil && fi.IsDir()
+}
+
+func isRegular(dir string, e os.DirEntry) bool {
+	if e.Type().IsRegular() {
+		return true
+	}
+	if e.Type()&os.ModeSymlink == 0 {
+		return false
+	}
+	fi, err := os.Stat(filepath.Join(dir, e.Name()))
+	return err == nil && fi.Mode().IsRegular()
+}
