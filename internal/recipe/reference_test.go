@@ -77,6 +77,7 @@ func TestBashOracleSample(t *testing.T) {
 		}
 	}
 }
+
 // TestSandboxReferenceSample evaluates a sample of corpus recipes with the
 // system's bash and compares the DependencyInfos of buildable ports with
 // the reference run's files.
