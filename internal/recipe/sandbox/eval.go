@@ -175,3 +175,15 @@ const internalPrefix = "__kiln_"
 var _ io.Writer = (*limitedBuffer)(nil)
 
 var devNull = os.DevNull
+
+// Printed returns a variable's value as HaikuPorter's recipe parser reads
+// it back from its wrapper's output: the wrapper prints newlines as the two
+// characters \n and the parser turns every \n into a newline, including
+// those the recipe wrote literally. ok is false when the variable is unset.
+func (r *Result) Printed(name string) (value string, ok bool) {
+	v, ok := r.Vars[name]
+	if !ok {
+		return "", false
+	}
+	return strings.ReplaceAll(v, `\n`, "\n"), true
+}

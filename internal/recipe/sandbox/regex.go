@@ -11,6 +11,13 @@ import (
 // \+ \? \| in BREs, \s \S \w \W, \< \> (approximated by \b), \n \t.
 // Back-references are not supported (RE2 has none) and are reported.
 func translateRegex(re string, ere bool) (string, error) {
+	return translateRegexMode(re, ere, false)
+}
+
+// translateRegexMode is translateRegex; gnuSed also applies GNU sed's
+// escapes (\t, \n) inside bracket expressions, as sed does before
+// compiling.
+func translateRegexMode(re string, ere, gnuSed bool) (string, error) {
 	var b strings.Builder
 	atStart := true // where a BRE '*' is literal
 	for i := 0; i < len(re); i++ {
@@ -43,7 +50,7 @@ func translateRegex(re string, ere bool) (string, error) {
 			if end < 0 {
 				return "", fmt.Errorf("unterminated [")
 			}
-			b.WriteString(translateBracket(re[i : end+1]))
+			b.WriteString(translateBracket(re[i:end+1], gnuSed))
 			i = end
 		case !ere && (ch == '(' || ch == ')' || ch == '{' || ch == '}' || ch == '|' || ch == '+' || ch == '?'):
 			b.WriteString(regexp.QuoteMeta(string(ch)))
@@ -87,14 +94,42 @@ func bracketEnd(re string, i int) int {
 	return -1
 }
 
-// translateBracket escapes backslashes, which are literal in POSIX brackets.
-func translateBracket(br string) string {
-	return strings.ReplaceAll(br, `\`, `\\`)
+// translateBracket escapes backslashes, which are literal in POSIX
+// brackets (except GNU sed's \t, \n and \\ when gnuSed).
+func translateBracket(br string, gnuSed bool) string {
+	if !gnuSed {
+		return strings.ReplaceAll(br, `\`, `\\`)
+	}
+	var b strings.Builder
+	for i := 0; i < len(br); i++ {
+		if br[i] == '\\' && i+1 < len(br) {
+			switch br[i+1] {
+			case 't':
+				b.WriteString(`\t`)
+				i++
+				continue
+			case 'n':
+				b.WriteString(`\n`)
+				i++
+				continue
+			case '\\':
+				b.WriteString(`\\`)
+				i++
+				continue
+			}
+		}
+		if br[i] == '\\' {
+			b.WriteString(`\\`)
+			continue
+		}
+		b.WriteByte(br[i])
+	}
+	return b.String()
 }
 
 // compileRegex translates and compiles with POSIX leftmost-longest matching.
 func compileRegex(re string, ere, icase bool) (*regexp.Regexp, error) {
-	t, err := translateRegex(re, ere)
+	t, err := translateRegexMode(re, ere, true)
 	if err != nil {
 		return nil, err
 	}
