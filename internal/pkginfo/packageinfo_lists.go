@@ -82,8 +82,11 @@ func (l *lexer) resolvableList() ([]Resolvable, error) {
 	var out []Resolvable
 	err := l.list(false, func(t token) error {
 		r, err := l.resolvable(t)
+		if err != nil {
+			return err
+		}
 		out = append(out, r)
-		return err
+		return nil
 	})
 	return out, err
 }
