@@ -1,0 +1,74 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/haikuports/kiln/internal/hpkg"
+)
+
+func newHpkgListCmd() *cobra.Command {
+	var attrs bool
+	cmd := &cobra.Command{
+		Use:   "list FILE",
+		Short: "List the files in a package",
+		Long: `Lists the file tree (the TOC) of a Haiku package file: one line per entry
+with its mode, size, modification time (UTC) and path; symlinks show their
+target. With --attributes every entry is followed by its extended
+attributes (name, type code and size).`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, err := hpkg.OpenFile(args[0])
+			if err != nil {
+				return err
+			}
+			defer p.Close()
+			return listPackage(cmd.OutOrStdout(), p, attrs)
+		},
+	}
+	cmd.Flags().BoolVarP(&attrs, "attributes", "a", false, "also list extended attributes")
+	return cmd
+}
+
+func listPackage(w io.Writer, p *hpkg.Package, attrs bool) error {
+	var b strings.Builder
+	err := p.Walk(func(path string, e *hpkg.Entry) error {
+		mt := "-"
+		if !e.MTime.IsZero() {
+			mt = e.MTime.UTC().Format("2006-01-02 15:04:05")
+		}
+		name := path
+		switch e.Type {
+		case hpkg.FileDirectory:
+			name += "/"
+		case hpkg.FileSymlink:
+			name += " -> " + e.LinkTarget
+		}
+		fmt.Fprintf(&b, "%s %10d %s %s\n", e.FileMode(), e.Size, mt, name)
+		if attrs {
+			for _, x := range e.Xattrs {
+				fmt.Fprintf(&b, "    attribute %s (%s) %d bytes\n", x.Name, typeCode(x.Type), len(x.Value))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(w, b.String())
+	return err
+}
+
+// typeCode renders a Haiku type code like 'MIMS' when it is printable.
+func typeCode(t uint32) string {
+	c := []byte{byte(t >> 24), byte(t >> 16), byte(t >> 8), byte(t)}
+	for _, x := range c {
+		if x < 0x20 || x > 0x7e {
+			return fmt.Sprintf("0x%08x", t)
+		}
+	}
+	return "'" + string(c) + "'"
+}
