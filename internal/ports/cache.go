@@ -48,6 +48,9 @@ func openCache(dir, name string) (*cache, error) {
 	defer f.Close()
 	var m map[string]*recipe.Port
 	if err := gob.NewDecoder(bufio.NewReaderSize(f, 1<<16)).Decode(&m); err == nil && m != nil {
+		for _, p := range m {
+			p.Normalize()
+		}
 		c.entries = m
 	}
 	return c, nil

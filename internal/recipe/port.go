@@ -122,3 +122,30 @@ type Port struct {
 
 // ID is "name-version", HaikuPorter's port id.
 func (p *Port) ID() string { return p.Name + "-" + p.Version }
+
+// Normalize replaces nil lists by empty ones, as Evaluate returns them
+// (decoders such as encoding/gob drop the difference).
+func (p *Port) Normalize() {
+	p.BuildRequires = nonNilSlice(p.BuildRequires)
+	p.BuildPrerequires = nonNilSlice(p.BuildPrerequires)
+	p.TestRequires = nonNilSlice(p.TestRequires)
+	p.Packages = nonNilSlice(p.Packages)
+	p.RawBuildRequires = nonNilSlice(p.RawBuildRequires)
+	p.RawBuildPrerequires = nonNilSlice(p.RawBuildPrerequires)
+	p.RawTestRequires = nonNilSlice(p.RawTestRequires)
+	for _, l := range [][]Package{p.Packages, p.OtherPackages} {
+		for i := range l {
+			l[i].Provides = nonNilSlice(l[i].Provides)
+			l[i].Requires = nonNilSlice(l[i].Requires)
+			l[i].RawProvides = nonNilSlice(l[i].RawProvides)
+			l[i].RawRequires = nonNilSlice(l[i].RawRequires)
+		}
+	}
+}
+
+func nonNilSlice[T any](l []T) []T {
+	if l == nil {
+		return []T{}
+	}
+	return l
+}
