@@ -345,6 +345,26 @@ func TestUpdateMode(t *testing.T) {
 	if !slices.Equal(p.Requested, want) {
 		t.Errorf("requested %v, want %v", p.Requested, want)
 	}
+	// With the files the recipe names known, HaikuPorter's exact rule.
+	ports[2].Patches = []string{"patches/curl-8.patchset"}
+	ports[2].AdditionalFiles = []string{"additional-files/curl-data"}
+	ports[2].Licenses = []string{"licenses/Curl"}
+	for _, c := range []struct {
+		file string
+		hit  bool
+	}{
+		{"net-misc/curl/patches/curl-8.patchset", true},
+		{"net-misc/curl/patches/curl-7.patchset", false},
+		{"net-misc/curl/additional-files/curl-data/x.conf", true},
+		{"net-misc/curl/additional-files/other", false},
+		{"net-misc/curl/licenses/Curl", true},
+		{"net-misc/curl/curl-8.recipe", true},
+	} {
+		got := PortsForFiles(ports, []string{c.file})
+		if (len(got) == 1 && got[0] == ports[2]) != c.hit {
+			t.Errorf("%s: ports %v, want hit=%v", c.file, got, c.hit)
+		}
+	}
 	if got := PortsForFiles(ports, nil); got != nil {
 		t.Errorf("no files: %v", got)
 	}

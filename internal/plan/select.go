@@ -3,7 +3,6 @@ package plan
 import (
 	"fmt"
 	"path"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -86,52 +85,63 @@ func (pl *Planner) lookup(spec string) (*recipe.Port, string) {
 }
 
 // PortsForFiles returns the ports the changed files (paths relative to the
-// tree root, slash-separated) belong to, in the order of ports: a port is
-// hit by its own recipe and by any file in its port directory that is not
-// the recipe of another version (patches/, additional-files/, licenses/).
-// This is broader than HaikuPorter's Port.referencesFiles, which only counts
-// the patches and additional files the active recipe names: a changed patch
-// of an inactive version also selects the port here.
+// tree root, slash-separated) belong to, in the order of ports, with
+// HaikuPorter's rule (Port.referencesFiles): a port is hit by its recipe,
+// the patches and additional files its recipe names (a named folder
+// covers everything in it) and licenses/<LICENSE> of its port directory.
+//
+// A port that names no such files (as read from HaikuPorter's repository,
+// which does not record them) is hit by any file in its port directory
+// that is not the recipe of another version. That is broader than
+// HaikuPorter: a changed patch of an inactive version then selects it too.
 func PortsForFiles(ports []*recipe.Port, files []string) []*recipe.Port {
 	if len(files) == 0 {
 		return nil
 	}
-	hit := make(map[*recipe.Port]bool)
-	byDir := make(map[string][]*recipe.Port)
-	byRecipe := make(map[string][]*recipe.Port)
-	for _, p := range ports {
-		if p.RecipePath == "" {
-			continue
-		}
-		rp := path.Clean(p.RecipePath)
-		byRecipe[rp] = append(byRecipe[rp], p)
-		byDir[path.Dir(rp)] = append(byDir[path.Dir(rp)], p)
-	}
+	changed := make(map[string]bool, len(files))
 	for _, f := range files {
-		f = path.Clean(strings.TrimPrefix(f, "./"))
-		if ps, ok := byRecipe[f]; ok {
-			for _, p := range ps {
-				hit[p] = true
-			}
-			continue
-		}
-		if strings.HasSuffix(f, ".recipe") && path.Dir(f) != "." {
-			if _, ok := byDir[path.Dir(f)]; ok {
-				// The recipe of a version that is not active.
-				continue
-			}
-		}
-		for d := path.Dir(f); d != "." && d != "/"; d = path.Dir(d) {
-			for _, p := range byDir[d] {
-				hit[p] = true
-			}
-		}
+		changed[path.Clean(strings.TrimPrefix(f, "./"))] = true
 	}
 	var out []*recipe.Port
 	for _, p := range ports {
-		if hit[p] && !slices.Contains(out, p) {
+		if p.RecipePath != "" && referencesFiles(p, changed) {
 			out = append(out, p)
 		}
 	}
 	return out
+}
+
+func referencesFiles(p *recipe.Port, changed map[string]bool) bool {
+	rp := path.Clean(p.RecipePath)
+	if changed[rp] {
+		return true
+	}
+	dir := path.Dir(rp)
+	if len(p.Patches)+len(p.AdditionalFiles)+len(p.Licenses) == 0 {
+		for f := range changed {
+			if strings.HasPrefix(f, dir+"/") && !(path.Dir(f) == dir && strings.HasSuffix(f, ".recipe")) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, l := range [][]string{p.Patches, p.Licenses} {
+		for _, rel := range l {
+			if changed[path.Join(dir, rel)] {
+				return true
+			}
+		}
+	}
+	for _, rel := range p.AdditionalFiles {
+		af := path.Join(dir, rel)
+		if changed[af] {
+			return true
+		}
+		for f := range changed {
+			if strings.HasPrefix(f, af+"/") {
+				return true
+			}
+		}
+	}
+	return false
 }
