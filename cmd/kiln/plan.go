@@ -1,0 +1,197 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/haikuports/kiln/internal/pkginfo"
+	"github.com/haikuports/kiln/internal/plan"
+	"github.com/haikuports/kiln/internal/recipe"
+)
+
+// planSource are the flags that say what a plan is made from, shared by
+// "plan", "plan why".
+type planSource struct {
+	tree          string
+	hpRepo        string
+	arch          string
+	secondary     []string
+	repo          string
+	system        string
+	allowUntested bool
+	mode          string
+	from, to      string
+}
+
+func (s *planSource) add(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&s.tree, "tree", "", "HaikuPorts tree (the folder holding the category folders)")
+	f.StringVar(&s.hpRepo, "haikuporter-repository", "", "read the ports from HaikuPorter's repository folder (*.DependencyInfo) instead of evaluating --tree")
+	f.StringVar(&s.arch, "arch", "", "primary target architecture (x86_64, x86_gcc2, ...)")
+	f.StringSliceVar(&s.secondary, "secondary", nil, "secondary architecture of the repository (repeatable)")
+	f.StringVar(&s.repo, "repo", "", "packages already published: a repository file, a folder of .hpkg files or a JSON package list")
+	f.StringVar(&s.system, "system-packages", "", "system packages: a folder of .PackageInfo/.hpkg files, or one such file")
+	f.BoolVar(&s.allowUntested, "allow-untested", false, "build ports marked untested on the architecture")
+	f.StringVar(&s.mode, "mode", "", "update, everything or ports (default: ports when ports are given, update with --from/--to)")
+	f.StringVar(&s.from, "from", "", "update mode: the commit last built")
+	f.StringVar(&s.to, "to", "", "update mode: the commit to build (default HEAD)")
+}
+
+// target returns the target the flags name.
+func (s *planSource) target() (recipe.Target, error) {
+	if s.arch == "" {
+		return recipe.Target{}, errors.New("--arch is required")
+	}
+	a, err := pkginfo.ParseArchitecture(s.arch)
+	if err != nil {
+		return recipe.Target{}, fmt.Errorf("--arch: %w", err)
+	}
+	t := recipe.Target{Arch: a}
+	for _, sec := range s.secondary {
+		b, err := pkginfo.ParseArchitecture(sec)
+		if err != nil {
+			return recipe.Target{}, fmt.Errorf("--secondary: %w", err)
+		}
+		t.Secondary = append(t.Secondary, b)
+	}
+	return t, nil
+}
+
+// planner loads every input and indexes it.
+func (s *planSource) planner(cmd *cobra.Command) (*plan.Planner, error) {
+	target, err := s.target()
+	if err != nil {
+		return nil, err
+	}
+	in := plan.Input{Target: target}
+	if in.Ports, err = loadPorts(cmd, s, target); err != nil {
+		return nil, err
+	}
+	if s.repo != "" {
+		if in.Repository, err = plan.LoadPackages(s.repo); err != nil {
+			return nil, fmt.Errorf("--repo: %w", err)
+		}
+	}
+	if s.system != "" {
+		if in.System, err = plan.LoadPackages(s.system); err != nil {
+			return nil, fmt.Errorf("--system-packages: %w", err)
+		}
+	} else {
+		newLogger(cmd).Warn("no --system-packages: nothing provides haiku, haiku_devel or the system's commands")
+	}
+	return plan.New(in, plan.Options{AllowUntested: s.allowUntested, Logger: newLogger(cmd)})
+}
+
+// request builds the plan request from the flags and port arguments.
+func (s *planSource) request(cmd *cobra.Command, ports []string) (plan.Request, error) {
+	req := plan.Request{Ports: ports}
+	switch {
+	case s.mode != "":
+		m, err := plan.ParseMode(s.mode)
+		if err != nil {
+			return req, err
+		}
+		req.Mode = m
+	case s.from != "":
+		req.Mode = plan.ModeUpdate
+	case len(ports) > 0:
+		req.Mode = plan.ModePorts
+	default:
+		return req, errors.New("nothing to plan: name ports, or give --mode everything, or --mode update with --from")
+	}
+	if req.Mode == plan.ModeUpdate {
+		if s.from == "" {
+			return req, errors.New("update mode needs --from (and --to, default HEAD)")
+		}
+		if s.tree == "" {
+			return req, errors.New("update mode needs --tree (a git checkout) to list the changed files")
+		}
+		to := s.to
+		if to == "" {
+			to = "HEAD"
+		}
+		files, err := plan.ChangedFiles(cmd.Context(), s.tree, s.from, to)
+		if err != nil {
+			return req, err
+		}
+		req.Files = files
+	} else if s.from != "" || s.to != "" {
+		return req, fmt.Errorf("--from and --to only apply to update mode, not %s", req.Mode)
+	}
+	return req, nil
+}
+
+// loadPorts returns the ports of the tree for the target.
+func loadPorts(cmd *cobra.Command, s *planSource, target recipe.Target) ([]*recipe.Port, error) {
+	switch {
+	case s.hpRepo != "":
+		l, err := plan.LoadHaikuPorterRepository(s.hpRepo, target)
+		if err != nil {
+			return nil, fmt.Errorf("--haikuporter-repository: %w", err)
+		}
+		if s.tree != "" {
+			if err := setRecipePaths(s.tree, l); err != nil {
+				return nil, fmt.Errorf("--tree: %w", err)
+			}
+		}
+		return l, nil
+	case s.tree != "":
+		if _, err := os.Stat(s.tree); err != nil {
+			return nil, fmt.Errorf("--tree: %w", err)
+		}
+		return loadTreePorts(cmd, s.tree, target)
+	}
+	return nil, errors.New("--tree or --haikuporter-repository is required")
+}
+
+func newPlanCmd() *cobra.Command {
+	var (
+		src    planSource
+		asJSON bool
+	)
+	cmd := &cobra.Command{
+		Use:   "plan [flags] [PORT...]",
+		Short: "Decide what a build run builds, in which order, and why",
+		Long: `Plans a build run as the HaikuPorter build master would: for each requested
+port, whether it is up to date (every output package already in --repo), to
+build, blocked (each missing requirement named), broken, or unsupported or
+untested on the architecture; the ports its build needs (BUILD_REQUIRES,
+BUILD_PREREQUIRES, the scriptlet prerequisites and the transitive REQUIRES of
+what satisfies them), preferring an existing package (repository, then system
+packages) over building a port; and a deterministic build order. Dependency
+cycles are reported with their members.
+
+Modes: ports (the PORT arguments: name, name-version, name-version-revision
+or a package name), everything (exactly the ports whose outputs are missing
+from the repository), update (the ports whose files changed between --from
+and --to in the --tree git checkout, plus any PORT arguments).
+
+A port named like a subcommand (check, why) is given as name-version.`,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			pl, err := src.planner(cmd)
+			if err != nil {
+				return err
+			}
+			req, err := src.request(cmd, args)
+			if err != nil {
+				return err
+			}
+			p, err := pl.Plan(cmd.Context(), req)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return printJSON(cmd, p)
+			}
+			return p.WriteText(cmd.OutOrStdout())
+		},
+	}
+	src.add(cmd)
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the plan as JSON")
+	cmd.AddCommand(newPlanWhyCmd(), newPlanCheckCmd())
+	return cmd
+}
