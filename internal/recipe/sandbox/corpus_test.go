@@ -97,7 +97,11 @@ func TestCorpus(t *testing.T) {
 	}
 	outs := evalCorpus(rs, corpusOptions)
 	var failures []string
+	maxCalls, maxName := int64(0), ""
 	for i, o := range outs {
+		if o.res != nil && o.res.Calls > maxCalls {
+			maxCalls, maxName = o.res.Calls, rs[i].rel
+		}
 		if o.err != nil {
 			failures = append(failures, fmt.Sprintf("%s: %v", rs[i].rel, firstLine(o.err.Error())))
 			continue
@@ -121,7 +125,7 @@ func TestCorpus(t *testing.T) {
 	if got != string(want) {
 		t.Errorf("failures differ from %s (-update to accept):\n%s", golden, diffLines(string(want), got))
 	}
-	t.Logf("%d recipes, %d failures", len(rs), len(failures))
+	t.Logf("%d recipes, %d failures; most commands: %d (%s)", len(rs), len(failures), maxCalls, maxName)
 }
 
 func firstLine(s string) string {

@@ -125,6 +125,7 @@ func (st *state) result(r *interp.Runner) *Result {
 		Arrays: map[string][]string{},
 		Funcs:  slices.Sorted(maps.Keys(r.Funcs)),
 		Stderr: st.stderr.String(),
+		Calls:  st.calls.Load(),
 	}
 	for name, v := range r.Vars {
 		// mvdan leaves Set false on arrays created by an element

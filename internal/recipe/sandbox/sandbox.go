@@ -44,9 +44,9 @@ const (
 	DefaultMaxVarSize = 1 << 20  // bytes of one variable value or command argument list
 	DefaultMaxVars    = 64 << 20 // bytes of all variable values together
 	DefaultMaxSource  = 4 << 20  // bytes of the recipe and each eval'd/sourced text
-	DefaultMaxCalls   = 200_000  // simple commands and loop iterations
+	DefaultMaxCalls   = 20_000   // simple commands and loop iterations (the corpus needs < 300)
 	DefaultMaxDepth   = 100      // nested function calls
-	DefaultMaxPipes   = 1_000    // pipelines run
+	DefaultMaxPipes   = 500      // pipelines run
 )
 
 // Var is one shell variable set before the recipe is sourced.
@@ -104,6 +104,8 @@ type Result struct {
 	// Stderr is what the recipe wrote to standard error (bounded), useful
 	// in error messages. Standard output is discarded, as HaikuPorter does.
 	Stderr string
+	// Calls is how many commands and loop iterations ran (see MaxCalls).
+	Calls int64
 }
 
 // HasFunc reports whether a function of that name was defined.
