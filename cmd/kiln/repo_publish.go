@@ -1,0 +1,110 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/haikuports/kiln/internal/repo"
+)
+
+func newRepoPublishCmd() *cobra.Command {
+	var (
+		sf                    storeFlags
+		sig                   signerFlags
+		infoFile              string
+		adds, removes         []string
+		reason                string
+		allowDowngrade        bool
+		port, commit, buildID string
+		asJSON                bool
+	)
+	cmd := &cobra.Command{
+		Use:   "publish --target BRANCH/ARCH [--info repo.info] [--add PKG...] [--remove NAME...] [PKG...]",
+		Short: "Publish packages to a target's repository as a new snapshot",
+		Long: `Adds and removes packages in a target's repository in the store, as one new
+snapshot: new packages are uploaded to current/packages/ (create-if-absent;
+a published file never changes), the repo file is generated from the
+snapshot's manifest without reading any package, the head moves by
+compare-and-swap under the target's lease, and current/ is refreshed with
+repo.sha256 last. An added package replaces the package of the same name.
+Removed packages stay downloadable until "kiln repo prune" retires them.
+
+The first publish of a target needs --info (its repo.info). Publishing what
+is already published changes nothing. Packages may be given with --add or
+as arguments.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r, err := sf.open(cmd)
+			if err != nil {
+				return err
+			}
+			var c repo.Change
+			c.Reason, c.AllowDowngrade, c.Remove = reason, allowDowngrade, removes
+			if c.Signer, err = sig.signer(); err != nil {
+				return err
+			}
+			if infoFile != "" {
+				f, err := os.Open(infoFile)
+				if err != nil {
+					return err
+				}
+				info, err := repo.HPKGCodec{}.ParseRepoInfo(f)
+				f.Close()
+				if err != nil {
+					return fmt.Errorf("%s: %w", infoFile, err)
+				}
+				c.Info = &info
+			}
+			for _, p := range append(adds, args...) {
+				f, err := os.Open(p)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				fi, err := f.Stat()
+				if err != nil {
+					return err
+				}
+				c.Add = append(c.Add, repo.Add{Name: p, R: f, Size: fi.Size(), Source: repo.Source{Port: port, RecipeCommit: commit, BuildID: buildID}})
+			}
+			if c.Info == nil && len(c.Add) == 0 && len(c.Remove) == 0 && c.Signer == nil {
+				return errors.New("repo publish: nothing to do (give --add, --remove or --info)")
+			}
+			res, err := r.Publish(cmd.Context(), c)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return printJSON(cmd, res)
+			}
+			out := cmd.OutOrStdout()
+			if res.Unchanged {
+				fmt.Fprintf(out, "%s: unchanged at snapshot %s (%d packages)\n", r.Target(), res.Snapshot, res.Packages)
+				return nil
+			}
+			for _, f := range res.Added {
+				fmt.Fprintf(out, "+ %s\n", f)
+			}
+			for _, f := range res.Removed {
+				fmt.Fprintf(out, "- %s\n", f)
+			}
+			fmt.Fprintf(out, "%s: published snapshot %s (%d packages, repo sha256 %s)\n", r.Target(), res.Snapshot, res.Packages, res.RepoSHA256)
+			return nil
+		},
+	}
+	sf.add(cmd)
+	sig.add(cmd)
+	f := cmd.Flags()
+	f.StringVar(&infoFile, "info", "", "repo.info file (required for the first publish; replaces the repository info)")
+	f.StringSliceVar(&adds, "add", nil, "package file to add (repeatable)")
+	f.StringSliceVar(&removes, "remove", nil, "package name to remove (repeatable)")
+	f.StringVar(&reason, "reason", "", "reason recorded in the snapshot")
+	f.BoolVar(&allowDowngrade, "allow-downgrade", false, "allow replacing a package by an older version")
+	f.StringVar(&port, "port", "", "source port recorded for the added packages")
+	f.StringVar(&commit, "recipe-commit", "", "recipe commit recorded for the added packages")
+	f.StringVar(&buildID, "build-id", "", "build id recorded for the added packages")
+	f.BoolVar(&asJSON, "json", false, "print the result as JSON")
+	return cmd
+}

@@ -1,0 +1,120 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/haikuports/kiln/internal/repo"
+	"github.com/haikuports/kiln/internal/store"
+)
+
+// defaultStoreDir is the store used when neither --store nor KILN_STORE is
+// given: a directory in the working directory, laid out like the bucket.
+const defaultStoreDir = "./kiln-store"
+
+// newRepoStoreCmds returns the commands that work on a repository
+// published in a store (kiln repo publish, list, diff, ...).
+func newRepoStoreCmds() []*cobra.Command {
+	return []*cobra.Command{
+		newRepoPublishCmd(),
+		newRepoListCmd(),
+		newRepoDiffCmd(),
+		newRepoSnapshotsCmd(),
+		newRepoRollbackCmd(),
+		newRepoPruneCmd(),
+		newRepoVerifyCmd(),
+		newRepoImportCmd(),
+	}
+}
+
+// storeFlags are the flags every store command takes.
+type storeFlags struct {
+	store     string
+	target    string
+	root      string
+	leaseWait time.Duration
+}
+
+func (f *storeFlags) add(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.store, "store", "", "store URL: a directory path, file:///dir or s3://bucket/prefix (default $KILN_STORE, else "+defaultStoreDir+")")
+	fl.StringVar(&f.target, "target", "master/x86_64", "target as branch/arch")
+	fl.StringVar(&f.root, "root", "", "key prefix of all targets inside the store")
+	fl.DurationVar(&f.leaseWait, "lease-wait", 5*time.Minute, "how long to wait for another publisher's lease")
+}
+
+// open returns the repository the flags name.
+func (f *storeFlags) open(cmd *cobra.Command) (*repo.Repo, error) {
+	t, err := repo.ParseTarget(f.target)
+	if err != nil {
+		return nil, err
+	}
+	t.Root = f.root
+	st, err := openStore(cmd.Context(), f.storeURL())
+	if err != nil {
+		return nil, err
+	}
+	return repo.New(st, t, repo.Options{Logger: newLogger(cmd), LeaseWait: f.leaseWait}), nil
+}
+
+func (f *storeFlags) storeURL() string {
+	switch {
+	case f.store != "":
+		return f.store
+	case os.Getenv("KILN_STORE") != "":
+		return os.Getenv("KILN_STORE")
+	}
+	return defaultStoreDir
+}
+
+// openStore opens a store URL: a plain path or file:// URL is a directory
+// store; s3:// is the S3 backend.
+func openStore(ctx context.Context, url string) (store.Store, error) {
+	switch {
+	case strings.HasPrefix(url, "file://"):
+		return store.OpenFile(strings.TrimPrefix(url, "file://"))
+	case strings.Contains(url, "://"):
+		return openURLStore(ctx, url)
+	default:
+		return store.OpenFile(url)
+	}
+}
+
+func printJSON(cmd *cobra.Command, v any) error {
+	e := json.NewEncoder(cmd.OutOrStdout())
+	e.SetIndent("", "  ")
+	return e.Encode(v)
+}
+
+// signerFlags are the signing flags (as HaikuPorter's
+// --sign-package-repository-privkey-file and ...-passfile).
+type signerFlags struct {
+	keyFile  string
+	passFile string
+}
+
+func (s *signerFlags) add(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&s.keyFile, "sign-key", "", "minisign private key file; signs the repo (repo.minisig)")
+	cmd.Flags().StringVar(&s.passFile, "sign-key-passfile", "", "file holding the key's password (else $KILN_SIGN_KEY_PASSWORD)")
+}
+
+func (s *signerFlags) signer() (repo.Signer, error) {
+	if s.keyFile == "" {
+		return nil, nil
+	}
+	pw := os.Getenv("KILN_SIGN_KEY_PASSWORD")
+	if s.passFile != "" {
+		b, err := os.ReadFile(s.passFile)
+		if err != nil {
+			return nil, fmt.Errorf("sign key password: %w", err)
+		}
+		pw = strings.TrimRight(string(b), "\r\n")
+	}
+	return repo.NewMinisignSigner(s.keyFile, pw)
+}

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/haikuports/kiln/internal/repo"
+)
+
+func newRepoVerifyCmd() *cobra.Command {
+	var (
+		sf     storeFlags
+		o      repo.VerifyOptions
+		asJSON bool
+	)
+	cmd := &cobra.Command{
+		Use:   "verify [--deep]",
+		Short: "Check every invariant of a target's repository",
+		Long: `Checks that the head and every stored manifest parse; that the head
+snapshot's repo.sha256 matches its repo, the repo reads back to the
+manifest and package.list matches; that current/ equals the head
+snapshot; that every package any stored snapshot lists exists in
+current/packages/ with the right size (and SHA-256 with --deep, which
+reads every package) and is not in .obsolete/; and that the lease is sane.
+With --pubkey, repo.minisig must verify. Prints one line per violation
+and exits with status 1 if there is any.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r, err := sf.open(cmd)
+			if err != nil {
+				return err
+			}
+			rp, err := r.Verify(cmd.Context(), o)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				if err := printJSON(cmd, rp); err != nil {
+					return err
+				}
+			} else {
+				out := cmd.OutOrStdout()
+				for _, p := range rp.Problems {
+					fmt.Fprintf(out, "FAIL %s\n", p)
+				}
+				for _, n := range rp.Notes {
+					fmt.Fprintf(out, "note %s\n", n)
+				}
+				fmt.Fprintf(out, "%s: head %s, %d packages, %d snapshots, %d problems\n", rp.Target, rp.Head, rp.Packages, rp.Snapshots, len(rp.Problems))
+			}
+			if !rp.OK() {
+				return &errExitCode{1, fmt.Errorf("repo verify: %s: %d invariant violations (first: %s)", rp.Target, len(rp.Problems), rp.Problems[0])}
+			}
+			return nil
+		},
+	}
+	sf.add(cmd)
+	cmd.Flags().BoolVar(&o.Deep, "deep", false, "re-hash every listed package's content")
+	cmd.Flags().StringVar(&o.PublicKey, "pubkey", "", "minisign public key file repo.minisig must verify with")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
+	return cmd
+}
