@@ -102,4 +102,3 @@ stopped when run again. Shows a progress bar on a terminal.`,
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
 	return cmd
 }
-

@@ -50,7 +50,7 @@ type importItem struct {
 	sha256 string // "" unless known (from a repo file)
 	info   *pkginfo.PackageInfo
 	open   func(ctx context.Context) (io.ReadCloser, error) // nil: no content available (stub)
-	srcKey string                                          // same-store source key for a server-side copy
+	srcKey string                                           // same-store source key for a server-side copy
 }
 
 // importCheckpoint is .kiln/import.json: the packages an interrupted import
