@@ -1,0 +1,167 @@
+package ports
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/haikuports/kiln/internal/pkginfo"
+	"github.com/haikuports/kiln/internal/recipe"
+	"github.com/haikuports/kiln/internal/testenv"
+)
+
+func runGit(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", append([]string{"-C", dir}, args...)...)
+	cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=kiln", "GIT_AUTHOR_EMAIL=kiln@example.org",
+		"GIT_COMMITTER_NAME=kiln", "GIT_COMMITTER_EMAIL=kiln@example.org", "GIT_CONFIG_GLOBAL=/dev/null")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("git %v: %v\n%s", args, err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func copyPortDir(t *testing.T, src, dst, rel string) {
+	t.Helper()
+	err := filepath.WalkDir(filepath.Join(src, rel), func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		r, _ := filepath.Rel(src, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, r), 0o755)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, r), data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func writeFile(t *testing.T, root, rel, content string) {
+	t.Helper()
+	p := filepath.Join(root, filepath.FromSlash(rel))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestGitChangedFilesToPorts(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("no git")
+	}
+	corpus := testenv.Corpus(t)
+	repo := t.TempDir()
+	runGit(t, repo, "init", "-q", "-b", "main")
+	for _, d := range []string{"sys-libs/zlib", "games-strategy/1oom", "dev-util/abi_compliance_checker"} {
+		copyPortDir(t, corpus, repo, d)
+	}
+	runGit(t, repo, "add", "-A")
+	runGit(t, repo, "commit", "-q", "-m", "A")
+	a := runGit(t, repo, "rev-parse", "HEAD")
+
+	writeFile(t, repo, "sys-libs/zlib/patches/zlib-1.3.2.patchset", "changed\n")
+	writeFile(t, repo, "sys-libs/zlib/licenses/Zlib", "changed\n")
+	writeFile(t, repo, "sys-libs/zlib/licenses/Unused", "new\n")
+	writeFile(t, repo, "games-strategy/1oom/additional-files/1oom.rdef", "changed\n")
+	writeFile(t, repo, "dev-util/abi_compliance_checker/additional-files/example-descriptors/zlib-1.2.2.desc", "changed\n")
+	old, err := os.ReadFile(filepath.Join(repo, "games-strategy/1oom/1oom-1.0.recipe"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, repo, "games-strategy/1oom/1oom-1.1.recipe", string(old))
+	runGit(t, repo, "add", "-A")
+	runGit(t, repo, "commit", "-q", "-m", "B")
+	b := runGit(t, repo, "rev-parse", "HEAD")
+	runGit(t, repo, "rm", "-q", "games-strategy/1oom/1oom-1.1.recipe")
+	runGit(t, repo, "commit", "-q", "-m", "C")
+
+	ctx := context.Background()
+	changed, err := ChangedFiles(ctx, repo, a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantChanged := []string{
+		"dev-util/abi_compliance_checker/additional-files/example-descriptors/zlib-1.2.2.desc",
+		"games-strategy/1oom/1oom-1.1.recipe",
+		"games-strategy/1oom/additional-files/1oom.rdef",
+		"sys-libs/zlib/licenses/Unused",
+		"sys-libs/zlib/licenses/Zlib",
+		"sys-libs/zlib/patches/zlib-1.3.2.patchset",
+	}
+	if !reflect.DeepEqual(changed, wantChanged) {
+		t.Fatalf("ChangedFiles = %q, want %q", changed, wantChanged)
+	}
+
+	cacheDir := t.TempDir()
+	dir, err := TreeAt(ctx, repo, b, cacheDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err := TreeAt(ctx, repo, b[:10], cacheDir); err != nil || again != dir {
+		t.Fatalf("TreeAt again = %s, %v; want %s", again, err, dir)
+	}
+	tree, err := Load(ctx, dir, recipe.Target{Arch: pkginfo.ArchX86_64}, Options{Settings: referenceSettings(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := tree.Port("1oom"); p == nil || p.Version != "1.1" {
+		t.Fatalf("active 1oom at B = %+v", p)
+	}
+	refs, err := tree.PortsForFiles(ctx, changed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]string{}
+	for _, r := range refs {
+		got[r.ID] = r.Files
+	}
+	want := map[string][]string{
+		"1oom-1.0":   {"games-strategy/1oom/additional-files/1oom.rdef"},
+		"1oom-1.1":   {"games-strategy/1oom/1oom-1.1.recipe"},
+		"zlib-1.3.2": {"sys-libs/zlib/licenses/Zlib", "sys-libs/zlib/patches/zlib-1.3.2.patchset"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("PortsForFiles = %v, want %v", got, want)
+	}
+
+	// The deleted recipe (B..C) maps to its port version, marked removed.
+	changed, err = ChangedFiles(ctx, repo, b, "HEAD")
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, err := TreeAt(ctx, repo, "HEAD", cacheDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree, err = Load(ctx, head, recipe.Target{Arch: pkginfo.ArchX86_64}, Options{Settings: referenceSettings(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	refs, err = tree.PortsForFiles(ctx, changed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(refs) != 1 || refs[0].ID != "1oom-1.1" || !refs[0].Removed {
+		t.Fatalf("PortsForFiles after delete = %+v", refs)
+	}
+
+	if _, err := ChangedFiles(ctx, repo, "no-such-rev", b); err == nil {
+		t.Fatal("ChangedFiles accepted a bad revision")
+	}
+	if _, err := TreeAt(ctx, repo, "--output=/tmp/x", cacheDir); err == nil {
+		t.Fatal("TreeAt accepted an option as revision")
+	}
+}
