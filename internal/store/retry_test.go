@@ -1,0 +1,192 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/haikuports/kiln/internal/store"
+	"github.com/haikuports/kiln/internal/store/s3test"
+	"github.com/haikuports/kiln/internal/store/storetest"
+)
+
+// flaky fails the first n calls of every operation with err, then
+// delegates to a file store.
+type flaky struct {
+	store.Store
+	err   error
+	n     int
+	calls map[string]int
+}
+
+func (f *flaky) fail(op string) error {
+	f.calls[op]++
+	if f.calls[op] <= f.n {
+		return fmt.Errorf("flaky %s: %w", op, f.err)
+	}
+	return nil
+}
+
+func (f *flaky) Stat(ctx context.Context, key string) (store.ObjectInfo, error) {
+	if err := f.fail("stat"); err != nil {
+		return store.ObjectInfo{}, err
+	}
+	return f.Store.Stat(ctx, key)
+}
+
+func (f *flaky) Put(ctx context.Context, key string, r io.Reader, size int64, opts store.PutOptions) (store.ObjectInfo, error) {
+	if err := f.fail("put"); err != nil {
+		io.CopyN(io.Discard, r, 2) // a failing upload consumed some body
+		return store.ObjectInfo{}, err
+	}
+	return f.Store.Put(ctx, key, r, size, opts)
+}
+
+func (f *flaky) List(ctx context.Context, prefix, delim string, fn func(store.ObjectInfo) error) error {
+	failAfter := f.calls["list"] < f.n
+	n := 0
+	err := f.Store.List(ctx, prefix, delim, func(o store.ObjectInfo) error {
+		if n++; failAfter && n == 3 {
+			return f.fail("list")
+		}
+		return fn(o)
+	})
+	if err == nil && !failAfter {
+		f.calls["list"]++
+	}
+	return err
+}
+
+func newFlaky(t *testing.T, err error, n int) *flaky {
+	return &flaky{Store: newFile(t), err: err, n: n, calls: map[string]int{}}
+}
+
+var fastRetry = store.RetryPolicy{MaxAttempts: 4, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond}
+
+func TestRetryTransient(t *testing.T) {
+	ctx := t.Context()
+	for _, transient := range []error{syscall.ECONNRESET, syscall.ECONNREFUSED} {
+		f := newFlaky(t, transient, 2)
+		s := store.WithRetry(f, fastRetry)
+		if _, err := s.Put(ctx, "k", strings.NewReader("hello"), 5, store.PutOptions{}); err != nil {
+			t.Fatalf("%v: Put: %v", transient, err)
+		}
+		// The body was rewound before each retry.
+		info, err := s.Stat(ctx, "k")
+		if err != nil || info.Size != 5 {
+			t.Fatalf("%v: Stat: %+v %v", transient, info, err)
+		}
+		if f.calls["put"] != 3 || f.calls["stat"] != 3 {
+			t.Fatalf("%v: calls %v, want 3 puts and 3 stats", transient, f.calls)
+		}
+	}
+	// Too many failures: the last error, wrapped.
+	f := newFlaky(t, syscall.ECONNRESET, 10)
+	_, err := store.WithRetry(f, fastRetry).Stat(ctx, "k")
+	if !errors.Is(err, syscall.ECONNRESET) || f.calls["stat"] != 4 {
+		t.Fatalf("after 4 attempts: %v, calls %v", err, f.calls)
+	}
+}
+
+func TestRetryNever(t *testing.T) {
+	ctx := t.Context()
+	for _, permanent := range []error{store.ErrPreconditionFailed, store.ErrNotFound, store.ErrInvalidKey, store.ErrInvalidRange, errors.New("disk on fire")} {
+		f := newFlaky(t, permanent, 1)
+		s := store.WithRetry(f, fastRetry)
+		_, err := s.Put(ctx, "k", strings.NewReader("x"), 1, store.PutOptions{})
+		if !errors.Is(err, permanent) || f.calls["put"] != 1 {
+			t.Errorf("%v: Put retried (%d calls): %v", permanent, f.calls["put"], err)
+		}
+	}
+	// A body that cannot be rewound is never retried.
+	f := newFlaky(t, syscall.ECONNRESET, 1)
+	s := store.WithRetry(f, fastRetry)
+	_, err := s.Put(ctx, "k", io.MultiReader(strings.NewReader("hello")), 5, store.PutOptions{})
+	if !errors.Is(err, syscall.ECONNRESET) || f.calls["put"] != 1 {
+		t.Fatalf("non-seekable Put: %d calls, %v", f.calls["put"], err)
+	}
+	// A done context stops the backoff.
+	f = newFlaky(t, syscall.ECONNRESET, 100)
+	slow := store.WithRetry(f, store.RetryPolicy{MaxAttempts: 100, BaseDelay: time.Hour})
+	c, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err = slow.Stat(c, "k")
+	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 10*time.Second {
+		t.Fatalf("canceled backoff: %v after %v", err, time.Since(start))
+	}
+}
+
+func TestRetryListResumes(t *testing.T) {
+	ctx := t.Context()
+	f := newFlaky(t, syscall.ECONNRESET, 2)
+	for i := range 6 {
+		f.Store.Put(ctx, fmt.Sprintf("l/%d", i), strings.NewReader("x"), 1, store.PutOptions{})
+	}
+	var got []string
+	err := store.WithRetry(f, fastRetry).List(ctx, "l/", "", func(o store.ObjectInfo) error {
+		got = append(got, o.Key)
+		return nil
+	})
+	if err != nil || strings.Join(got, " ") != "l/0 l/1 l/2 l/3 l/4 l/5" {
+		t.Fatalf("List through failures: %q, %v", got, err)
+	}
+	// fn's own error is returned as is, not retried, even if it looks
+	// transient.
+	fnErr := fmt.Errorf("fn: %w", syscall.ECONNRESET)
+	calls := 0
+	err = store.WithRetry(f, fastRetry).List(ctx, "l/", "", func(store.ObjectInfo) error {
+		calls++
+		return fnErr
+	})
+	if err != fnErr || calls != 1 {
+		t.Fatalf("fn error: %d calls, %v", calls, err)
+	}
+}
+
+func TestRetryKeepsCapabilities(t *testing.T) {
+	s := store.WithRetry(newFile(t), fastRetry)
+	if _, ok := s.(store.Copier); !ok {
+		t.Error("WithRetry(File) lost Copier")
+	}
+	if _, ok := s.(store.Presigner); ok {
+		t.Error("WithRetry(File) gained Presigner")
+	}
+}
+
+// Through a proxy that fails a fifth of the requests (errors, drops,
+// delays, all before the server sees them), the basic conformance tests
+// pass with WithRetry, and fail without it.
+func TestRetryThroughFaultProxy(t *testing.T) {
+	srv := s3test.StartVersity(t)
+	proxy := s3test.StartFaultProxy(t, srv.Endpoint, s3test.Faults{
+		Seed: 1, Errors: 0.12, Drops: 0.05, Delays: 0.1, Delay: 20 * time.Millisecond,
+	})
+	faulty := proxy.Through(srv)
+	policy := store.RetryPolicy{MaxAttempts: 8, BaseDelay: 5 * time.Millisecond, MaxDelay: 200 * time.Millisecond}
+	var n int
+	storetest.RunBasics(t, storetest.Options{}, func(t *testing.T) store.Store {
+		n++
+		return store.WithRetry(faulty.Store(t, fmt.Sprintf("faulty%d/", n)), policy)
+	})
+	if proxy.Injected.Load() == 0 {
+		t.Fatal("the proxy injected no faults")
+	}
+	t.Logf("%d requests, %d faults injected", proxy.Requests.Load(), proxy.Injected.Load())
+
+	bare := faulty.Store(t, "bare/")
+	failures := 0
+	for range 40 {
+		if _, err := bare.Stat(t.Context(), "missing"); !errors.Is(err, store.ErrNotFound) {
+			failures++
+		}
+	}
+	if failures == 0 {
+		t.Fatal("without WithRetry, 40 requests through the faulty proxy all succeeded")
+	}
+}
