@@ -1,0 +1,134 @@
+package bench
+
+// Planning benchmarks on the whole real tree: the ports as HaikuPorter
+// evaluated them (the corpus's x86_64 reference, 3,843 ports, 6,552
+// packages) and the x86_64 system packages. Each benchmark reports its time
+// as ratios to baselines measured in the same run on the same data:
+//   x-mapinsert = time / inserting every provides of every package into a
+//                 map[name][]Resolvable (the least any provides index costs)
+//   x-index     = time / building plan's provides index alone (plan.NewIndex
+//                 and AddPort for every port)
+// Run: go test -run '^$' -bench Plan -benchmem ./bench
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/haikuports/kiln/internal/pkginfo"
+	"github.com/haikuports/kiln/internal/plan"
+	"github.com/haikuports/kiln/internal/recipe"
+	"github.com/haikuports/kiln/internal/testenv"
+)
+
+var (
+	planOnce  sync.Once
+	planPorts []*recipe.Port
+	planSys   []*pkginfo.PackageInfo
+	planErr   error
+)
+
+func loadPlanData(b *testing.B) {
+	b.Helper()
+	dir := testenv.Reference(b)
+	sys := testenv.Fixture(b, "system-packages/x86_64")
+	planOnce.Do(func() {
+		planPorts, planErr = plan.LoadHaikuPorterRepository(dir, recipe.Target{Arch: pkginfo.ArchX86_64})
+		if planErr == nil {
+			planSys, planErr = plan.LoadPackages(sys)
+		}
+	})
+	if planErr != nil {
+		b.Fatal(planErr)
+	}
+}
+
+var (
+	planBaseMu sync.Mutex
+	planBase   = map[string]time.Duration{}
+)
+
+// planBaseline returns the time per op of fn, measured once per name.
+func planBaseline(name string, fn func()) time.Duration {
+	planBaseMu.Lock()
+	defer planBaseMu.Unlock()
+	if d, ok := planBase[name]; ok {
+		return d
+	}
+	r := testing.Benchmark(func(b *testing.B) {
+		for b.Loop() {
+			fn()
+		}
+	})
+	planBase[name] = time.Duration(r.NsPerOp())
+	return planBase[name]
+}
+
+func planBaselines(b *testing.B) (mapInsert, index time.Duration) {
+	mapInsert = planBaseline("plan-mapinsert", func() {
+		m := make(map[string][]pkginfo.Resolvable)
+		for _, p := range planPorts {
+			for _, pk := range p.Packages {
+				for _, r := range pk.Provides {
+					m[r.Name] = append(m[r.Name], r)
+				}
+			}
+		}
+	})
+	index = planBaseline("plan-index", func() {
+		ix := plan.NewIndex(pkginfo.ArchX86_64)
+		for _, p := range planSys {
+			ix.AddPackage(plan.OriginSystem, p)
+		}
+		for _, p := range planPorts {
+			ix.AddPort(p)
+		}
+	})
+	b.Logf("%d ports; baselines: map insert of all provides %v, provides index %v", len(planPorts), mapInsert, index)
+	return mapInsert, index
+}
+
+func benchPlan(b *testing.B, in plan.Input) {
+	mapInsert, index := planBaselines(b)
+	var p *plan.Plan
+	b.ResetTimer()
+	start := time.Now()
+	for b.Loop() {
+		pl, err := plan.New(in, plan.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if p, err = pl.Plan(b.Context(), plan.Request{Mode: plan.ModeEverything}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	per := time.Since(start) / time.Duration(b.N)
+	b.ReportMetric(float64(per)/float64(mapInsert), "x-mapinsert")
+	b.ReportMetric(float64(per)/float64(index), "x-index")
+	b.ReportMetric(float64(len(p.Ports)), "ports")
+	b.ReportMetric(float64(len(p.Order)), "builds")
+}
+
+// BenchmarkPlanEverythingEmpty plans every port against an empty
+// repository: every port is resolved, most down to the compiler cycle.
+func BenchmarkPlanEverythingEmpty(b *testing.B) {
+	loadPlanData(b)
+	benchPlan(b, plan.Input{Target: recipe.Target{Arch: pkginfo.ArchX86_64}, Ports: planPorts, System: planSys})
+}
+
+// BenchmarkPlanEverythingPublished plans against a repository holding
+// every package but those of every 7th port (about 500 ports to build).
+func BenchmarkPlanEverythingPublished(b *testing.B) {
+	loadPlanData(b)
+	var repo []*pkginfo.PackageInfo
+	for i, p := range planPorts {
+		if p.Error != "" || i%7 == 0 {
+			continue
+		}
+		for _, k := range p.Packages {
+			repo = append(repo, &pkginfo.PackageInfo{Name: k.Name, Version: k.Version,
+				Architecture: k.Architecture, Provides: k.Provides, Requires: k.Requires})
+		}
+	}
+	benchPlan(b, plan.Input{Target: recipe.Target{Arch: pkginfo.ArchX86_64}, Ports: planPorts, Repository: repo, System: planSys})
+}
