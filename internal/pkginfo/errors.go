@@ -12,6 +12,9 @@ var (
 	ErrSyntax              = errors.New("pkginfo: syntax error")
 	ErrInvalid             = errors.New("pkginfo: invalid package or repository info")
 	ErrTooLarge            = errors.New("pkginfo: input too large")
+	// ErrEmpty: ParseResolvable or ParseExpression got only white space
+	// and/or a comment (recipes contain such entries; skip them).
+	ErrEmpty = errors.New("pkginfo: empty (blank or comment only)")
 )
 
 // ParseError is a syntax or validity error at a position of a parsed text

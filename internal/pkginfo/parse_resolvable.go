@@ -11,14 +11,15 @@ import (
 //	name [= version [compat >= version]]
 //
 // with or without spaces around the operators ("haiku=r1~beta5-1
-// compat>=r1~alpha4"); "compatible" is accepted for "compat", and words may
-// be quoted. Versions are parsed with ParseVersion (revision optional,
+// compat>=r1~alpha4"); "compatible" is accepted for "compat", words may be
+// quoted, and a '#' comment may follow. A blank or comment-only string
+// fails with ErrEmpty. Versions are parsed with ParseVersion (revision optional,
 // lower-cased). The name is kept as given; it must not be empty nor contain
 // '-', '/', '<', '>', '=', '!' or white space. Errors wrap ErrSyntax (and
 // ErrBadVersion for a bad version).
 func ParseResolvable(s string) (Resolvable, error) {
 	l := &lexer{src: s}
-	name, err := l.next()
+	name, err := l.first()
 	if err == nil {
 		var r Resolvable
 		if r, err = l.resolvable(name); err == nil {
@@ -37,20 +38,60 @@ func ParseResolvable(s string) (Resolvable, error) {
 //
 // where op is one of < <= == != >= >, with or without spaces. "base" marks
 // the base package; unlike .PackageInfo files (where Haiku only accepts it
-// after a version) it is also accepted without a version. The name rules
-// and errors are those of ParseResolvable.
+// after a version) it is also accepted without a version. A "compat >= v"
+// clause after the version, which some recipes put in requirements, is
+// checked and dropped, as HaikuPorter ignores it too (Haiku's .PackageInfo
+// parser would read it as a second requirement named "compat"). The name
+// rules and errors are those of ParseResolvable.
 func ParseExpression(s string) (Expression, error) {
 	l := &lexer{src: s}
-	name, err := l.next()
+	name, err := l.first()
 	if err == nil {
 		var e Expression
 		if e, err = l.expression(name, baseAlways); err == nil {
-			if err = l.expectEnd(); err == nil {
+			if err = l.skipCompat(e); err == nil {
+				err = l.expectEnd()
+			}
+			if err == nil {
 				return e, nil
 			}
 		}
 	}
 	return Expression{}, fmt.Errorf("expression %q: %w", s, err)
+}
+
+// first returns the first token, failing with ErrEmpty if there is none.
+func (l *lexer) first() (token, error) {
+	t, err := l.next()
+	for err == nil && t.kind == tokSeparator {
+		t, err = l.next()
+	}
+	if err == nil && t.kind == tokEOF {
+		err = l.errorf(t.pos, ErrEmpty, "nothing but white space and comments")
+	}
+	return t, err
+}
+
+// skipCompat reads and drops "compat >= version" after a versioned
+// expression (not after "base").
+func (l *lexer) skipCompat(e Expression) error {
+	if e.Version.IsZero() || e.Base {
+		return nil
+	}
+	t, err := l.peek()
+	if err != nil || t.kind != tokString || (t.text != "compat" && t.text != "compatible") {
+		return err
+	}
+	l.next()
+	op, err := l.next()
+	if err != nil {
+		return err
+	}
+	if op.kind != tokOperator || op.op != OpGreaterEqual {
+		return l.errorf(op.pos, nil, "expected '>=' after "+t.text+", found "+describe(op))
+	}
+	_, err = l.version(false)
+	return err
 }
 
 // expectEnd checks that only separators are left.

@@ -128,6 +128,9 @@ func TestParseExpression(t *testing.T) {
 		{"haiku >= r1~beta4 base", Expression{Name: "haiku", Op: OpGreaterEqual, Version: v("r1~beta4"), Base: true}},
 		{"foo >= 1.0 # comment", Expression{Name: "foo", Op: OpGreaterEqual, Version: v("1.0")}},
 		{"FOO >= 1.0BETA", Expression{Name: "FOO", Op: OpGreaterEqual, Version: v("1.0beta")}},
+		// From real recipes: a compat clause in a requirement is dropped.
+		{"lib:libtoxcore == 2.22.0 compat >= 2", Expression{Name: "lib:libtoxcore", Op: OpEqual, Version: v("2.22.0")}},
+		{"moleinvasion == 0.4 compatible>=0", Expression{Name: "moleinvasion", Op: OpEqual, Version: v("0.4")}},
 	}
 	for _, tt := range tests {
 		got, err := ParseExpression(tt.in)
@@ -148,7 +151,8 @@ func TestParseExpression(t *testing.T) {
 func TestParseExpressionErrors(t *testing.T) {
 	for _, in := range []string{
 		"", "foo-bar", "foo = 1", "foo >=", "foo >= >= 1", "foo 1", "foo ! 1", "foo >= 1 bar",
-		"foo >= 1 base base", "foo base >= 1", ">= 1", "foo >= 1-x", "foo >= 1 compat >= 1",
+		"foo >= 1 base base", "foo base >= 1", ">= 1", "foo >= 1-x", "foo >= 1 compat", "foo >= 1 compat > 1",
+		"foo compat >= 1", "foo >= 1 compat >= 1-x", "foo >= 1 base compat >= 1", "foo >= 1 compat >= 1 x",
 	} {
 		got, err := ParseExpression(in)
 		if err == nil {
@@ -158,6 +162,20 @@ func TestParseExpressionErrors(t *testing.T) {
 		if !errors.Is(err, ErrSyntax) {
 			t.Errorf("ParseExpression(%q): %v does not wrap ErrSyntax", in, err)
 		}
+	}
+}
+
+func TestParseEmpty(t *testing.T) {
+	for _, in := range []string{"", " \t", "# comment", "#\tlib:libag_sg = 7.0.0 compat >= 7", "\n;\n"} {
+		if r, err := ParseResolvable(in); !errors.Is(err, ErrEmpty) || !errors.Is(err, ErrSyntax) {
+			t.Errorf("ParseResolvable(%q) = %v, %v; want ErrEmpty", in, r, err)
+		}
+		if e, err := ParseExpression(in); !errors.Is(err, ErrEmpty) {
+			t.Errorf("ParseExpression(%q) = %v, %v; want ErrEmpty", in, e, err)
+		}
+	}
+	if _, err := ParseResolvable("foo-bar"); errors.Is(err, ErrEmpty) {
+		t.Errorf("ParseResolvable(foo-bar): %v wraps ErrEmpty", err)
 	}
 }
 
