@@ -138,6 +138,7 @@ func buildPort(p *Port, rk recipeKeys, pc *portContext, target, secondary string
 		p.Homepage = h
 	}
 	p.Summary, _ = base["SUMMARY"].(string)
+	p.Message, _ = base["MESSAGE"].(string)
 	p.RawBuildRequires = cleanRequires(stringList(base["BUILD_REQUIRES"]))
 	p.RawBuildPrerequires = cleanRequires(stringList(base["BUILD_PREREQUIRES"]))
 	p.RawTestRequires = cleanRequires(stringList(base["TEST_REQUIRES"]))

@@ -78,6 +78,7 @@ type Port struct {
 	// Status is the port's status on the target (its first package's).
 	Status           Status               `json:"status"`
 	Homepage         []string             `json:"homepage,omitempty"`
+	Message          string               `json:"message,omitempty"`
 	Summary          string               `json:"summary,omitempty"`
 	BuildRequires    []pkginfo.Expression `json:"buildRequires"`
 	BuildPrerequires []pkginfo.Expression `json:"buildPrerequires"`

@@ -80,6 +80,25 @@ func evalCorpus(rs []corpusRecipe, timeout func(corpusRecipe) Options) []corpusO
 	return out
 }
 
+var (
+	corpusOnce     sync.Once
+	corpusRs       []corpusRecipe
+	corpusOutcomes []corpusOutcome
+)
+
+// evaluatedCorpus evaluates the corpus once per test binary.
+func evaluatedCorpus(t *testing.T) ([]corpusRecipe, []corpusOutcome) {
+	t.Helper()
+	corpusOnce.Do(func() {
+		corpusRs = corpusRecipes(t)
+		corpusOutcomes = evalCorpus(corpusRs, corpusOptions)
+	})
+	if corpusRs == nil {
+		t.Fatal("corpus not available")
+	}
+	return corpusRs, corpusOutcomes
+}
+
 func corpusOptions(r corpusRecipe) Options {
 	return Options{Vars: testVars(r.path), Dir: filepath.Dir(r.path), Timeout: 10 * DefaultTimeout}
 }
@@ -91,11 +110,10 @@ func TestCorpus(t *testing.T) {
 	if testing.Short() {
 		t.Skip("whole corpus skipped in -short mode")
 	}
-	rs := corpusRecipes(t)
+	rs, outs := evaluatedCorpus(t)
 	if len(rs) < 3900 {
 		t.Fatalf("corpus has %d recipes, want all ~3936", len(rs))
 	}
-	outs := evalCorpus(rs, corpusOptions)
 	var failures []string
 	maxCalls, maxName := int64(0), ""
 	for i, o := range outs {

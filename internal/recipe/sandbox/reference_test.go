@@ -24,8 +24,7 @@ func TestCorpusMatchesHaikuPorter(t *testing.T) {
 		t.Skip("whole corpus skipped in -short mode")
 	}
 	cacheDir := filepath.Join(testenv.Reference(t), "recipeCache")
-	rs := corpusRecipes(t)
-	outs := evalCorpus(rs, corpusOptions)
+	rs, outs := evaluatedCorpus(t)
 	compared, mismatches := 0, 0
 	for i, r := range rs {
 		base := strings.TrimSuffix(filepath.Base(r.rel), ".recipe")
