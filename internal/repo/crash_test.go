@@ -1,0 +1,185 @@
+package repo
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/haikuports/kiln/internal/pkginfo"
+	"github.com/haikuports/kiln/internal/store"
+)
+
+// The crash test's publish: from the base state (alpha 1, beta 1, gamma 1)
+// add delta, replace alpha by alpha 2, remove gamma.
+func crashBase() Change {
+	return Change{Info: testRepoInfo(pkginfo.ArchX86_64), Add: []Add{
+		addBytes("alpha", fakePkg("alpha", "1-1", pkginfo.ArchX86_64, "")),
+		addBytes("beta", fakePkg("beta", "1-1", pkginfo.ArchX86_64, "")),
+		addBytes("gamma", fakePkg("gamma", "1-1", pkginfo.ArchX86_64, "")),
+	}}
+}
+
+func crashChange() Change {
+	return Change{Add: []Add{
+		addBytes("delta", fakePkg("delta", "1-1", pkginfo.ArchX86_64, "")),
+		addBytes("alpha", fakePkg("alpha", "2-1", pkginfo.ArchX86_64, "")),
+	}, Remove: []string{"gamma"}}
+}
+
+var crashWant = []string{"alpha-2-1-x86_64.hpkg", "beta-1-1-x86_64.hpkg", "delta-1-1-x86_64.hpkg"}
+
+// TestCrashChild is the publisher the crash test re-executes; it kills
+// itself with SIGKILL around store call KILN_CRASH_AT.
+func TestCrashChild(t *testing.T) {
+	dir := os.Getenv("KILN_CRASH_DIR")
+	if dir == "" {
+		t.Skip("only run as the crash test's child process")
+	}
+	at, _ := strconv.ParseInt(os.Getenv("KILN_CRASH_AT"), 10, 64)
+	after := os.Getenv("KILN_CRASH_MODE") == "after"
+	fs, err := store.OpenFile(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kill := func(n int64, op, key string) {
+		if n == at {
+			syscall.Kill(os.Getpid(), syscall.SIGKILL)
+			time.Sleep(time.Minute)
+		}
+	}
+	cs := &countStore{Store: fs}
+	if after {
+		cs.after = kill
+	} else {
+		cs.before = kill
+	}
+	r := New(cs, testTarget, Options{Codec: fakeCodec{}, Concurrency: 1, Holder: "child"})
+	if _, err := r.Publish(context.Background(), crashChange()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestCrashConsistency kills a publishing child process at every store call
+// boundary (before and after each call) and checks that the served
+// repository is the old or the new one, that nothing it lists is missing,
+// and that a rerun converges.
+func TestCrashConsistency(t *testing.T) {
+	if testing.Short() {
+		t.Skip("re-executes the test binary many times")
+	}
+	ctx := context.Background()
+	setup := func(t *testing.T) (*store.File, *Manifest) {
+		fs := newFileStore(t)
+		r := New(fs, testTarget, Options{Codec: fakeCodec{}})
+		mustPublish(t, r, crashBase())
+		_, m, err := r.Current(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fs, m
+	}
+	// Count the calls of a full publish.
+	fs, _ := setup(t)
+	cs := &countStore{Store: fs}
+	if _, err := New(cs, testTarget, Options{Codec: fakeCodec{}, Concurrency: 1}).Publish(ctx, crashChange()); err != nil {
+		t.Fatal(err)
+	}
+	total := cs.n.Load()
+	t.Logf("a publish makes %d store calls: %q", total, cs.calls)
+	later := func() time.Time { return time.Now().Add(time.Hour) } // the dead child's lease has expired
+
+	for _, mode := range []string{"before", "after"} {
+		for at := int64(1); at <= total; at++ {
+			t.Run(fmt.Sprintf("%s-%02d", mode, at), func(t *testing.T) {
+				fs, old := setup(t)
+				cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
+				cmd.Env = append(os.Environ(), "KILN_CRASH_DIR="+fs.Dir(), "KILN_CRASH_AT="+strconv.FormatInt(at, 10), "KILN_CRASH_MODE="+mode)
+				out, err := cmd.CombinedOutput()
+				if ee, ok := err.(*exec.ExitError); !ok || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+					t.Fatalf("child did not die by SIGKILL at call %d: %v\n%s", at, err, out)
+				}
+				r := New(fs, testTarget, Options{Codec: fakeCodec{}, Now: later})
+				checkServed(t, r, old)
+				// A rerun converges.
+				res, err := r.Publish(ctx, crashChange())
+				if err != nil {
+					t.Fatalf("rerun: %v", err)
+				}
+				rp := mustVerify(t, r, true)
+				_, m, _ := r.Current(ctx)
+				if got := fmt.Sprint(fileNames(m)); got != fmt.Sprint(crashWant) || rp.Packages != 3 {
+					t.Fatalf("after rerun: %s (%+v)", got, res)
+				}
+			})
+		}
+	}
+}
+
+func fileNames(m *Manifest) []string {
+	var fs []string
+	for _, p := range m.Packages {
+		fs = append(fs, p.File)
+	}
+	return fs
+}
+
+// checkServed checks what a client sees after a crash: repo.sha256 names
+// the old or the new snapshot, every package that snapshot lists exists,
+// and repo matches repo.sha256 except in the window between writing the
+// two (an interrupted refresh of current/, which the next run repairs).
+func checkServed(t *testing.T, r *Repo, old *Manifest) {
+	t.Helper()
+	ctx := context.Background()
+	ld, err := r.loadAll(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ld.head == nil {
+		t.Fatal("head lost")
+	}
+	if h := ld.head.Snapshot; h != old.ID && ld.byID[h].Parent != old.ID {
+		t.Fatalf("head %s is neither the old snapshot nor its child", h)
+	}
+	sum := getKey(t, r.st, r.l.current(FileRepoSHA256))
+	var served *Manifest
+	for _, m := range ld.byID {
+		if m.RepoSHA256 == string(sum) {
+			served = m
+		}
+	}
+	if served == nil || (served.ID != old.ID && served.ID != ld.head.Snapshot) {
+		t.Fatalf("current/repo.sha256 %s is neither the old nor the new snapshot", sum)
+	}
+	for _, p := range served.Packages {
+		if _, err := r.st.Stat(ctx, r.l.pkg(p.File)); err != nil {
+			t.Errorf("served repo lists %s, which is missing: %v", p.File, err)
+		}
+	}
+	repo := getKey(t, r.st, r.l.current(FileRepo))
+	rs := sha256.Sum256(repo)
+	if got := hex.EncodeToString(rs[:]); got != string(sum) {
+		if got != ld.head.RepoSHA256 || served.ID != old.ID {
+			t.Fatalf("current/repo (%s) matches neither repo.sha256 nor a refresh in progress", got)
+		}
+		t.Logf("crash inside the refresh window: repo is new, repo.sha256 still old")
+	}
+	// Everything but current/ must verify.
+	rp, err := r.Verify(ctx, VerifyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range rp.Problems {
+		if p.Check != "current" {
+			t.Errorf("after crash: %s", p)
+		}
+	}
+	_ = bytes.Equal
+}
