@@ -1,9 +1,6 @@
 package pkginfo
 
-import (
-	"fmt"
-	"strings"
-)
+import "fmt"
 
 // Architecture is a Haiku package architecture, with the numeric values of
 // BPackageInfo::kArchitectureNames (the values stored in HPKG and HPKR files).
@@ -43,7 +40,7 @@ func (a Architecture) Valid() bool { return a < numArchitectures }
 
 // ParseArchitecture returns the architecture with the given name (case-insensitive).
 func ParseArchitecture(s string) (Architecture, error) {
-	l := strings.ToLower(s)
+	l := asciiLower(s) // ASCII only, like Haiku's ICompare
 	for i, n := range architectureNames {
 		if n == l {
 			return Architecture(i), nil

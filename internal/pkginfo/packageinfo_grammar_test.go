@@ -164,6 +164,8 @@ func TestParsePackageInfoErrors(t *testing.T) {
 		{"duplicate", full + "Name b\n", 11, 1, "name given more than once", nil},
 		{"unknown field", full + "colour blue\n", 11, 1, `unknown field "colour"`, nil},
 		{"checksum", full + "checksum abc\n", 11, 1, `unknown field "checksum"`, nil},
+		{"Kelvin sign", full + "pac\u212aager x\n", 11, 1, "unknown field", nil},
+		{"Kelvin flag", full + "flags system_pac\u212aage\n", 11, 7, "expected 'approve_license'", nil},
 		{"no revision", strings.Replace(full, "version 1-1", "version 1", 1), 2, 9, "no revision", ErrBadVersion},
 		{"bad version", strings.Replace(full, "version 1-1", "version 1..2-1", 1), 2, 9, "empty minor", ErrBadVersion},
 		{"bad arch", strings.Replace(full, "architecture any", "architecture vax", 1), 3, 14, "unknown architecture", ErrUnknownArchitecture},

@@ -66,9 +66,9 @@ func (l *lexer) flags() (Flags, error) {
 	var f Flags
 	err := l.list(true, func(t token) error {
 		switch {
-		case t.kind == tokString && strings.EqualFold(t.text, "approve_license"):
+		case t.kind == tokString && asciiLower(t.text) == "approve_license":
 			f |= FlagApproveLicense
-		case t.kind == tokString && strings.EqualFold(t.text, "system_package"):
+		case t.kind == tokString && asciiLower(t.text) == "system_package":
 			f |= FlagSystemPackage
 		default:
 			return l.errorf(t.pos, nil, "expected 'approve_license' or 'system_package', found "+describe(t))

@@ -79,7 +79,7 @@ func parsePackageInfo(src, file string) (*PackageInfo, error) {
 		}
 		field := -1
 		for i, n := range fieldNames {
-			if strings.EqualFold(t.text, n) {
+			if asciiLower(t.text) == n {
 				field = i
 				break
 			}
