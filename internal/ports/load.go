@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -303,4 +304,35 @@ func forSecondaryName(t recipe.Target) string {
 		return ""
 	}
 	return t.ForSecondary.String()
+}
+
+// Settings returns the evaluation settings the tree was loaded with.
+func (t *Tree) Settings() *recipe.Settings { return t.opts.Settings }
+
+// ErrNoPort means a port version is not in the tree.
+var ErrNoPort = errors.New("no such port version")
+
+// Version evaluates (through the cache) one version of a port, active or
+// not. name may carry a secondary architecture suffix (zlib_x86).
+func (t *Tree) Version(ctx context.Context, name, version string) (*recipe.Port, error) {
+	for _, v := range variants(t.Target) {
+		base := name
+		if v.ForSecondary != 0 {
+			b, ok := strings.CutSuffix(name, "_"+v.ForSecondary.String())
+			if !ok {
+				continue
+			}
+			base = b
+		}
+		if r, ok := t.Scan.ByID[base+"-"+version]; ok {
+			p, err := t.ev.port(ctx, r, v)
+			if err == nil {
+				if serr := t.cache.save(); serr != nil {
+					t.opts.Logger.Warn("cache not saved", "err", serr)
+				}
+			}
+			return p, err
+		}
+	}
+	return nil, fmt.Errorf("%w: %s-%s", ErrNoPort, name, version)
 }

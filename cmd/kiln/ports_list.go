@@ -1,0 +1,106 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/haikuports/kiln/internal/ports"
+)
+
+func newPortsCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "ports",
+		Short: "Evaluate a whole HaikuPorts tree: active versions, skipped versions",
+	}
+	cmd.AddCommand(newPortsListCmd(), newPortsShowCmd())
+	return cmd
+}
+
+// treeFlags say which tree to evaluate and how.
+type treeFlags struct {
+	evalFlags
+	tree     string
+	cacheDir string
+	workers  int
+}
+
+func (f *treeFlags) add(cmd *cobra.Command) {
+	f.evalFlags.add(cmd, "secondary architecture of the repository (repeatable); its ports are named <port>_<arch>")
+	fl := cmd.Flags()
+	fl.StringVar(&f.tree, "tree", "", "HaikuPorts tree (the folder holding the category folders)")
+	fl.StringVar(&f.cacheDir, "cache", "", "keep evaluation results in this folder; a warm run evaluates only changed recipes")
+	fl.IntVar(&f.workers, "workers", 0, "recipes evaluated at once (default: the number of CPUs)")
+}
+
+func (f *treeFlags) load(cmd *cobra.Command) (*ports.Tree, error) {
+	if f.tree == "" {
+		return nil, errors.New("--tree is required")
+	}
+	if _, err := os.Stat(f.tree); err != nil {
+		return nil, fmt.Errorf("--tree: %w", err)
+	}
+	st, err := f.settings()
+	if err != nil {
+		return nil, err
+	}
+	target, err := f.target(false)
+	if err != nil {
+		return nil, err
+	}
+	log := newLogger(cmd)
+	t, err := ports.Load(cmd.Context(), f.tree, target, ports.Options{
+		Settings: st, Workers: f.workers, CacheDir: f.cacheDir, Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	log.Debug("tree evaluated", "recipes", t.Stats.Recipes, "evaluated", t.Stats.Evaluated, "cached", t.Stats.Cached)
+	return t, nil
+}
+
+func newPortsListCmd() *cobra.Command {
+	var (
+		f       treeFlags
+		skipped bool
+	)
+	cmd := &cobra.Command{
+		Use:   "list --tree DIR",
+		Short: "List the active version of every port on the target",
+		Long: `Evaluates every recipe of the tree for the target (newest version of each port
+first, until one is neither broken nor unbuildable, as HaikuPorter's repository
+update does) and lists the active port versions: name, version, revision,
+category and packages. With --skipped it lists the skipped versions with the
+reason instead. --json prints the active ports, the skipped versions and
+counts.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			t, err := f.load(cmd)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if f.asJSON {
+				enc := json.NewEncoder(out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(t)
+			}
+			if skipped {
+				for _, s := range t.Skipped {
+					fmt.Fprintf(out, "%s\t%s\t%s\n", s.ID, s.Status, s.Reason)
+				}
+				return nil
+			}
+			for _, p := range t.Active {
+				fmt.Fprintf(out, "%s\t%s-%d\t%s\t%d packages\n", p.Name, p.Version, p.Revision, p.Category, len(p.Packages))
+			}
+			return nil
+		},
+	}
+	f.add(cmd)
+	cmd.Flags().BoolVar(&skipped, "skipped", false, "list the skipped versions and why")
+	return cmd
+}
