@@ -55,18 +55,10 @@ func anchoredIn(st *syntax.Stmt) []*syntax.ParamExp {
 	var words []*syntax.Word
 	switch c := st.Cmd.(type) {
 	case *syntax.CallExpr:
-		for _, a := range c.Assigns {
-			if a.Value != nil {
-				words = append(words, a.Value)
-			}
-		}
+		words = assignWords(words, c.Assigns)
 		words = append(words, c.Args...)
 	case *syntax.DeclClause:
-		for _, a := range c.Args {
-			if a.Value != nil {
-				words = append(words, a.Value)
-			}
-		}
+		words = assignWords(words, c.Args)
 	case *syntax.ForClause:
 		if wi, ok := c.Loop.(*syntax.WordIter); ok {
 			words = append(words, wi.Items...)
@@ -87,6 +79,22 @@ func anchoredIn(st *syntax.Stmt) []*syntax.ParamExp {
 		})
 	}
 	return pes
+}
+
+func assignWords(words []*syntax.Word, as []*syntax.Assign) []*syntax.Word {
+	for _, a := range as {
+		if a.Value != nil {
+			words = append(words, a.Value)
+		}
+		if a.Array != nil {
+			for _, e := range a.Array.Elems {
+				if e.Value != nil {
+					words = append(words, e.Value)
+				}
+			}
+		}
+	}
+	return words
 }
 
 func isAnchored(pe *syntax.ParamExp) bool {
