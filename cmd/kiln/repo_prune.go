@@ -29,6 +29,15 @@ deleted after --obsolete-retention. --dry-run only reports.`,
 			if err != nil {
 				return err
 			}
+			// On the command line 0 means none (the library's 0 means default).
+			for _, d := range []*time.Duration{&o.KeepAge, &o.Grace} {
+				if *d == 0 {
+					*d = -1
+				}
+			}
+			if o.ObsoleteRetention == 0 {
+				o.ObsoleteRetention = time.Nanosecond
+			}
 			res, err := r.Prune(cmd.Context(), o)
 			if err != nil {
 				return err

@@ -73,17 +73,18 @@ func (f *storeFlags) storeURL() string {
 	return defaultStoreDir
 }
 
-// openStore opens a store URL: a plain path or file:// URL is a directory
-// store; s3:// is the S3 backend.
+// openStore opens a store URL (see store.Open: a directory path,
+// file:///dir or s3://bucket/prefix?endpoint=...); S3 stores retry
+// transient errors.
 func openStore(ctx context.Context, url string) (store.Store, error) {
-	switch {
-	case strings.HasPrefix(url, "file://"):
-		return store.OpenFile(strings.TrimPrefix(url, "file://"))
-	case strings.Contains(url, "://"):
-		return openURLStore(ctx, url)
-	default:
-		return store.OpenFile(url)
+	st, err := store.Open(ctx, url, store.S3Options{})
+	if err != nil {
+		return nil, err
 	}
+	if _, ok := st.(*store.File); ok {
+		return st, nil
+	}
+	return store.WithRetry(st, store.RetryPolicy{}), nil
 }
 
 func printJSON(cmd *cobra.Command, v any) error {

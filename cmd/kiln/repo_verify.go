@@ -13,6 +13,7 @@ func newRepoVerifyCmd() *cobra.Command {
 		sf     storeFlags
 		o      repo.VerifyOptions
 		asJSON bool
+		repair bool
 	)
 	cmd := &cobra.Command{
 		Use:   "verify [--deep]",
@@ -23,13 +24,24 @@ manifest and package.list matches; that current/ equals the head
 snapshot; that every package any stored snapshot lists exists in
 current/packages/ with the right size (and SHA-256 with --deep, which
 reads every package) and is not in .obsolete/; and that the lease is sane.
-With --pubkey, repo.minisig must verify. Prints one line per violation
+With --pubkey, repo.minisig must verify. With --repair, current/ is first
+made a copy of the head snapshot again if an interrupted publish left it
+behind (what the next publish would do). Prints one line per violation
 and exits with status 1 if there is any.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			r, err := sf.open(cmd)
 			if err != nil {
 				return err
+			}
+			if repair {
+				fixed, err := r.Repair(cmd.Context())
+				if err != nil {
+					return err
+				}
+				if fixed && !asJSON {
+					fmt.Fprintf(cmd.OutOrStdout(), "repaired current/ from the head snapshot\n")
+				}
 			}
 			rp, err := r.Verify(cmd.Context(), o)
 			if err != nil {
@@ -58,6 +70,7 @@ and exits with status 1 if there is any.`,
 	sf.add(cmd)
 	cmd.Flags().BoolVar(&o.Deep, "deep", false, "re-hash every listed package's content")
 	cmd.Flags().StringVar(&o.PublicKey, "pubkey", "", "minisign public key file repo.minisig must verify with")
+	cmd.Flags().BoolVar(&repair, "repair", false, "first repair current/ from the head snapshot if it differs")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
 	return cmd
 }

@@ -94,11 +94,10 @@ func (r *Repo) ingest(ctx context.Context, a Add, info pkginfo.PackageInfo, prev
 			return old, nil
 		}
 	}
-	h := sha256.New()
-	body := io.TeeReader(io.NewSectionReader(a.R, 0, a.Size), h)
+	body := newHashingSection(a.R, a.Size)
 	_, err := r.st.Put(ctx, key, body, a.Size, store.PutOptions{IfNoneMatch: true, ContentType: "application/x-vnd.haiku-package"})
 	if err == nil {
-		p.SHA256 = hex.EncodeToString(h.Sum(nil))
+		p.SHA256 = body.sum()
 		r.log.Debug("uploaded package", "file", file, "size", a.Size)
 		return p, nil
 	}

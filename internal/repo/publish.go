@@ -185,7 +185,7 @@ func (r *Repo) commit(ctx context.Context, l *lease, head *Head, prev, m *Manife
 	}
 	r.log.Info("head moved", "snapshot", m.ID, "parent", m.Parent, "packages", len(m.Packages))
 	if err := r.refreshCurrent(ctx, m, f, prev); err != nil {
-		return fmt.Errorf("%w (the head moved to %s; the next publish repairs current/)", err, m.ID)
+		return fmt.Errorf("%w (the head moved to %s; the next publish, or kiln repo verify --repair, repairs current/)", err, m.ID)
 	}
 	return nil
 }

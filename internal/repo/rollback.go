@@ -100,3 +100,19 @@ func (r *Repo) copyObject(ctx context.Context, src, dst string, opts store.PutOp
 	}
 	return nil
 }
+
+// Repair makes current/ a copy of the head snapshot again if an
+// interrupted publish left it behind (under the target's lease). It
+// reports whether anything was rewritten.
+func (r *Repo) Repair(ctx context.Context) (bool, error) {
+	l, lctx, err := r.acquire(ctx, "repair")
+	if err != nil {
+		return false, err
+	}
+	defer l.release(ctx)
+	h, m, err := r.Current(lctx)
+	if err != nil {
+		return false, err
+	}
+	return r.repairCurrent(lctx, h, m)
+}

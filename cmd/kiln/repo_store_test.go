@@ -1,0 +1,120 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/haikuports/kiln/internal/testenv"
+)
+
+func runRepoStore(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	root := newRootCmd()
+	root.SetArgs(args)
+	root.SetOut(&out)
+	root.SetErr(&errOut)
+	err := root.ExecuteContext(context.Background())
+	return out.String(), err
+}
+
+func mustRun(t *testing.T, args ...string) string {
+	t.Helper()
+	out, err := runRepoStore(t, args...)
+	if err != nil {
+		t.Fatalf("kiln %s: %v", strings.Join(args, " "), err)
+	}
+	return out
+}
+
+const testRepoInfo = `name HaikuPorts
+vendor "Haiku Project"
+summary "The HaikuPorts repository"
+priority 1
+identifier tag:haikuports.org,2013:repositories/haikuports/master/x86_64
+architecture x86_64
+`
+
+// TestRepoStoreCommands runs publish, list, diff, snapshots, verify,
+// rollback, prune and import against a directory store.
+func TestRepoStoreCommands(t *testing.T) {
+	dir := t.TempDir()
+	st := filepath.Join(dir, "store")
+	info := filepath.Join(dir, "repo.info")
+	os.WriteFile(info, []byte(testRepoInfo), 0o644)
+	tip := testenv.Fixture(t, "hpkg/tipster-1.1.1-1-x86_64.hpkg")
+	s := []string{"--store", st, "--target", "master/x86_64"}
+	cmd := func(args ...string) []string { return append(args, s...) }
+
+	if _, err := runRepoStore(t, cmd("repo", "publish", "--add", tip)...); err == nil || !strings.Contains(err.Error(), "repo.info") {
+		t.Fatalf("first publish without --info: %v", err)
+	}
+	out := mustRun(t, cmd("repo", "publish", "--info", info, "--add", tip, "--build-id", "b1")...)
+	if !strings.Contains(out, "+ tipster-1.1.1-1-x86_64.hpkg") || !strings.Contains(out, "published snapshot") {
+		t.Fatalf("publish output %q", out)
+	}
+	out = mustRun(t, cmd("repo", "publish", tip)...)
+	if !strings.Contains(out, "unchanged") {
+		t.Fatalf("republish output %q", out)
+	}
+	out = mustRun(t, cmd("repo", "list")...)
+	if out != "tipster-1.1.1-1-x86_64.hpkg  49334  549f8cb55b66da092e99c07bdd0d1ebb8d1d945169c4390ca0135807b3cbffc1\n" {
+		t.Fatalf("list output %q", out)
+	}
+	var m struct {
+		Packages []struct {
+			Source struct{ BuildID string }
+		}
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, cmd("repo", "list", "--json")...)), &m); err != nil || len(m.Packages) != 1 || m.Packages[0].Source.BuildID != "b1" {
+		t.Fatalf("list --json: %v %+v", err, m)
+	}
+	mustRun(t, cmd("repo", "publish", "--remove", "tipster", "--reason", "drop it")...)
+	if out := mustRun(t, cmd("repo", "diff", "head~1")...); out != "- tipster-1.1.1-1-x86_64.hpkg\n" {
+		t.Fatalf("diff output %q", out)
+	}
+	out = mustRun(t, cmd("repo", "snapshots")...)
+	if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != 2 || !strings.HasPrefix(lines[0], "*") || !strings.Contains(lines[0], "drop it") {
+		t.Fatalf("snapshots output %q", out)
+	}
+	mustRun(t, cmd("repo", "verify", "--deep")...)
+	mustRun(t, cmd("repo", "rollback", "head~1")...)
+	if out := mustRun(t, cmd("repo", "list")...); !strings.Contains(out, "tipster") {
+		t.Fatalf("after rollback: %q", out)
+	}
+	out = mustRun(t, cmd("repo", "prune", "--keep", "1", "--keep-age", "0", "--grace", "0", "--json")...)
+	var pr struct{ DeletedSnapshots []string }
+	if err := json.Unmarshal([]byte(out), &pr); err != nil || len(pr.DeletedSnapshots) != 2 {
+		t.Fatalf("prune: %v %q", err, out)
+	}
+
+	// A broken current/ fails verify with exit status 1; --repair fixes it.
+	os.WriteFile(filepath.Join(st, "master/x86_64/current/repo.sha256"), []byte("x"), 0o644)
+	_, err := runRepoStore(t, cmd("repo", "verify")...)
+	var ec *errExitCode
+	if !errors.As(err, &ec) || ec.code != 1 || !strings.Contains(err.Error(), "repo.sha256") {
+		t.Fatalf("verify of a broken store: %v", err)
+	}
+	mustRun(t, cmd("repo", "verify", "--repair")...)
+
+	// Import a directory of packages into another target.
+	imp := filepath.Join(dir, "import")
+	os.MkdirAll(imp, 0o755)
+	b, _ := os.ReadFile(tip)
+	os.WriteFile(filepath.Join(imp, "tipster-1.1.1-1-x86_64.hpkg"), b, 0o644)
+	os.WriteFile(filepath.Join(imp, "repo.info"), []byte(testRepoInfo), 0o644)
+	out = mustRun(t, "repo", "import", imp, "--store", st, "--target", "r1/x86_64")
+	if !strings.Contains(out, "1 packages (1 uploaded") {
+		t.Fatalf("import output %q", out)
+	}
+	mustRun(t, "repo", "verify", "--deep", "--store", st, "--target", "r1/x86_64")
+	if _, err := runRepoStore(t, "repo", "list", "--store", st, "--target", "nonsense"); err == nil {
+		t.Fatal("bad target accepted")
+	}
+}
