@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/haikuports/kiln/internal/pkginfo"
 )
@@ -15,6 +16,7 @@ import (
 type DirPackage struct {
 	Info     *pkginfo.PackageInfo
 	InfoText []byte
+	InfoTime time.Time // modification time of the .PackageInfo file
 	Entries  []*Entry
 }
 
@@ -36,17 +38,22 @@ func ReadDir(dir string) (*DirPackage, error) {
 	if err != nil {
 		return nil, err
 	}
+	fi, err := os.Stat(infoPath)
+	if err != nil {
+		return nil, fmt.Errorf("hpkg: %w", err)
+	}
 	entries, err := dirEntries(dir, true)
 	if err != nil {
 		return nil, err
 	}
-	return &DirPackage{Info: info, InfoText: text, Entries: entries}, nil
+	return &DirPackage{Info: info, InfoText: text, InfoTime: fi.ModTime(), Entries: entries}, nil
 }
 
 // WriteDirPackage writes the package ReadDir prepared (with the original
 // .PackageInfo text) to w.
 func WriteDirPackage(w io.Writer, dp *DirPackage, opts WriteOptions) error {
 	opts.PackageInfoText = dp.InfoText
+	opts.PackageInfoTime = dp.InfoTime
 	return WritePackage(w, dp.Info, dp.Entries, opts)
 }
 

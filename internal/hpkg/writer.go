@@ -26,6 +26,10 @@ type WriteOptions struct {
 	PackageInfoText []byte
 	// MinorVersion written to the header; 0 means MinorVersion.
 	MinorVersion uint16
+	// PackageInfoTime is the time given to an added .PackageInfo file;
+	// zero means the newest modification time in the tree (so equal
+	// inputs give equal packages), or no times for an empty tree.
+	PackageInfoTime time.Time
 }
 
 // WritePackage writes an HPKG v2 package holding info and the file tree
@@ -55,7 +59,10 @@ func WritePackage(w io.Writer, info *pkginfo.PackageInfo, root []*Entry, opts Wr
 			}
 			text = b.Bytes()
 		}
-		now := time.Now().Truncate(time.Second)
+		now := opts.PackageInfoTime
+		if now.IsZero() {
+			now = newestMTime(root)
+		}
 		root = append(root[:len(root):len(root)], &Entry{
 			Name: PackageInfoFile, Type: FileRegular, Perm: 0o644,
 			ATime: now, MTime: now, CrTime: now,
@@ -303,4 +310,18 @@ func (t *tocWriter) fileData(p string, e *Entry) (Node, error) {
 		return Node{}, fmt.Errorf("hpkg: %s: contents are %d bytes, want %d (file changed?)", p, n, e.Size)
 	}
 	return HeapNode(AttrData, off, uint64(n)), nil
+}
+
+// newestMTime returns the latest MTime in the tree (zero if none is set).
+func newestMTime(es []*Entry) time.Time {
+	var t time.Time
+	for _, e := range es {
+		if e.MTime.After(t) {
+			t = e.MTime
+		}
+		if c := newestMTime(e.Children); c.After(t) {
+			t = c
+		}
+	}
+	return t
 }
