@@ -15,7 +15,9 @@ import (
 // HaikuPorter's 6,552 reference DependencyInfo files (real recipe text after
 // shell expansion). Comment-only entries fail with ErrEmpty; the only other
 // failures are eleven provides that are malformed in the recipes themselves
-// (HaikuPorter's lenient regular expressions ignore the junk).
+// (HaikuPorter's lenient regular expressions ignore the junk), which
+// ParseResolvableLenient reads with the junk as rest. Where the strict
+// parsers succeed, the lenient ones agree.
 func TestDependencyInfoCorpus(t *testing.T) {
 	if testing.Short() {
 		t.Skip("unpacks the reference corpus")
@@ -60,12 +62,22 @@ func TestDependencyInfoCorpus(t *testing.T) {
 		for _, s := range d.Provides {
 			strs++
 			r, err := ParseResolvable(s)
+			lr, rest, lerr := ParseResolvableLenient(s)
 			switch {
 			case errors.Is(err, ErrEmpty):
 				empty++
+				if !errors.Is(lerr, ErrEmpty) {
+					t.Errorf("%q: lenient: %v", s, lerr)
+				}
 			case err != nil:
 				bad = append(bad, s)
+				if lerr != nil || rest == "" {
+					t.Errorf("%q: lenient: %v, %q, %v", s, lr, rest, lerr)
+				}
 			default:
+				if lerr != nil || lr != r || rest != "" {
+					t.Errorf("%q: lenient %v, %q, %v; strict %v", s, lr, rest, lerr, r)
+				}
 				if back, err := ParseResolvable(r.String()); err != nil || back != r {
 					t.Errorf("%q: String %q reads back as %v, %v", s, r.String(), back, err)
 				}
@@ -75,12 +87,16 @@ func TestDependencyInfoCorpus(t *testing.T) {
 			for _, s := range l {
 				strs++
 				e, err := ParseExpression(s)
+				le, rest, lerr := ParseExpressionLenient(s)
 				switch {
 				case errors.Is(err, ErrEmpty):
 					empty++
 				case err != nil:
 					bad = append(bad, s)
 				default:
+					if lerr != nil || le != e || rest != "" {
+						t.Errorf("%q: lenient %v, %q, %v; strict %v", s, le, rest, lerr, e)
+					}
 					if back, err := ParseExpression(e.String()); err != nil || back != e {
 						t.Errorf("%q: String %q reads back as %v, %v", s, e.String(), back, err)
 					}

@@ -155,15 +155,23 @@ func FuzzParseExpression(f *testing.F) {
 	f.Add("foo base")
 	f.Add("a!=1 base")
 	f.Fuzz(func(t *testing.T, s string) {
+		le, lrest, lerr := ParseExpressionLenient(s)
+		lr, rrest, rerr := ParseResolvableLenient(s)
 		if e, err := ParseExpression(s); err == nil {
 			back, err := ParseExpression(e.String())
 			if err != nil || back != e {
 				t.Fatalf("ParseExpression(%q) = %+v, %v; want %+v", e.String(), back, err, e)
 			}
+			if lerr != nil || le != e || lrest != "" {
+				t.Fatalf("ParseExpressionLenient(%q) = %+v, %q, %v; strict %+v", s, le, lrest, lerr, e)
+			}
 		} else {
 			checkParseError(t, err)
 		}
 		if r, err := ParseResolvable(s); err == nil {
+			if rerr != nil || lr != r || rrest != "" {
+				t.Fatalf("ParseResolvableLenient(%q) = %+v, %q, %v; strict %+v", s, lr, rrest, rerr, r)
+			}
 			back, err := ParseResolvable(r.String())
 			if err != nil || back != r {
 				t.Fatalf("ParseResolvable(%q) = %+v, %v; want %+v", r.String(), back, err, r)
