@@ -64,6 +64,14 @@ func FuzzParsePackageInfo(f *testing.F) {
 		f.Add(b)
 	}
 	f.Add([]byte(allFields))
+	hpkgTexts, _ := filepath.Glob("testdata/packageinfo/*.PackageInfo")
+	for _, name := range hpkgTexts {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, err := ParsePackageInfoBytes(data, "fuzz")
 		if err != nil {
