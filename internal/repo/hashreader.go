@@ -3,7 +3,6 @@ package repo
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"hash"
 	"io"
 )
@@ -26,34 +25,44 @@ func (h *hashingReader) Read(p []byte) (int, error) {
 
 func (h *hashingReader) sum() string { return hex.EncodeToString(h.h.Sum(nil)) }
 
-// hashingSection reads size bytes of an io.ReaderAt while hashing them. It
-// is an io.Seeker that can only rewind to the start (restarting the hash),
-// so a retrying store can replay a failed upload.
+// hashingSection reads size bytes of an io.ReaderAt while hashing them.
+// It is a full io.ReadSeeker (stores may seek to measure or replay a
+// body); bytes are hashed while they are read in order from the start, and
+// if the reads were not one in-order pass, sum re-reads the source.
 type hashingSection struct {
 	*io.SectionReader
-	h hash.Hash
+	src    io.ReaderAt
+	h      hash.Hash
+	hashed int64 // bytes [0, hashed) went through h in order
 }
 
 func newHashingSection(r io.ReaderAt, size int64) *hashingSection {
-	return &hashingSection{SectionReader: io.NewSectionReader(r, 0, size), h: sha256.New()}
+	return &hashingSection{SectionReader: io.NewSectionReader(r, 0, size), src: r, h: sha256.New()}
 }
 
 func (s *hashingSection) Read(p []byte) (int, error) {
+	pos, _ := s.SectionReader.Seek(0, io.SeekCurrent)
 	n, err := s.SectionReader.Read(p)
-	s.h.Write(p[:n])
+	if pos == s.hashed {
+		s.h.Write(p[:n])
+		s.hashed += int64(n)
+	}
 	return n, err
 }
 
 func (s *hashingSection) Seek(off int64, whence int) (int64, error) {
-	cur, _ := s.SectionReader.Seek(0, io.SeekCurrent)
-	if whence == io.SeekCurrent && off == 0 {
-		return cur, nil
-	}
-	if (whence == io.SeekStart && off == 0) || (whence == io.SeekCurrent && off == -cur) {
+	pos, err := s.SectionReader.Seek(off, whence)
+	if err == nil && pos == 0 {
 		s.h.Reset()
-		return s.SectionReader.Seek(0, io.SeekStart)
+		s.hashed = 0
 	}
-	return cur, errors.New("repo: upload body can only be rewound to its start")
+	return pos, err
 }
 
-func (s *hashingSection) sum() string { return hex.EncodeToString(s.h.Sum(nil)) }
+// sum returns the SHA-256 of the whole section.
+func (s *hashingSection) sum() (string, error) {
+	if s.hashed == s.Size() {
+		return hex.EncodeToString(s.h.Sum(nil)), nil
+	}
+	return hashReaderAt(s.src, s.Size())
+}

@@ -97,7 +97,9 @@ func (r *Repo) ingest(ctx context.Context, a Add, info pkginfo.PackageInfo, prev
 	body := newHashingSection(a.R, a.Size)
 	_, err := r.st.Put(ctx, key, body, a.Size, store.PutOptions{IfNoneMatch: true, ContentType: "application/x-vnd.haiku-package"})
 	if err == nil {
-		p.SHA256 = body.sum()
+		if p.SHA256, err = body.sum(); err != nil {
+			return p, fmt.Errorf("repo: read %s: %w", a.Name, err)
+		}
 		r.log.Debug("uploaded package", "file", file, "size", a.Size)
 		return p, nil
 	}
