@@ -50,7 +50,7 @@ func listPackage(w io.Writer, p *hpkg.Package, attrs bool) error {
 		fmt.Fprintf(&b, "%s %10d %s %s\n", e.FileMode(), e.Size, mt, name)
 		if attrs {
 			for _, x := range e.Xattrs {
-				fmt.Fprintf(&b, "    attribute %s (%s) %d bytes\n", x.Name, typeCode(x.Type), len(x.Value))
+				fmt.Fprintf(&b, "    attribute %s (%s) %d bytes\n", x.Name, typeCode(x.Type), x.Size())
 			}
 		}
 		return nil

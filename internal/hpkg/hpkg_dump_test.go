@@ -217,8 +217,8 @@ func compareEntriesWithDump(t *testing.T, dir string, es []*Entry, want []*dumpN
 		}
 		var gotX []string
 		for _, x := range e.Xattrs {
-			if uint64(len(x.Value)) != x.Data.Size {
-				t.Errorf("%s: attribute %s: %d bytes loaded, want %d", path, x.Name, len(x.Value), x.Data.Size)
+			if v := xattrBytes(t, x); uint64(len(v)) != x.Data.Size || x.Size() != int64(len(v)) {
+				t.Errorf("%s: attribute %s: %d bytes read, want %d", path, x.Name, len(v), x.Data.Size)
 			}
 			gotX = append(gotX, fmt.Sprintf("%s/%d/%s", x.Name, x.Type, refDump(x.Data)))
 		}

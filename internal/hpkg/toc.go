@@ -54,13 +54,28 @@ type DataRef struct {
 	Size   uint64
 }
 
-// Xattr is an extended attribute (file:attribute) of an entry. Value holds
-// the data; in a package read by Open, Data tells where it was stored.
+// Xattr is an extended attribute (file:attribute) of an entry.
+//
+// For writing, the value is Value or, when Value is nil and Open is set,
+// what Open returns. A package read by Open sets Data (where the value is
+// stored) and Open; Value only for values stored inline (at most
+// MaxInlineData bytes). Values in the heap are read only when asked for
+// (Open, Package.XattrValue), so walking the TOC does not decompress the
+// whole heap.
 type Xattr struct {
 	Name  string
 	Type  uint32 // type code, e.g. 'MIMS' = 0x4d494d53
 	Value []byte
 	Data  DataRef
+	Open  func() (io.ReadCloser, error)
+}
+
+// Size returns the length of the value.
+func (x *Xattr) Size() int64 {
+	if x.Value != nil || x.Open == nil {
+		return int64(len(x.Value))
+	}
+	return int64(x.Data.Size)
 }
 
 // Entry is a file, directory or symlink of a package's file tree.
@@ -86,13 +101,6 @@ type Entry struct {
 	// empty file).
 	Open func() (io.ReadCloser, error)
 }
-
-// Limits on what the TOC reader accepts.
-const (
-	// MaxXattrData is the most extended-attribute data the TOC reader
-	// loads into memory for one package.
-	MaxXattrData = 64 << 20
-)
 
 // Entries returns the top-level entries of the package's file tree, reading
 // the TOC on first use.
@@ -184,6 +192,18 @@ func (p *Package) ReadFile(name string, max int64) ([]byte, error) {
 		return nil, fmt.Errorf("%w: reading %s: got %d of %d bytes", ErrFormat, name, len(b), e.Size)
 	}
 	return b, nil
+}
+
+// XattrValue returns the value of x (read from the heap if needed), if it
+// is at most max bytes (max <= 0: no limit).
+func (p *Package) XattrValue(x *Xattr, max int64) ([]byte, error) {
+	if !x.Data.InHeap {
+		return x.Data.Inline, nil
+	}
+	if max > 0 && int64(x.Data.Size) > max {
+		return nil, fmt.Errorf("%w: attribute %s is %d bytes, more than %d", ErrLimit, x.Name, x.Data.Size, max)
+	}
+	return ReadSection(p.heap, x.Data.Offset, x.Data.Size, fmt.Sprintf("attribute %q", x.Name))
 }
 
 // FileMode returns e's type and permissions as an fs.FileMode.

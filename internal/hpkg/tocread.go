@@ -1,13 +1,11 @@
 package hpkg
 
 import (
-	"fmt"
 	"io"
 	"time"
 )
 
-// readTOC parses the TOC into the entry tree, loading extended-attribute
-// values (at most MaxXattrData bytes in all).
+// readTOC parses the TOC into the entry tree.
 func (p *Package) readTOC() ([]*Entry, error) {
 	d, err := p.tocDecoder()
 	if err != nil {
@@ -38,9 +36,8 @@ func (p *Package) readTOC() ([]*Entry, error) {
 }
 
 type tocReader struct {
-	p         *Package
-	d         *Decoder
-	xattrData int64
+	p *Package
+	d *Decoder
 }
 
 type timeAttr struct {
@@ -190,13 +187,12 @@ func (t *tocReader) xattr(a Attr) (Xattr, error) {
 	}
 	if !x.Data.InHeap {
 		x.Value = x.Data.Inline
-		return x, nil
+		if x.Value == nil {
+			x.Value = []byte{}
+		}
 	}
-	t.xattrData += int64(x.Data.Size)
-	if x.Data.Size > MaxXattrData || t.xattrData > MaxXattrData {
-		return x, fmt.Errorf("%w: TOC: more than %d bytes of extended attributes", ErrLimit, MaxXattrData)
-	}
-	v, err := ReadSection(t.p.heap, x.Data.Offset, x.Data.Size, fmt.Sprintf("TOC: attribute %q", x.Name))
-	x.Value = v
-	return x, err
+	ref := x.Data
+	p := t.p
+	x.Open = func() (io.ReadCloser, error) { return io.NopCloser(p.OpenData(ref)), nil }
+	return x, nil
 }

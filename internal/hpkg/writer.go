@@ -253,7 +253,13 @@ func (t *tocWriter) entry(p string, e *Entry) (Node, error) {
 	}
 	for _, x := range e.Xattrs {
 		xn := StringNode(AttrFileAttribute, x.Name, UintNode(AttrFileAttributeType, uint64(x.Type)))
-		d, err := t.bytesData(x.Value)
+		var d Node
+		var err error
+		if x.Value == nil && x.Open != nil {
+			d, err = t.streamData(x.Open)
+		} else {
+			d, err = t.bytesData(x.Value)
+		}
 		if err != nil {
 			return n, fmt.Errorf("hpkg: %s: attribute %s: %w", p, x.Name, err)
 		}
@@ -278,6 +284,33 @@ func (t *tocWriter) bytesData(b []byte) (Node, error) {
 		return Node{}, err
 	}
 	return HeapNode(AttrData, off, uint64(len(b))), nil
+}
+
+// streamData stores what open returns, inline when it is at most
+// MaxInlineData bytes, otherwise streamed into the heap.
+func (t *tocWriter) streamData(open func() (io.ReadCloser, error)) (Node, error) {
+	rc, err := open()
+	if err != nil {
+		return Node{}, err
+	}
+	defer rc.Close()
+	head := make([]byte, MaxInlineData+1)
+	n, err := io.ReadFull(rc, head)
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		return RawNode(AttrData, head[:n]), nil
+	}
+	if err != nil {
+		return Node{}, err
+	}
+	off := t.hw.Offset()
+	if _, err := t.hw.Write(head); err != nil {
+		return Node{}, err
+	}
+	rest, err := t.hw.ReadFrom(rc)
+	if err != nil {
+		return Node{}, err
+	}
+	return HeapNode(AttrData, off, uint64(len(head))+uint64(rest)), nil
 }
 
 // fileData streams a regular file's contents into the heap.

@@ -142,8 +142,9 @@ func compareEntries(t *testing.T, dir string, got, want []*Entry) {
 		} else {
 			for j := range g.Xattrs {
 				gx, wx := g.Xattrs[j], w.Xattrs[j]
-				if gx.Name != wx.Name || gx.Type != wx.Type || !bytes.Equal(gx.Value, wx.Value) {
-					t.Errorf("%s: attribute %s/%x (%d bytes), want %s/%x (%d bytes)", p, gx.Name, gx.Type, len(gx.Value), wx.Name, wx.Type, len(wx.Value))
+				gv, wv := xattrBytes(t, gx), xattrBytes(t, wx)
+				if gx.Name != wx.Name || gx.Type != wx.Type || !bytes.Equal(gv, wv) || gx.Size() != int64(len(wv)) {
+					t.Errorf("%s: attribute %s/%x (%d bytes), want %s/%x (%d bytes)", p, gx.Name, gx.Type, len(gv), wx.Name, wx.Type, len(wv))
 				}
 			}
 		}
@@ -155,6 +156,25 @@ func compareEntries(t *testing.T, dir string, got, want []*Entry) {
 		}
 		compareEntries(t, p, g.Children, w.Children)
 	}
+}
+
+// xattrBytes returns an attribute's value, read through Open when the
+// value was not loaded.
+func xattrBytes(t *testing.T, x Xattr) []byte {
+	t.Helper()
+	if x.Value != nil || x.Open == nil {
+		return x.Value
+	}
+	rc, err := x.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 func readAll(t *testing.T, e *Entry) []byte {
