@@ -24,7 +24,7 @@ func fixtureBytes(t testing.TB, name string) []byte {
 }
 
 // readEverything opens b and reads all it holds: package info, TOC, every
-// file's contents (at most 16 MiB each). It returns the first error.
+// file's contents and attribute value (at most 16 MiB each). It returns the first error.
 func readEverything(b []byte) error {
 	p, err := Open(bytes.NewReader(b), int64(len(b)))
 	if err != nil {
@@ -35,6 +35,11 @@ func readEverything(b []byte) error {
 		return err
 	}
 	return p.Walk(func(path string, e *Entry) error {
+		for i := range e.Xattrs {
+			if _, err := p.XattrValue(&e.Xattrs[i], 16<<20); err != nil {
+				return err
+			}
+		}
 		if e.Type != FileRegular || e.Size > 16<<20 {
 			return nil
 		}
