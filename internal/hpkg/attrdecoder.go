@@ -10,8 +10,9 @@ const (
 	// MaxDepth is the deepest attribute nesting accepted (a TOC nests one
 	// level per directory, plus two for file attributes).
 	MaxDepth = 512
-	// MaxNodes is the most attributes ReadTree builds.
-	MaxNodes = 1 << 24
+	// MaxNodes is the most attributes ReadTree builds (a few hundred MiB
+	// of nodes at most).
+	MaxNodes = 1 << 21
 )
 
 // Decoder is a pull parser for one attribute section (FORMATS.md §1.4): a

@@ -246,6 +246,19 @@ func TestBadAttributes(t *testing.T) {
 	}
 }
 
+func TestTOCItemLimit(t *testing.T) {
+	p := openFixture(t, "tipster-1.1.1-1-x86_64.hpkg")
+	p.tocLimit = 41 // tipster has 17 entries and 25 attributes
+	if _, err := p.Entries(); !errors.Is(err, ErrLimit) || !strings.Contains(err.Error(), "more than 41 entries and attributes") {
+		t.Errorf("got %v", err)
+	}
+	p = openFixture(t, "tipster-1.1.1-1-x86_64.hpkg")
+	p.tocLimit = 42
+	if _, err := p.Entries(); err != nil {
+		t.Errorf("42 items: %v", err)
+	}
+}
+
 func TestSingleByteChanges(t *testing.T) {
 	b := fixtureBytes(t, "artificial-1.0.0-any.hpkg")
 	for i := range b {

@@ -21,9 +21,10 @@ type Package struct {
 	heap   *HeapReader
 	closer io.Closer
 
-	tocOnce sync.Once
-	toc     []*Entry
-	tocErr  error
+	tocLimit int // MaxTOCItems when 0 (tests lower it)
+	tocOnce  sync.Once
+	toc      []*Entry
+	tocErr   error
 }
 
 // Open reads the package file of size bytes read through r: header, heap

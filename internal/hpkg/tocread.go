@@ -1,6 +1,7 @@
 package hpkg
 
 import (
+	"fmt"
 	"io"
 	"time"
 )
@@ -35,9 +36,27 @@ func (p *Package) readTOC() ([]*Entry, error) {
 	}
 }
 
+// MaxTOCItems is the most entries plus extended attributes the TOC reader
+// accepts for one package (real packages have at most a few hundred
+// thousand); it bounds the memory a small, highly compressed TOC can make
+// the reader use.
+const MaxTOCItems = 1 << 20
+
 type tocReader struct {
-	p *Package
-	d *Decoder
+	p     *Package
+	d     *Decoder
+	items int
+}
+
+func (t *tocReader) count() error {
+	limit := MaxTOCItems
+	if t.p.tocLimit > 0 {
+		limit = t.p.tocLimit
+	}
+	if t.items++; t.items > limit {
+		return fmt.Errorf("%w: TOC at offset %d: more than %d entries and attributes", ErrLimit, t.d.pos, limit)
+	}
+	return nil
 }
 
 type timeAttr struct {
@@ -60,6 +79,9 @@ func (t *tocReader) entry(a Attr) (*Entry, error) {
 	}
 	if a.Str == "" || a.Str == "." || a.Str == ".." || containsSlash(a.Str) {
 		return nil, d.errorf("invalid entry name %q", a.Str)
+	}
+	if err := t.count(); err != nil {
+		return nil, err
 	}
 	e := &Entry{Name: a.Str}
 	var times [3]timeAttr
@@ -166,6 +188,9 @@ func (t *tocReader) xattr(a Attr) (Xattr, error) {
 	d := t.d
 	var x Xattr
 	if err := d.wantString(a); err != nil {
+		return x, err
+	}
+	if err := t.count(); err != nil {
 		return x, err
 	}
 	x.Name = a.Str
