@@ -131,7 +131,7 @@ func (st *state) rewriteText(code, name string) (string, bool, error) {
 	if len(code) > st.o.MaxSource {
 		return "", false, st.limit("%s: %d bytes of code", name, len(code))
 	}
-	f, err := syntax.NewParser().Parse(strings.NewReader(code), name)
+	f, err := parse(strings.NewReader(code), name)
 	if err != nil {
 		return "", false, nil
 	}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 
 	"mvdan.cc/sh/v3/expand"
 	"mvdan.cc/sh/v3/interp"
@@ -28,7 +29,7 @@ func Eval(ctx context.Context, src []byte, name string, opts Options) (res *Resu
 		return nil, fmt.Errorf("%s: %w: recipe is %d bytes (limit %d)", name, ErrLimit, len(src), o.MaxSource)
 	}
 	src = rewriteRevision(src)
-	file, err := syntax.NewParser().Parse(bytes.NewReader(src), name)
+	file, err := parse(bytes.NewReader(src), name)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrSyntax, err)
 	}
@@ -56,6 +57,9 @@ func Eval(ctx context.Context, src []byte, name string, opts Options) (res *Resu
 	}
 	// Set directly rather than with interp.Dir, which stats the host path.
 	r.Dir = st.dir
+	// Reset now to give the variable map its final size up front.
+	r.Reset()
+	r.Vars = make(map[string]expand.Variable, 2*len(o.Vars)+64)
 
 	whole := &syntax.File{Name: name, Stmts: slices.Concat(prelude(), file.Stmts)}
 	runErr := st.run(ctx, r, whole)
@@ -65,6 +69,15 @@ func Eval(ctx context.Context, src []byte, name string, opts Options) (res *Resu
 		return nil, err
 	}
 	return st.result(r), nil
+}
+
+var parsers = sync.Pool{New: func() any { return syntax.NewParser() }}
+
+// parse parses with a pooled parser.
+func parse(r io.Reader, name string) (*syntax.File, error) {
+	p := parsers.Get().(*syntax.Parser)
+	defer parsers.Put(p)
+	return p.Parse(r, name)
 }
 
 // run runs the file, turning a panic of the interpreter into an error.

@@ -120,34 +120,32 @@ func quotedPart(s string) syntax.WordPart {
 // Approximation: the attribute applies by source position, whatever the
 // scope.
 
-func (rw *rewriter) collectCased(f *syntax.File) {
-	syntax.Walk(f, func(n syntax.Node) bool {
-		d, ok := n.(*syntax.DeclClause)
-		if !ok || !isDeclVariant(d.Variant.Value) {
-			return true
-		}
-		var op syntax.ParExpOperator
-		for _, a := range d.Args {
-			if flag, ok := declFlag(a); ok {
-				if strings.ContainsRune(flag, 'l') {
-					op = syntax.LowerAll
-				}
-				if strings.ContainsRune(flag, 'u') {
-					op = syntax.UpperAll
-				}
-				continue
+// registerCased records the names a declaration gives -l or -u. The
+// rewriter walks in source order, so later assignments see them.
+func (rw *rewriter) registerCased(d *syntax.DeclClause) {
+	if !isDeclVariant(d.Variant.Value) {
+		return
+	}
+	var op syntax.ParExpOperator
+	for _, a := range d.Args {
+		if flag, ok := declFlag(a); ok {
+			if strings.ContainsRune(flag, 'l') {
+				op = syntax.LowerAll
 			}
-			if op != 0 && a.Name != nil {
-				if rw.cased == nil {
-					rw.cased = map[string]caseAttr{}
-				}
-				if _, seen := rw.cased[a.Name.Value]; !seen {
-					rw.cased[a.Name.Value] = caseAttr{op: op, pos: d.Pos()}
-				}
+			if strings.ContainsRune(flag, 'u') {
+				op = syntax.UpperAll
+			}
+			continue
+		}
+		if op != 0 && a.Name != nil {
+			if rw.cased == nil {
+				rw.cased = map[string]caseAttr{}
+			}
+			if _, seen := rw.cased[a.Name.Value]; !seen {
+				rw.cased[a.Name.Value] = caseAttr{op: op, pos: d.Pos()}
 			}
 		}
-		return true
-	})
+	}
 }
 
 func isDeclVariant(v string) bool {

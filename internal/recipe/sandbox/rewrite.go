@@ -78,7 +78,6 @@ func litWord(s string) *syntax.Word {
 }
 
 func (rw *rewriter) file(f *syntax.File) error {
-	rw.collectCased(f)
 	syntax.Walk(f, rw.visit)
 	return rw.err
 }
@@ -154,6 +153,7 @@ func (rw *rewriter) visit(node syntax.Node) bool {
 	case *syntax.CallExpr:
 		rw.casedAssigns(x)
 	case *syntax.DeclClause:
+		rw.registerCased(x)
 		rw.casedDecl(x)
 	}
 	return true

@@ -99,41 +99,49 @@ var pinnedParams = map[string]string{
 	"SRANDOM": internalPrefix + "random",
 }
 
-// env builds the initial environment: the pinned shell and host values,
-// the caller's variables and revisionVariables.
-func (st *state) env() expand.Environ {
-	vars := make(map[string]expand.Variable, len(st.o.Vars)+16)
+// fixedEnv holds what every evaluation starts with besides the caller's
+// variables: what HaikuPorter's bash inherits (Utils.filteredEnvironment),
+// with PATH pointing nowhere so that no lookup touches the host, and pinned
+// replacements for host values. Shared, never modified.
+var fixedEnv = func() map[string]expand.Variable {
+	m := map[string]expand.Variable{}
 	set := func(name, value string, exported bool) {
-		vars[name] = expand.Variable{Set: true, Kind: expand.String, Str: value, Exported: exported}
+		m[name] = expand.Variable{Set: true, Kind: expand.String, Str: value, Exported: exported}
 	}
 	ro := func(name, value string) {
-		vars[name] = expand.Variable{Set: true, Kind: expand.String, Str: value, ReadOnly: true}
+		m[name] = expand.Variable{Set: true, Kind: expand.String, Str: value, ReadOnly: true}
 	}
-	// What HaikuPorter's bash inherits (Utils.filteredEnvironment), with
-	// PATH pointing nowhere so that no lookup touches the host.
 	set("LC_ALL", "POSIX", true)
 	set("TERM", "xterm", true)
 	set("PATH", "/nonexistent/kiln-sandbox/bin", true)
 	set("recipePhases", "PATCH BUILD TEST INSTALL", true)
-	// Pinned instead of the host's.
 	set("HOME", "/nonexistent/kiln-sandbox/home", false)
 	set("TMPDIR", "/nonexistent/kiln-sandbox/tmp", false)
+	set("BASH_VERSION", "5.2.21(1)-release", false)
+	set("HOSTNAME", "haikuporter", false)
+	set("OSTYPE", "linux-gnu", false)
 	ro("UID", "1000")
 	ro("EUID", "1000")
 	ro("GID", "1000")
 	ro(internalPrefix+"pid", "4242")
 	ro(internalPrefix+"ppid", "4241")
 	ro(internalPrefix+"random", "17")
-	set("BASH_VERSION", "5.2.21(1)-release", false)
-	set("HOSTNAME", "haikuporter", false)
-	set("OSTYPE", "linux-gnu", false)
-	set("MACHTYPE", st.o.Arch+"-pc-linux-gnu", false)
-	set("HOSTTYPE", st.o.Arch, false)
+	return m
+}()
 
-	var revision []string
+// env builds the initial environment: fixedEnv, the architecture, the
+// caller's variables and revisionVariables.
+func (st *state) env() expand.Environ {
+	vars := make(map[string]expand.Variable, len(st.o.Vars)+4)
+	set := func(name, value string) {
+		vars[name] = expand.Variable{Set: true, Kind: expand.String, Str: value}
+	}
+	set("MACHTYPE", st.o.Arch+"-pc-linux-gnu")
+	set("HOSTTYPE", st.o.Arch)
+	revision := make([]string, 0, 16)
 	hasRevisionVariables := false
 	for _, v := range st.o.Vars {
-		set(v.Name, v.Value, false)
+		set(v.Name, v.Value)
 		if v.Name == "revisionVariables" {
 			hasRevisionVariables = true
 		} else if strings.Contains(v.Value, "$REVISION") {
@@ -141,18 +149,34 @@ func (st *state) env() expand.Environ {
 		}
 	}
 	if !hasRevisionVariables && len(revision) > 0 {
-		set("revisionVariables", strings.Join(revision, " "), false)
+		set("revisionVariables", strings.Join(revision, " "))
 	}
-	return mapEnviron(vars)
+	return layeredEnviron{vars: vars}
 }
 
-// mapEnviron is a read-only expand.Environ over a map.
-type mapEnviron map[string]expand.Variable
+// layeredEnviron is a read-only expand.Environ: the evaluation's variables
+// over fixedEnv.
+type layeredEnviron struct {
+	vars map[string]expand.Variable
+}
 
-func (m mapEnviron) Get(name string) expand.Variable { return m[name] }
+func (e layeredEnviron) Get(name string) expand.Variable {
+	if v, ok := e.vars[name]; ok {
+		return v
+	}
+	return fixedEnv[name]
+}
 
-func (m mapEnviron) Each(f func(name string, vr expand.Variable) bool) {
-	for name, vr := range m {
+func (e layeredEnviron) Each(f func(name string, vr expand.Variable) bool) {
+	for name, vr := range fixedEnv {
+		if _, ok := e.vars[name]; ok {
+			continue
+		}
+		if !f(name, vr) {
+			return
+		}
+	}
+	for name, vr := range e.vars {
 		if !f(name, vr) {
 			return
 		}
