@@ -34,10 +34,14 @@ type S3Options struct {
 	Profile                                    string
 
 	// PartSize of multipart uploads (default and minimum 5 MiB) and the
-	// number of parts in flight (default 4). Streaming a body that is not
-	// an io.ReaderAt+io.Seeker buffers at most (Concurrency+1)×PartSize.
+	// number of parts in flight per upload (default 4). A body that is
+	// not an io.ReaderAt+io.Seeker is read into part buffers: at most
+	// Concurrency+1 per upload, and at most PartBuffers (default
+	// 2×(Concurrency+1)) for all uploads of the store, so streaming
+	// memory is bounded by PartBuffers×PartSize (60 MiB by default).
 	PartSize    int64
 	Concurrency int
+	PartBuffers int
 	// PartAttempts is how often the SDK tries each request of an upload
 	// (default 4). All other requests are tried once: retries belong to
 	// the Retry decorator. See docs/store.md.
@@ -51,12 +55,14 @@ type S3Options struct {
 // PutObject, CompleteMultipartUpload and CopyObject; 412 and 409
 // ConditionalRequestConflict are ErrPreconditionFailed.
 type S3 struct {
-	client   *s3.Client
-	presign  *s3.PresignClient
-	uploader *manager.Uploader
-	bucket   string
-	prefix   string // "" or ending in "/"
-	partOpts func(*s3.Options)
+	client      *s3.Client
+	presign     *s3.PresignClient
+	uploader    *manager.Uploader
+	bucket      string
+	prefix      string // "" or ending in "/"
+	partOpts    func(*s3.Options)
+	buffers     *partBuffers
+	concurrency int
 }
 
 var (
@@ -122,21 +128,29 @@ func NewS3(ctx context.Context, bucket, prefix string, o S3Options) (*S3, error)
 		so.RateLimiter = ratelimit.None
 	})
 	partOpts := func(so *s3.Options) { so.Retryer = partRetryer }
+	partSize := max(o.PartSize, defaultPartSize)
+	concurrency := defaultConcurrency
+	if o.Concurrency > 0 {
+		concurrency = o.Concurrency
+	}
+	bufferCount := o.PartBuffers
+	if bufferCount <= 0 {
+		bufferCount = 2 * (concurrency + 1)
+	}
 	uploader := manager.NewUploader(client, func(u *manager.Uploader) {
-		u.PartSize = max(o.PartSize, defaultPartSize)
-		u.Concurrency = defaultConcurrency
-		if o.Concurrency > 0 {
-			u.Concurrency = o.Concurrency
-		}
+		u.PartSize = partSize
+		u.Concurrency = concurrency
 		u.ClientOptions = append(u.ClientOptions, partOpts)
 	})
 	return &S3{
-		client:   client,
-		presign:  s3.NewPresignClient(client),
-		uploader: uploader,
-		bucket:   bucket,
-		prefix:   prefix,
-		partOpts: partOpts,
+		client:      client,
+		presign:     s3.NewPresignClient(client),
+		uploader:    uploader,
+		bucket:      bucket,
+		prefix:      prefix,
+		partOpts:    partOpts,
+		buffers:     newPartBuffers(partSize, bufferCount),
+		concurrency: concurrency,
 	}, nil
 }
 

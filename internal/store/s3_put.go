@@ -8,15 +8,18 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
-// Put uploads r through the SDK's upload manager: one PutObject up to
-// PartSize, else a multipart upload whose CompleteMultipartUpload carries
-// the conditions. A body that is an io.ReaderAt+io.Seeker (a file) is
-// read in place by sections; any other body is buffered one part at a
-// time, at most Concurrency+1 parts. A failed or canceled upload is
-// aborted: no object appears. Conditional uploads larger than a part
+// Put uploads r: one PutObject up to PartSize, else a multipart upload
+// whose CompleteMultipartUpload carries the conditions. A body that is an
+// io.ReaderAt+io.Seeker (a file, a bytes.Reader) goes through the SDK's
+// upload manager, which reads it in place by sections. Any other body is
+// read part by part into the store's part buffers: at most Concurrency
+// buffers of PartSize per store, shared by all concurrent Puts, so a
+// stream of any length costs bounded memory and no disk. A failed or
+// canceled upload is aborted: no object appears. Conditional uploads larger than a part
 // first check the condition with HeadObject, so a lost race does not
 // cost the whole upload.
 func (s *S3) Put(ctx context.Context, key string, r io.Reader, size int64, opts PutOptions) (ObjectInfo, error) {
@@ -41,7 +44,15 @@ func (s *S3) Put(ctx context.Context, key string, r io.Reader, size int64, opts 
 	if opts.ContentType != "" {
 		in.ContentType = &opts.ContentType
 	}
-	out, err := s.uploader.Upload(ctx, in)
+	var etag string
+	if counter != nil {
+		etag, err = s.putStream(ctx, in, counter)
+	} else {
+		var out *manager.UploadOutput
+		if out, err = s.uploader.Upload(ctx, in); err == nil {
+			etag = aws.ToString(out.ETag)
+		}
+	}
 	if err != nil {
 		if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
 			err = fmt.Errorf("%w (%w)", cerr, err)
@@ -57,7 +68,7 @@ func (s *S3) Put(ctx context.Context, key string, r io.Reader, size int64, opts 
 	if counter != nil {
 		n = counter.n
 	}
-	return ObjectInfo{Key: key, Size: n, ETag: aws.ToString(out.ETag), Modified: time.Now().UTC()}, nil
+	return ObjectInfo{Key: key, Size: n, ETag: etag, Modified: time.Now().UTC()}, nil
 }
 
 func (s *S3) precheck(ctx context.Context, key string, opts PutOptions) error {
