@@ -1,9 +1,34 @@
 package sandbox
 
 import (
+	"os/exec"
 	"strings"
 	"testing"
 )
+
+// bashValues runs src in the host's bash (when there is one; only tests do
+// this) and returns the values of the given variables.
+func bashValues(t *testing.T, src string, names []string) map[string]string {
+	t.Helper()
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		return nil
+	}
+	script := "set -e\n" + src + "\n"
+	for _, n := range names {
+		script += "printf '%s=%s\\0' " + n + " \"${" + n + "}\"\n"
+	}
+	out, err := exec.Command(bash, "--norc", "--noprofile", "-c", script).Output()
+	if err != nil {
+		t.Fatalf("bash: %v", err)
+	}
+	m := map[string]string{}
+	for kv := range strings.SplitSeq(strings.TrimSuffix(string(out), "\x00"), "\x00") {
+		k, v, _ := strings.Cut(kv, "=")
+		m[k] = v
+	}
+	return m
+}
 
 // Regression tests for the places where mvdan.cc/sh v3.14.1 differs from
 // bash on recipes; the wanted values are bash 5.2's.
@@ -45,6 +70,17 @@ func TestInterpreterGaps(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			var names []string
+			for k := range c.want {
+				names = append(names, k)
+			}
+			if oracle := bashValues(t, c.src, names); oracle != nil {
+				for k, want := range c.want {
+					if oracle[k] != want {
+						t.Errorf("test expects %s = %q but bash gives %q", k, want, oracle[k])
+					}
+				}
+			}
 			res, err := eval(t, c.src, Options{})
 			if err != nil {
 				t.Fatalf("Eval: %v", err)
