@@ -3,11 +3,17 @@ package main
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/haikuports/kiln/internal/hpkg"
+	"github.com/haikuports/kiln/internal/pkginfo"
 	"github.com/haikuports/kiln/internal/testenv"
 )
 
@@ -126,5 +132,67 @@ func TestRepoCreateUsage(t *testing.T) {
 		if _, _, err := runKiln(t, args...); err == nil {
 			t.Errorf("%q: no error", args)
 		}
+	}
+}
+
+// TestRepoCreateLicenses builds two approve_license packages with the hpkg
+// writer and checks that repo create embeds the license texts they ship
+// (data/licenses/<name>) once each, skipping licenses they do not ship.
+func TestRepoCreateLicenses(t *testing.T) {
+	dir := t.TempDir()
+	file := func(name, text string) *hpkg.Entry {
+		return &hpkg.Entry{Name: name, Type: hpkg.FileRegular, Perm: 0o644, Size: int64(len(text)),
+			Open: func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(text)), nil }}
+	}
+	dirEntry := func(name string, kids ...*hpkg.Entry) *hpkg.Entry {
+		return &hpkg.Entry{Name: name, Type: hpkg.FileDirectory, Perm: 0o755, Children: kids}
+	}
+	var paths []string
+	for i, lic := range [][]string{{"Kiln License", "MIT"}, {"Kiln License", "Other License"}} {
+		v, _ := pkginfo.ParsePackageVersion("1.0-1")
+		info := pkginfo.PackageInfo{
+			Name: fmt.Sprintf("lic%d", i), Summary: "s", Description: "d", Vendor: "Haiku Project", Packager: "p",
+			Flags: pkginfo.FlagApproveLicense, Architecture: pkginfo.ArchX86_64, Version: v, Licenses: lic,
+			Provides: []pkginfo.Resolvable{{Name: fmt.Sprintf("lic%d", i), Version: v}},
+		}
+		var kids []*hpkg.Entry
+		for _, l := range lic {
+			if l != "MIT" { // MIT ships with Haiku, not in the package
+				kids = append(kids, file(l, fmt.Sprintf("text of %s from package %d\n", l, i)))
+			}
+		}
+		root := []*hpkg.Entry{dirEntry("data", dirEntry("licenses", kids...))}
+		p := filepath.Join(dir, info.CanonicalFileName())
+		f, err := os.Create(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := hpkg.WritePackage(f, &info, root, hpkg.WriteOptions{Compression: hpkg.CompressionZlib}); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		paths = append(paths, p)
+	}
+	out := filepath.Join(dir, "repo")
+	args := append([]string{"repo", "create", "--info", writeInfo(t, "x86_64"), "-o", out}, paths...)
+	if _, _, err := runKiln(t, args...); err != nil {
+		t.Fatal(err)
+	}
+	js, _, err := runKiln(t, "repo", "inspect", "--json", filepath.Join(out, "repo"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r repoJSON
+	if err := json.Unmarshal([]byte(js), &r); err != nil {
+		t.Fatal(err)
+	}
+	wantNames := []string{"Kiln License", "Other License"}
+	wantTexts := []string{"text of Kiln License from package 0\n", "text of Other License from package 1\n"}
+	if !slices.Equal(r.Info.LicenseNames, wantNames) || !slices.Equal(r.Info.LicenseTexts, wantTexts) {
+		t.Errorf("licenses %q / %q, want %q / %q", r.Info.LicenseNames, r.Info.LicenseTexts, wantNames, wantTexts)
+	}
+	text, _, _ := runKiln(t, "repo", "inspect", filepath.Join(out, "repo"))
+	if !strings.Contains(text, "license:      Kiln License\n") {
+		t.Errorf("inspect output:\n%s", text)
 	}
 }
