@@ -61,7 +61,8 @@ func Eval(ctx context.Context, src []byte, name string, opts Options) (res *Resu
 	r.Reset()
 	r.Vars = make(map[string]expand.Variable, 2*len(o.Vars)+64)
 
-	whole := &syntax.File{Name: name, Stmts: slices.Concat(prelude(), file.Stmts)}
+	// HaikuPorter sources the recipe from bash -c: $0 is "bash".
+	whole := &syntax.File{Name: "bash", Stmts: slices.Concat(prelude(), file.Stmts)}
 	runErr := st.run(ctx, r, whole)
 	defer st.close()
 	if err := st.failure(ctx, runErr, r); err != nil {

@@ -116,3 +116,19 @@ cat <(true)
 		}
 	}
 }
+
+func TestRewriteRevision(t *testing.T) {
+	for in, want := range map[string]string{
+		"REVISION=\"1\"\n":                "REVISION=\"1\"; updateRevisionVariables \n",
+		"REVISION=\"1\" # x\nA=1":         "REVISION=\"1\"; updateRevisionVariables  # x\nA=1",
+		"REVISION=1\n":                    "REVISION=1\n",
+		"REVISION=\"1\nREVISION=\"2\"":    "REVISION=\"1\nREVISION=\"2\"; updateRevisionVariables ",
+		"XREVISION=\"\" REVISION=\"3\"\n": "XREVISION=\"\"; updateRevisionVariables  REVISION=\"3\"; updateRevisionVariables \n",
+		"SUMMARY=\"no revision here\"\n":  "SUMMARY=\"no revision here\"\n",
+		"# REVISION=\"9\" in a comment\n": "# REVISION=\"9\"; updateRevisionVariables  in a comment\n",
+	} {
+		if got := string(rewriteRevision([]byte(in))); got != want {
+			t.Errorf("rewriteRevision(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -2,22 +2,40 @@ package sandbox
 
 import (
 	"bytes"
-	"regexp"
 	"strings"
 
 	"mvdan.cc/sh/v3/syntax"
 )
 
-// revisionAssignment is HaikuPorter's pattern (Port.py): every
-// REVISION="…" on a line gets "; updateRevisionVariables " appended.
-var revisionAssignment = regexp.MustCompile(`REVISION="[^"\n]*"`)
-
-// rewriteRevision applies HaikuPorter's textual REVISION rewrite.
+// rewriteRevision applies HaikuPorter's textual rewrite (Port.py): every
+// match of the regular expression (REVISION="[^"]*") on a line gets
+// "; updateRevisionVariables " appended.
 func rewriteRevision(src []byte) []byte {
-	if !bytes.Contains(src, []byte(`REVISION="`)) {
+	const key = `REVISION="`
+	const insert = `; updateRevisionVariables `
+	if !bytes.Contains(src, []byte(key)) {
 		return src
 	}
-	return revisionAssignment.ReplaceAll(src, []byte(`$0; updateRevisionVariables `))
+	out := make([]byte, 0, len(src)+64)
+	for {
+		i := bytes.Index(src, []byte(key))
+		if i < 0 {
+			break
+		}
+		rest := src[i+len(key):]
+		end := bytes.IndexAny(rest, "\"\n")
+		if end < 0 || rest[end] == '\n' {
+			// No closing quote on this line: no match here.
+			out = append(out, src[:i+len(key)]...)
+			src = rest
+			continue
+		}
+		j := i + len(key) + end + 1
+		out = append(out, src[:j]...)
+		out = append(out, insert...)
+		src = src[j:]
+	}
+	return append(out, src...)
 }
 
 // rewriter adapts a parsed script to the sandbox, in place. The result
