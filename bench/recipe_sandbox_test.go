@@ -6,6 +6,8 @@ package bench
 //   median-us    median time of one recipe's evaluation (sequential)
 //   seq-ms       all recipes one after the other
 //   par-ms       all recipes on GOMAXPROCS workers (the build master's case)
+//   seq-cpu-ms   CPU time (user+system) of the sequential pass: the cost on
+//                a quiet machine, whatever the load of a shared one
 //   parse-ms     baseline measured in the same run: only parsing every
 //                recipe with syntax.NewParser
 //   x-parse      seq-ms / parse-ms
@@ -21,6 +23,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -96,7 +99,7 @@ func BenchmarkRecipeSandbox(b *testing.B) {
 	rs := loadRecipes(b)
 	ctx := context.Background()
 	durations := make([]time.Duration, len(rs))
-	var parse, seq, par time.Duration
+	var parse, seq, par, seqCPU time.Duration
 	failures := 0
 	for b.Loop() {
 		start := time.Now()
@@ -108,6 +111,7 @@ func BenchmarkRecipeSandbox(b *testing.B) {
 		parse += time.Since(start)
 
 		failures = 0
+		cpu0 := cpuTime()
 		start = time.Now()
 		for i, r := range rs {
 			t0 := time.Now()
@@ -117,6 +121,7 @@ func BenchmarkRecipeSandbox(b *testing.B) {
 			durations[i] = time.Since(t0)
 		}
 		seq += time.Since(start)
+		seqCPU += cpuTime() - cpu0
 
 		start = time.Now()
 		work := make(chan int, len(rs))
@@ -140,8 +145,18 @@ func BenchmarkRecipeSandbox(b *testing.B) {
 	b.ReportMetric(float64(durations[len(durations)/2].Microseconds()), "median-us")
 	b.ReportMetric(float64(seq.Milliseconds())/n, "seq-ms")
 	b.ReportMetric(float64(par.Milliseconds())/n, "par-ms")
+	b.ReportMetric(float64(seqCPU.Milliseconds())/n, "seq-cpu-ms")
 	b.ReportMetric(float64(parse.Milliseconds())/n, "parse-ms")
 	b.ReportMetric(float64(seq)/float64(parse), "x-parse")
 	b.ReportMetric(float64(len(rs)), "recipes")
 	b.ReportMetric(float64(failures), "failures")
+}
+
+// cpuTime is the process's user+system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
