@@ -33,6 +33,12 @@ func WriteRepository(w io.Writer, info pkginfo.RepositoryInfo, pkgs []pkginfo.Pa
 
 // AppendRepository is WriteRepository appending the file to dst.
 func AppendRepository(dst []byte, info pkginfo.RepositoryInfo, pkgs []pkginfo.PackageInfo) ([]byte, error) {
+	return appendRepository(dst, info, pkgs, CompressionZlib)
+}
+
+// appendRepository writes with the given heap compression (tests and fuzzing
+// use CompressionNone; Haiku's tools always write zlib).
+func appendRepository(dst []byte, info pkginfo.RepositoryInfo, pkgs []pkginfo.PackageInfo, comp Compression) ([]byte, error) {
 	if err := CheckRepositoryPackages(&info, pkgs); err != nil {
 		return dst, err
 	}
@@ -56,7 +62,7 @@ func AppendRepository(dst []byte, info pkginfo.RepositoryInfo, pkgs []pkginfo.Pa
 	start := len(dst)
 	dst = append(dst, make([]byte, RepoHeaderSize)...)
 	buf := bytes.NewBuffer(dst)
-	hw, err := NewHeapWriter(buf, CompressionZlib, 9)
+	hw, err := NewHeapWriter(buf, comp, 9)
 	if err != nil {
 		return dst[:start], err
 	}
@@ -66,19 +72,19 @@ func AppendRepository(dst []byte, info pkginfo.RepositoryInfo, pkgs []pkginfo.Pa
 	if _, err := hw.Write(section); err != nil {
 		return dst[:start], err
 	}
-	comp, uncomp, err := hw.Close()
+	compressed, uncompressed, err := hw.Close()
 	if err != nil {
 		return dst[:start], err
 	}
 	h := RepoHeader{
 		HeaderSize:            RepoHeaderSize,
 		Version:               RepoVersion,
-		TotalSize:             RepoHeaderSize + comp,
+		TotalSize:             RepoHeaderSize + compressed,
 		MinorVersion:          RepoMinorVersion,
-		Compression:           CompressionZlib,
+		Compression:           comp,
 		ChunkSize:             ChunkSize,
-		HeapCompressedSize:    comp,
-		HeapUncompressedSize:  uncomp,
+		HeapCompressedSize:    compressed,
+		HeapUncompressedSize:  uncompressed,
 		InfoLength:            uint32(len(infoBytes)),
 		PackagesLength:        uint64(len(section)),
 		PackagesStringsLength: strLen,

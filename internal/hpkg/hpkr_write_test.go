@@ -291,21 +291,33 @@ func TestReadRepositoryBadContent(t *testing.T) {
 }
 
 func FuzzReadHPKR(f *testing.F) {
+	// Seeds: the real fixture (zlib), and small uncompressed repositories
+	// (the fixture's repository info and first packages; generated packages
+	// using every attribute) whose bytes mutations can reach directly.
 	f.Add(fixtureRepo(f))
-	raw, _ := uncompressedFixture(f)
-	f.Add(raw)
-	info, pkgs := generatedRepo(f)
-	b, err := AppendRepository(nil, info, pkgs[:3])
+	fixture, err := readRepoBytes(fixtureRepo(f))
 	if err != nil {
 		f.Fatal(err)
 	}
-	f.Add(b)
+	small, err := appendRepository(nil, fixture.Info, fixture.Packages[:6], CompressionNone)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(small)
+	info, pkgs := generatedRepo(f)
+	gen, err := appendRepository(nil, info, pkgs[:3], CompressionNone)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(gen)
 	f.Fuzz(func(t *testing.T, in []byte) {
 		repo, err := readRepoBytes(in)
 		if err != nil {
 			return
 		}
-		out, err := AppendRepository(nil, repo.Info, repo.Packages)
+		// Uncompressed, so the instrumented fuzzer does not spend its time
+		// in zlib.
+		out, err := appendRepository(nil, repo.Info, repo.Packages, CompressionNone)
 		if err != nil {
 			return // e.g. package_repo would reject it
 		}
