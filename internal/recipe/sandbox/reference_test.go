@@ -62,7 +62,7 @@ func TestCorpusMatchesHaikuPorter(t *testing.T) {
 // referenceExceptions are recipes whose evaluation cannot match the
 // reference because of the corpus itself.
 var referenceExceptions = map[string]string{
-	"app-text/texlive/texlive-2026.recipe": "sources additional-files/subpackageInfos.sh, an empty placeholder in the corpus",
+	"app-text/texlive/texlive-2026.recipe":    "sources additional-files/subpackageInfos.sh, an empty placeholder in the corpus",
 	"dev-util/r2ghidra/r2ghidra-6.2.0.recipe": "SOURCE_FILENAME_2 contains $$ (a typo in the recipe): HaikuPorter's bash pid, pinned here",
 }
 
@@ -76,12 +76,12 @@ var attrTypes = map[string]string{
 	"CONFLICTS": "requires", "FRESHENS": "requires", "REQUIRES": "requires",
 	"SUPPLEMENTS": "requires", "PROVIDES": "requires",
 	"DESCRIPTION": "lines",
-	"MESSAGE": "string", "CHECKSUM_SHA256": "string", "SOURCE_DIR": "string",
+	"MESSAGE":     "string", "CHECKSUM_SHA256": "string", "SOURCE_DIR": "string",
 	"SOURCE_FILENAME": "string", "PACKAGE_NAME": "string", "PACKAGE_VERSION": "string",
-	"SUMMARY": "string",
+	"SUMMARY":  "string",
 	"REVISION": "int", "DISABLE_SOURCE_PACKAGE": "yesno",
 	"BUILD_PACKAGE_ACTIVATION_PHASE": "phase",
-	"ARCHITECTURES": "archs", "SECONDARY_ARCHITECTURES": "archs",
+	"ARCHITECTURES":                  "archs", "SECONDARY_ARCHITECTURES": "archs",
 }
 
 var indexable = map[string]bool{
