@@ -80,7 +80,10 @@ func readRepoPackages(section []byte, strLen, strCount uint64) ([]pkginfo.Packag
 	if err != nil {
 		return nil, err
 	}
-	var pkgs []pkginfo.PackageInfo
+	// Real repositories use 250–600 bytes a package: size the slice from
+	// the section once instead of growing it (bounded by the input size
+	// and a cap).
+	pkgs := make([]pkginfo.PackageInfo, 0, min(len(section)/256+1, 1<<14))
 	for {
 		off := d.Offset()
 		a, ok, err := d.Next()
