@@ -217,17 +217,27 @@ func (s *File) Put(ctx context.Context, key string, r io.Reader, size int64, opt
 	return info, nil
 }
 
-// createTemp makes a temp file beside p, creating p's directory; it
-// retries when a concurrent Delete removes the directory in between.
+// createTemp makes a temp file beside p, creating p's directory (and
+// fsyncing the parents of new directories, so that they survive a crash
+// with the object); it retries when a concurrent Delete removes the
+// directory in between.
 func (s *File) createTemp(p string) (*os.File, error) {
 	dir := filepath.Dir(p)
 	var err error
 	for range 5 {
+		_, statErr := os.Stat(dir)
 		if err = os.MkdirAll(dir, 0o755); err != nil {
 			if errors.Is(err, syscall.ENOTDIR) || errors.Is(err, fs.ErrExist) {
 				return nil, fmt.Errorf("%w: a parent of the key is an object", ErrInvalidKey)
 			}
 			return nil, err
+		}
+		if statErr != nil {
+			for d := dir; d != s.root && len(d) > len(s.root); d = filepath.Dir(d) {
+				if err := syncDir(filepath.Dir(d)); err != nil {
+					return nil, err
+				}
+			}
 		}
 		var f *os.File
 		f, err = os.CreateTemp(dir, tmpPrefix+"*")
