@@ -51,15 +51,16 @@ func Eval(ctx context.Context, src []byte, name string, opts Options) (res *Resu
 		interp.StatHandler(st.stat),
 		interp.ReadDirHandler2(st.readDir),
 		interp.AccessHandler(st.access),
+		// Set directly: interp.Dir and New's default both touch the host
+		// (stat, getwd).
+		func(r *interp.Runner) error { r.Dir = st.dir; return nil },
 	)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	// Set directly rather than with interp.Dir, which stats the host path.
-	r.Dir = st.dir
 	// Reset now to give the variable map its final size up front.
 	r.Reset()
-	r.Vars = make(map[string]expand.Variable, 2*len(o.Vars)+64)
+	r.Vars = make(map[string]expand.Variable, len(o.Vars)+len(fixedEnv)+32)
 
 	// HaikuPorter sources the recipe from bash -c: $0 is "bash".
 	whole := &syntax.File{Name: "bash", Stmts: slices.Concat(prelude(), file.Stmts)}

@@ -132,37 +132,41 @@ var fixedEnv = func() map[string]expand.Variable {
 // env builds the initial environment: fixedEnv, the architecture, the
 // caller's variables and revisionVariables.
 func (st *state) env() expand.Environ {
-	vars := make(map[string]expand.Variable, len(st.o.Vars)+4)
-	set := func(name, value string) {
-		vars[name] = expand.Variable{Set: true, Kind: expand.String, Str: value}
-	}
-	set("MACHTYPE", st.o.Arch+"-pc-linux-gnu")
-	set("HOSTTYPE", st.o.Arch)
-	revision := make([]string, 0, 16)
+	vars := make(map[string]string, len(st.o.Vars)+4)
+	vars["MACHTYPE"] = st.o.Arch + "-pc-linux-gnu"
+	vars["HOSTTYPE"] = st.o.Arch
+	var revision strings.Builder
 	hasRevisionVariables := false
 	for _, v := range st.o.Vars {
-		set(v.Name, v.Value)
+		vars[v.Name] = v.Value
 		if v.Name == "revisionVariables" {
 			hasRevisionVariables = true
 		} else if strings.Contains(v.Value, "$REVISION") {
-			revision = append(revision, v.Name)
+			if revision.Len() > 0 {
+				revision.WriteByte(' ')
+			}
+			revision.WriteString(v.Name)
 		}
 	}
-	if !hasRevisionVariables && len(revision) > 0 {
-		set("revisionVariables", strings.Join(revision, " "))
+	if !hasRevisionVariables && revision.Len() > 0 {
+		vars["revisionVariables"] = revision.String()
 	}
 	return layeredEnviron{vars: vars}
 }
 
-// layeredEnviron is a read-only expand.Environ: the evaluation's variables
-// over fixedEnv.
+// layeredEnviron is a read-only expand.Environ: the evaluation's (string,
+// unexported) variables over fixedEnv.
 type layeredEnviron struct {
-	vars map[string]expand.Variable
+	vars map[string]string
+}
+
+func stringVar(s string) expand.Variable {
+	return expand.Variable{Set: true, Kind: expand.String, Str: s}
 }
 
 func (e layeredEnviron) Get(name string) expand.Variable {
 	if v, ok := e.vars[name]; ok {
-		return v
+		return stringVar(v)
 	}
 	return fixedEnv[name]
 }
@@ -176,8 +180,8 @@ func (e layeredEnviron) Each(f func(name string, vr expand.Variable) bool) {
 			return
 		}
 	}
-	for name, vr := range e.vars {
-		if !f(name, vr) {
+	for name, v := range e.vars {
+		if !f(name, stringVar(v)) {
 			return
 		}
 	}
