@@ -163,3 +163,35 @@ func TestFileTempInvisible(t *testing.T) {
 		t.Fatalf("after the Put: %+v, %v", info, err)
 	}
 }
+
+// Files put into the directory by other tools have no ETag attribute:
+// they get a stat-derived ETag, which CAS accepts.
+func TestFileForeignFiles(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "x"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "x", "foreign"), []byte("abc"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := store.OpenFile(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	info, err := s.Stat(ctx, "x/foreign")
+	if err != nil || info.Size != 3 || info.ETag == "" {
+		t.Fatalf("Stat: %+v %v", info, err)
+	}
+	var listed store.ObjectInfo
+	s.List(ctx, "x/", "/", func(o store.ObjectInfo) error { listed = o; return nil })
+	if listed.ETag != info.ETag {
+		t.Fatalf("List ETag %q, Stat ETag %q", listed.ETag, info.ETag)
+	}
+	if _, err := s.Put(ctx, "x/foreign", strings.NewReader("new"), 3, store.PutOptions{IfMatch: "wrong"}); !errors.Is(err, store.ErrPreconditionFailed) {
+		t.Fatalf("CAS with a wrong ETag: %v", err)
+	}
+	if _, err := s.Put(ctx, "x/foreign", strings.NewReader("new"), 3, store.PutOptions{IfMatch: info.ETag}); err != nil {
+		t.Fatalf("CAS with the stat ETag: %v", err)
+	}
+}
