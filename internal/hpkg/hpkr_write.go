@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/haikuports/kiln/internal/pkginfo"
 )
@@ -60,6 +61,9 @@ func appendRepository(dst []byte, info pkginfo.RepositoryInfo, pkgs []pkginfo.Pa
 	}
 
 	start := len(dst)
+	// Room for the header and the heap: zlib shrinks repositories to about
+	// a third, so half the uncompressed size rarely needs to grow.
+	dst = slices.Grow(dst, RepoHeaderSize+(len(infoBytes)+len(section))/2+1024)
 	dst = append(dst, make([]byte, RepoHeaderSize)...)
 	buf := bytes.NewBuffer(dst)
 	hw, err := NewHeapWriter(buf, comp, 9)
