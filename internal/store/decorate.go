@@ -12,6 +12,7 @@ type full interface {
 	Store
 	Copier
 	Presigner
+	Unwrapper
 }
 
 // expose returns d as a Store that implements Copier and Presigner
@@ -27,14 +28,19 @@ func expose(inner Store, d full) Store {
 		return struct {
 			Store
 			Copier
-		}{d, d}
+			Unwrapper
+		}{d, d, d}
 	case p:
 		return struct {
 			Store
 			Presigner
-		}{d, d}
+			Unwrapper
+		}{d, d, d}
 	default:
-		return struct{ Store }{d}
+		return struct {
+			Store
+			Unwrapper
+		}{d, d}
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 	"syscall"
 	"testing"
@@ -156,6 +157,18 @@ func TestRetryKeepsCapabilities(t *testing.T) {
 	}
 	if _, ok := s.(store.Presigner); ok {
 		t.Error("WithRetry(File) gained Presigner")
+	}
+	if u, ok := s.(store.Unwrapper); !ok {
+		t.Error("WithRetry(File) is not an Unwrapper")
+	} else if _, ok := u.Unwrap().(*store.File); !ok {
+		t.Errorf("Unwrap() = %T", u.Unwrap())
+	}
+	s3 := store.WithLogging(s3test.StartFake(t).Store(t, "caps"), slog.New(slog.DiscardHandler))
+	if _, ok := s3.(store.Presigner); !ok {
+		t.Error("WithLogging(S3) lost Presigner")
+	}
+	if _, ok := s3.(store.Copier); !ok {
+		t.Error("WithLogging(S3) lost Copier")
 	}
 }
 
