@@ -3,7 +3,9 @@ package ports
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"hash"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -11,45 +13,54 @@ import (
 )
 
 // portDirFingerprint summarises what of a port directory, besides the
-// recipe itself, can change an evaluation: the names and sizes of all its
-// files except recipes (patch existence, licenses/ entries), and the
-// content of files under additional-files/ (a recipe may source them).
-// Sibling recipes are left out so that changing one version of a port
-// does not invalidate the others.
-func portDirFingerprint(dir string) (string, error) {
+// recipe itself, can change an evaluation: the names (and types) of all
+// its files and folders except recipes (patch existence, licenses/
+// entries), and the content of files under additional-files/ (a recipe
+// may source them). Sibling recipes are left out so that changing one
+// version of a port does not invalidate the others.
+func portDirFingerprint(dir string, top []os.DirEntry) (string, error) {
 	h := sha256.New()
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		rel = filepath.ToSlash(rel)
-		if d.IsDir() || rel == "." {
-			fmt.Fprintf(h, "d %s\n", rel)
-			return nil
-		}
-		if !strings.Contains(rel, "/") && strings.HasSuffix(rel, ".recipe") {
-			return nil
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(h, "f %s %d %o\n", rel, info.Size(), info.Mode()&fs.ModeType)
-		if strings.HasPrefix(rel, "additional-files/") && info.Mode().IsRegular() {
-			data, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			h.Write(data)
-			h.Write([]byte{'\n'})
-		}
-		return nil
-	})
-	if err != nil {
+	if err := fingerprintDir(h, dir, "", top, 0); err != nil {
 		return "", fmt.Errorf("ports: %w", err)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func fingerprintDir(h hash.Hash, dir, rel string, des []os.DirEntry, depth int) error {
+	if depth > 16 {
+		return nil
+	}
+	if des == nil {
+		var err error
+		if des, err = os.ReadDir(filepath.Join(dir, filepath.FromSlash(rel))); err != nil {
+			return err
+		}
+	}
+	for _, d := range des {
+		name := d.Name()
+		if rel == "" && strings.HasSuffix(name, ".recipe") {
+			continue
+		}
+		r := name
+		if rel != "" {
+			r = rel + "/" + name
+		}
+		fmt.Fprintf(h, "%s %o\n", r, d.Type())
+		switch {
+		case d.IsDir():
+			if err := fingerprintDir(h, dir, r, nil, depth+1); err != nil {
+				return err
+			}
+		case d.Type().IsRegular() && strings.HasPrefix(r, "additional-files/"):
+			data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(r)))
+			if err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return err
+			}
+			fmt.Fprintf(h, "%d\n", len(data))
+			h.Write(data)
+		}
+	}
+	return nil
 }
 
 // cacheKey identifies one evaluation: the evaluation settings, the target

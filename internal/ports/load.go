@@ -121,16 +121,27 @@ func Load(ctx context.Context, root string, target recipe.Target, opts Options) 
 	if err != nil {
 		return nil, fmt.Errorf("ports: %w", err)
 	}
+	// Load the cache while scanning the tree.
+	var (
+		c    *cache
+		cerr error
+		cwg  sync.WaitGroup
+	)
+	cwg.Add(1)
+	go func() {
+		defer cwg.Done()
+		c, cerr = openCache(opts.CacheDir, cacheName(opts.Settings, target))
+	}()
 	sr, err := Scan(abs)
+	cwg.Wait()
 	if err != nil {
 		return nil, err
+	}
+	if cerr != nil {
+		return nil, cerr
 	}
 	for _, w := range sr.Warnings {
 		opts.Logger.Debug("scan", "warning", w)
-	}
-	c, err := openCache(opts.CacheDir, cacheName(opts.Settings, target))
-	if err != nil {
-		return nil, err
 	}
 	t := &Tree{Root: abs, Target: target, Scan: sr, byName: map[string]*recipe.Port{},
 		opts: opts, cache: c, prints: &sync.Map{}}
@@ -280,7 +291,7 @@ func (e *evaluator) port(ctx context.Context, r *Recipe, variant recipe.Target) 
 	if v, ok := t.prints.Load(dir); ok {
 		print = v.(string)
 	} else {
-		if print, err = portDirFingerprint(dir); err != nil {
+		if print, err = portDirFingerprint(dir, t.Scan.dirs[dir]); err != nil {
 			return nil, err
 		}
 		t.prints.Store(dir, print)

@@ -38,6 +38,10 @@ type ScanResult struct {
 	// <name>-<version>.recipe, and duplicates of a port version in a later
 	// category.
 	Warnings []string
+
+	// dirs holds each port directory's entries (key: absolute path), read
+	// once for scanning and fingerprinting.
+	dirs map[string][]os.DirEntry
 }
 
 // Scan collects the recipes of the tree at root with HaikuPorter's rules:
@@ -50,7 +54,7 @@ func Scan(root string) (*ScanResult, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ports: scan: %w", err)
 	}
-	sr := &ScanResult{Versions: map[string][]string{}, ByID: map[string]*Recipe{}}
+	sr := &ScanResult{Versions: map[string][]string{}, ByID: map[string]*Recipe{}, dirs: map[string][]os.DirEntry{}}
 	seen := map[string]string{} // id -> category
 	for _, c := range cats {
 		cn := c.Name()
@@ -70,6 +74,7 @@ func Scan(root string) (*ScanResult, error) {
 			if err != nil {
 				return nil, fmt.Errorf("ports: scan: %w", err)
 			}
+			sr.dirs[filepath.Join(root, cn, pn)] = files
 			for _, f := range files {
 				fn := f.Name()
 				stem, ok := strings.CutSuffix(fn, ".recipe")
