@@ -116,13 +116,14 @@ func buildHPKR(path string) error {
 	return err
 }
 
-// hpkrBaseline returns the time per op of fn, measured once per name.
+// baseline returns the time per op of fn, measured once per name (also
+// used by repo_test.go).
 var (
 	hpkrBaselineMu sync.Mutex
 	hpkrBaselines  = map[string]time.Duration{}
 )
 
-func hpkrBaseline(name string, fn func()) time.Duration {
+func baseline(name string, fn func()) time.Duration {
 	hpkrBaselineMu.Lock()
 	defer hpkrBaselineMu.Unlock()
 	if d, ok := hpkrBaselines[name]; ok {
@@ -161,11 +162,11 @@ func hpkrReportRatio(b *testing.B, start time.Time, unit string, base time.Durat
 
 func BenchmarkHPKRRead(b *testing.B) {
 	d := loadHPKR(b)
-	inflate := hpkrBaseline("inflate", func() {
+	inflate := baseline("inflate", func() {
 		zr, _ := zlib.NewReader(bytes.NewReader(d.zlib))
 		io.Copy(io.Discard, zr)
 	})
-	jsonDec := hpkrBaseline("jsondec", func() {
+	jsonDec := baseline("jsondec", func() {
 		var p []pkginfo.PackageInfo
 		json.Unmarshal(d.json, &p)
 	})
@@ -187,12 +188,12 @@ func BenchmarkHPKRRead(b *testing.B) {
 
 func BenchmarkHPKRWrite(b *testing.B) {
 	d := loadHPKR(b)
-	deflate := hpkrBaseline("deflate", func() {
+	deflate := baseline("deflate", func() {
 		zw, _ := zlib.NewWriterLevel(io.Discard, 9)
 		zw.Write(d.heap)
 		zw.Close()
 	})
-	jsonEnc := hpkrBaseline("jsonenc", func() { json.Marshal(d.pkgs) })
+	jsonEnc := baseline("jsonenc", func() { json.Marshal(d.pkgs) })
 	b.Logf("%d packages, repo %d bytes, heap %d bytes; hpkrBaselines: deflate-9 %v, json encode %v",
 		benchPackages, len(d.repo), len(d.heap), deflate, jsonEnc)
 	b.SetBytes(int64(len(d.repo)))
