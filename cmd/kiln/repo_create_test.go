@@ -196,3 +196,26 @@ func TestRepoCreateLicenses(t *testing.T) {
 		t.Errorf("inspect output:\n%s", text)
 	}
 }
+
+func TestRepoCreateBadPackage(t *testing.T) {
+	b, err := os.ReadFile(testenv.Fixture(t, "hpkg/tipster-1.1.1-1-x86_64.hpkg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(t.TempDir(), "broken.hpkg")
+	if err := os.WriteFile(bad, b[:len(b)/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "r")
+	_, _, err = runKiln(t, "repo", "create", "--info", writeInfo(t, "x86_64"), "-o", out, bad)
+	if err == nil || !strings.Contains(err.Error(), bad) {
+		t.Errorf("truncated package: %v, want an error naming %s", err, bad)
+	}
+	_, _, err = runKiln(t, "repo", "create", "--info", writeInfo(t, "x86_64"), "-o", out, filepath.Join(t.TempDir(), "missing.hpkg"))
+	if err == nil || !strings.Contains(err.Error(), "missing.hpkg") {
+		t.Errorf("missing package: %v", err)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("output directory created despite the errors")
+	}
+}
