@@ -123,7 +123,7 @@ func (r *resolver) resolvePort(p *recipe.Port, scriptlet []pkginfo.Expression) p
 	var d portDeps
 	d.ports = make(map[*recipe.Port]string)
 	seen := make(map[*Provider]bool)
-	uses := make(map[string]bool)
+	var uses []*Provider
 	var stack []*Provider
 	var stackReq []string
 	for _, rq := range buildRequirements(p, scriptlet) {
@@ -147,7 +147,7 @@ func (r *resolver) resolvePort(p *recipe.Port, scriptlet []pkginfo.Expression) p
 				d.ports[prov.Port] = req
 			}
 		} else {
-			uses[prov.FileName()] = true
+			uses = append(uses, prov)
 		}
 		c := r.memo[prov]
 		for _, dep := range c.deps {
@@ -158,8 +158,9 @@ func (r *resolver) resolvePort(p *recipe.Port, scriptlet []pkginfo.Expression) p
 			}
 		}
 	}
-	for f := range uses {
-		d.uses = append(d.uses, f)
+	// Each provider is visited once (seen), so uses has no duplicates.
+	for _, u := range uses {
+		d.uses = append(d.uses, u.FileName())
 	}
 	slices.Sort(d.uses)
 	return d
