@@ -330,3 +330,28 @@ func FuzzReadHPKR(f *testing.F) {
 		}
 	})
 }
+
+// TestWriteLargeRepository covers the concurrent node conversion of big
+// repositories: the result is read back intact and is the same every time.
+func TestWriteLargeRepository(t *testing.T) {
+	info, base := generatedRepo(t)
+	var pkgs []pkginfo.PackageInfo
+	for i := 0; len(pkgs) < 2500; i++ {
+		p := base[i%len(base)]
+		p.Name = fmt.Sprintf("%s_%d", p.Name, i)
+		pkgs = append(pkgs, p)
+	}
+	b1, err := AppendRepository(nil, info, pkgs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b2, _ := AppendRepository(nil, info, pkgs)
+	if !bytes.Equal(b1, b2) {
+		t.Error("two writes differ")
+	}
+	repo, err := readRepoBytes(b1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	comparePackages(t, repo.Packages, pkgs)
+}
