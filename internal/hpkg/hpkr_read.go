@@ -45,7 +45,7 @@ func ReadRepository(r io.ReaderAt, size int64) (*Repository, error) {
 	if h.HeapUncompressedSize > MaxRepositoryHeap {
 		return nil, fmt.Errorf("%w: repository heap of %d bytes exceeds %d", ErrLimit, h.HeapUncompressedSize, MaxRepositoryHeap)
 	}
-	heap, err := NewHeapReader(emptyReadOK{r}, size, HeapParams{
+	heap, err := NewHeapReader(r, size, HeapParams{
 		Offset:           RepoHeaderSize,
 		Compression:      h.Compression,
 		ChunkSize:        h.ChunkSize,
@@ -123,15 +123,3 @@ func readRepoPackages(section []byte, strLen, strCount uint64) ([]pkginfo.Packag
 	return pkgs, nil
 }
 
-// emptyReadOK makes zero-length reads succeed at any offset: some
-// io.ReaderAt implementations (bytes.Reader) report io.EOF for them at the
-// end of the input, which is where the (empty) chunk-size table of a
-// one-chunk heap sits.
-type emptyReadOK struct{ io.ReaderAt }
-
-func (r emptyReadOK) ReadAt(p []byte, off int64) (int, error) {
-	if len(p) == 0 {
-		return 0, nil
-	}
-	return r.ReaderAt.ReadAt(p, off)
-}
