@@ -122,4 +122,3 @@ func readRepoPackages(section []byte, strLen, strCount uint64) ([]pkginfo.Packag
 	}
 	return pkgs, nil
 }
-
