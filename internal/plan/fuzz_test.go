@@ -1,0 +1,89 @@
+package plan
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/haikuports/kiln/internal/pkginfo"
+	"github.com/haikuports/kiln/internal/recipe"
+)
+
+// FuzzVersionCompare checks that HaikuPorter's version order is a total
+// order on arbitrary strings: antisymmetric, reflexive, and never panics.
+func FuzzVersionCompare(f *testing.F) {
+	for _, s := range [][2]string{{"1.0", "1.0~rc1"}, {"r1~beta5_hrev58900-1", "r1~alpha4_pm"}, {"1.10", "1.9"},
+		{"", "0"}, {"007", "7"}, {"a.b~c~d", "a.b~c"}, {"1..2", "1.2"}} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		ab, ba := VersionCompare(a, b), VersionCompare(b, a)
+		if ab != -ba || ab < -1 || ab > 1 {
+			t.Fatalf("VersionCompare(%q, %q) = %d but (%q, %q) = %d", a, b, ab, b, a, ba)
+		}
+		if VersionCompare(a, a) != 0 {
+			t.Fatalf("VersionCompare(%q, %q) != 0", a, a)
+		}
+	})
+}
+
+// FuzzPlan builds a random tree from the input (each byte pair an edge
+// between two of 12 ports, some broken, some published) and checks that
+// planning terminates with a consistent plan: every port ordered after
+// what it needs, cycles reported with members, blocked ports with a cause.
+func FuzzPlan(f *testing.F) {
+	f.Add([]byte{0, 1, 1, 2, 2, 0, 3, 4})
+	f.Add([]byte{0, 0})
+	f.Add([]byte{5, 6, 6, 7, 7, 8, 8, 5, 9, 5, 0x81, 0x42})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > 200 {
+			return
+		}
+		const n = 12
+		build := make([][]string, n)
+		var broken, pub [n]bool
+		for i := 0; i+1 < len(data); i += 2 {
+			a, b := int(data[i]%n), int(data[i+1]%n)
+			switch {
+			case data[i]&0x80 != 0:
+				broken[a] = true
+			case data[i+1]&0x80 != 0:
+				pub[b] = true
+			case data[i]&0x40 != 0:
+				build[a] = append(build[a], fmt.Sprintf("lib%d >= 2", b)) // only the port provides 2
+			default:
+				build[a] = append(build[a], fmt.Sprintf("lib%d", b))
+			}
+		}
+		var ports []*recipe.Port
+		var repo []*pkginfo.PackageInfo
+		for i := range n {
+			d := sp{id: fmt.Sprintf("p%d-2", i), build: build[i],
+				pkgs: []pk{{provides: []string{fmt.Sprintf("p%d = 2", i), fmt.Sprintf("lib%d = 2", i)}}}}
+			if broken[i] {
+				d.err = "broken"
+			}
+			p := mkPort(t, d)
+			ports = append(ports, p)
+			if pub[i] {
+				// An older version is published: it satisfies "libN" but not "libN >= 2".
+				repo = append(repo, mkInfo(t, fmt.Sprintf("p%d", i), "1-1", "x86_64", []string{fmt.Sprintf("lib%d = 1", i)}, nil))
+			}
+		}
+		in := Input{Target: recipe.Target{Arch: pkginfo.ArchX86_64}, Ports: ports, Repository: repo}
+		pl, err := New(in, Options{ScriptletPrerequires: []pkginfo.Expression{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := pl.Plan(context.Background(), Request{Mode: ModeEverything})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkInvariants(t, p)
+		for _, pp := range p.Ports {
+			if _, err := pl.Why(p, pp.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+}
