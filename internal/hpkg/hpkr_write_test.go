@@ -355,3 +355,45 @@ func TestWriteLargeRepository(t *testing.T) {
 	}
 	comparePackages(t, repo.Packages, pkgs)
 }
+
+// TestReadRepositorySkipsUnknown: attributes a newer Haiku might add (at
+// the top level or inside a package) are skipped, with their children.
+func TestReadRepositorySkipsUnknown(t *testing.T) {
+	info, pkgs := generatedRepo(t)
+	pkgs = pkgs[:3]
+	msg, err := repoInfoMessage(&info)
+	if err != nil {
+		t.Fatal(err)
+	}
+	infoBytes, _ := msg.Flatten()
+	unknown := func(id AttrID) Node {
+		return StringNode(id, "future", UintNode(id+1, 7), StringNode(AttrPackageName, "not-a-package"))
+	}
+	nodes := []Node{unknown(100)}
+	for i := range pkgs {
+		kids := append([]Node{unknown(90)}, PackageInfoNodes(&pkgs[i])...)
+		nodes = append(nodes, StringNode(AttrPackage, pkgs[i].Name, kids...), unknown(110))
+	}
+	section, sl, sc, err := EncodeSection(nodes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo, err := readRepoBytes(buildRepo(t, CompressionZlib, infoBytes, section, sl, sc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	comparePackages(t, repo.Packages, pkgs)
+	// A package whose package:name contradicts its wrapper is an error.
+	bad := []Node{StringNode(AttrPackage, "a", PackageInfoNodes(&pkgs[0])...)}
+	section, sl, sc, _ = EncodeSection(bad)
+	if _, err := readRepoBytes(buildRepo(t, CompressionNone, infoBytes, section, sl, sc)); !errors.Is(err, ErrFormat) ||
+		!strings.Contains(err.Error(), `package:name is "tipster"`) {
+		t.Errorf("mismatched name: %v", err)
+	}
+	// A package attribute without children is an error, not a read of the
+	// next package's attributes.
+	section, sl, sc, _ = EncodeSection([]Node{StringNode(AttrPackage, "a")})
+	if _, err := readRepoBytes(buildRepo(t, CompressionNone, infoBytes, section, sl, sc)); !errors.Is(err, ErrFormat) {
+		t.Errorf("package without attributes: %v", err)
+	}
+}
