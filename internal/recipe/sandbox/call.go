@@ -47,6 +47,8 @@ func (st *state) call(ctx context.Context, args []string) ([]string, error) {
 			}
 		}
 		return noop, st.checkVars(ctx)
+	case cmdGuard:
+		return noop, st.checkGuard(ctx, args[1:])
 	case cmdPipe:
 		if st.pipes.Add(1) > st.o.MaxPipes {
 			return nil, st.limit("more than %d pipelines", st.o.MaxPipes)

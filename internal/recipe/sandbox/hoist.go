@@ -23,20 +23,26 @@ const (
 	suffixTemplate = `__kiln_H=(); for __kiln_e in "${__kiln_SRC}"; do if [[ $__kiln_e == *${__kiln_PAT} ]]; then __kiln_e=${__kiln_e%%${__kiln_PAT}}${__kiln_REP}; fi; __kiln_H+=("$__kiln_e"); done`
 )
 
-// hoist inserts the computations of the anchored substitutions used by each
-// statement before it.
+// hoist inserts before each statement the guard bounding what its
+// expansions produce (guard.go) and the computations of the anchored
+// substitutions it uses.
 func (rw *rewriter) hoist(stmts []*syntax.Stmt) []*syntax.Stmt {
 	var out []*syntax.Stmt
 	for i, st := range stmts {
-		pes := anchoredIn(st)
-		if len(pes) == 0 {
+		words := stmtWords(st)
+		guard := rw.guard(st, words)
+		pes := anchoredIn(words)
+		if guard == nil && len(pes) == 0 {
 			if out != nil {
 				out = append(out, st)
 			}
 			continue
 		}
 		if out == nil {
-			out = append(make([]*syntax.Stmt, 0, len(stmts)+len(pes)), stmts[:i]...)
+			out = append(make([]*syntax.Stmt, 0, len(stmts)+len(pes)+4), stmts[:i]...)
+		}
+		if guard != nil {
+			out = append(out, guard)
 		}
 		for _, pe := range pes {
 			out = append(out, rw.hoistOne(pe)...)
@@ -50,8 +56,9 @@ func (rw *rewriter) hoist(stmts []*syntax.Stmt) []*syntax.Stmt {
 	return out
 }
 
-// anchoredIn finds the anchored substitutions in the statement's own words.
-func anchoredIn(st *syntax.Stmt) []*syntax.ParamExp {
+// stmtWords returns the words the statement itself expands (not those of
+// nested statement lists, which are handled as lists of their own).
+func stmtWords(st *syntax.Stmt) []*syntax.Word {
 	var words []*syntax.Word
 	switch c := st.Cmd.(type) {
 	case *syntax.CallExpr:
@@ -63,9 +70,35 @@ func anchoredIn(st *syntax.Stmt) []*syntax.ParamExp {
 		if wi, ok := c.Loop.(*syntax.WordIter); ok {
 			words = append(words, wi.Items...)
 		}
+	case *syntax.CaseClause:
+		words = append(words, c.Word)
+	case *syntax.TestClause:
+		syntax.Walk(c.X, func(n syntax.Node) bool {
+			if w, ok := n.(*syntax.Word); ok {
+				words = append(words, w)
+				return false
+			}
+			return true
+		})
 	}
+	for _, r := range st.Redirs {
+		if r.Word != nil {
+			words = append(words, r.Word)
+		}
+		if r.Hdoc != nil {
+			words = append(words, r.Hdoc)
+		}
+	}
+	return words
+}
+
+// anchoredIn finds the anchored substitutions in the statement's words.
+func anchoredIn(words []*syntax.Word) []*syntax.ParamExp {
 	var pes []*syntax.ParamExp
 	for _, w := range words {
+		if !hasParamExp(w) {
+			continue
+		}
 		syntax.Walk(w, func(n syntax.Node) bool {
 			switch x := n.(type) {
 			case *syntax.CmdSubst, *syntax.ProcSubst, *syntax.ArithmExp:

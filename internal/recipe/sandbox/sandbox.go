@@ -40,13 +40,13 @@ var (
 // Defaults for zero Options fields.
 const (
 	DefaultTimeout    = 2 * time.Second
-	DefaultMaxOutput  = 16 << 20 // bytes written by echo/printf/emulated commands
-	DefaultMaxVarSize = 1 << 20  // bytes of one variable value or command argument list
-	DefaultMaxVars    = 64 << 20 // bytes of all variable values together
-	DefaultMaxSource  = 4 << 20  // bytes of the recipe and each eval'd/sourced text
-	DefaultMaxCalls   = 20_000   // simple commands and loop iterations (the corpus needs < 300)
-	DefaultMaxDepth   = 100      // nested function calls
-	DefaultMaxPipes   = 500      // pipelines run
+	DefaultMaxOutput  = 16 << 20  // bytes written by echo/printf/emulated commands
+	DefaultMaxVarSize = 256 << 10 // bytes of one variable value, argument list or statement's expansions
+	DefaultMaxVars    = 64 << 20  // bytes of all variables, and of all expansions together
+	DefaultMaxSource  = 4 << 20   // bytes of the recipe and each eval'd/sourced text
+	DefaultMaxCalls   = 20_000    // simple commands and loop iterations (the corpus needs < 300)
+	DefaultMaxDepth   = 100       // nested function calls
+	DefaultMaxPipes   = 500       // pipelines run
 )
 
 // Var is one shell variable set before the recipe is sourced.

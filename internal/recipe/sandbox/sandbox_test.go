@@ -338,6 +338,12 @@ func TestLimits(t *testing.T) {
 		"printf width":     "printf '%999999999s' x\n",
 		"huge argument":    `x=$(printf "%900000s" a); f() { :; }; f "$x$x$x"`,
 		"sleepless spin":   "while :; do let ++x; done\n",
+		"one statement":    "x=$(printf '%200000s' a); y=$x$x$x$x$x$x$x$x$x$x$x$x$x$x$x$x$x$x$x$x\n",
+		"quadratic":        "x=$(printf '%1000s' a); y=${x// /$x}\n",
+		"doubling chain":   "a=$(printf '%60000s' a); b=$a$a; c=$b$b; d=$c$c; e=$d$d; f=$e$e\n",
+		"brace times ref":  "x=$(printf '%10000s' a); y=\"$x\"{1..100}\n",
+		"array copies":     "x=$(printf '%100000s' a); a=(\"$x\" \"$x\" \"$x\"); b=(\"${a[@]}\" \"${a[@]}\")\n",
+		"many statements":  "x=$(printf '%200000s' a)\n" + strings.Repeat("y=p$x\n", 400),
 	}
 	for name, src := range cases {
 		t.Run(name, func(t *testing.T) {

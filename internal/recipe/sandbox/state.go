@@ -21,6 +21,8 @@ type state struct {
 	calls atomic.Int64 // simple commands and loop iterations run
 	pipes atomic.Int64 // pipelines run
 	out   atomic.Int64 // bytes written by echo/printf and emulated commands
+	// bytes expansion guards allowed (see guard.go)
+	expanded atomic.Int64
 
 	stdout limitedBuffer // discarded, only counted
 	stderr limitedBuffer // kept (bounded) for error messages

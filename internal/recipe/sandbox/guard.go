@@ -1,0 +1,149 @@
+package sandbox
+
+import (
+	"context"
+	"strconv"
+
+	"mvdan.cc/sh/v3/interp"
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// Expansion guards. mvdan expands a word in one go, with no hook, so a
+// single statement such as y=$x$x$x… or z=${x//?/$x} could allocate
+// gigabytes before any check runs. Before every statement that expands
+// variables, the rewriter inserts
+//
+//	__kiln_guard M1 "${a}" M2 "${b[*]}" …
+//
+// with each referenced value and how many times the statement's words can
+// repeat it (brace expansion). The call handler computes the statement's
+// upper bound, refuses it over MaxVarSize, and counts it against MaxVars,
+// the budget of everything expansions may produce in one evaluation. Values
+// are passed, not copied (a quoted single expansion shares its string).
+//
+// A global substitution whose replacement itself expands something
+// (${x//p/$y}, quadratic) is refused outright; no recipe uses one.
+
+const cmdGuard = internalPrefix + "guard"
+
+// guard returns the guard statement for st, or nil when it expands no
+// variable.
+func (rw *rewriter) guard(st *syntax.Stmt, words []*syntax.Word) *syntax.Stmt {
+	var args []*syntax.Word
+	for _, w := range words {
+		if !hasParamExp(w) {
+			continue
+		}
+		mult := 1
+		for _, p := range w.Parts {
+			if l, ok := p.(*syntax.Lit); ok && len(l.Value) > 2 {
+				mult = satMul(mult, braceCount(l.Value))
+			}
+		}
+		syntax.Walk(w, func(n syntax.Node) bool {
+			switch x := n.(type) {
+			case *syntax.CmdSubst, *syntax.ProcSubst, *syntax.ArithmExp:
+				return false
+			case *syntax.ParamExp:
+				if x.Repl != nil && x.Repl.All && x.Repl.With != nil && expands(x.Repl.With) {
+					rw.err = rw.st.refuse("global substitution with an expanded replacement at %s (unbounded size)", x.Pos())
+					return false
+				}
+				m := mult
+				if x.Exp != nil && x.Exp.Op == syntax.OtherParamOps {
+					m = satMul(m, 4) // ${x@Q} may quote every byte
+				}
+				if arg := refArg(x); arg != nil {
+					args = append(args, litWord(strconv.Itoa(m)), arg)
+				}
+			}
+			return true
+		})
+	}
+	if len(args) == 0 {
+		return nil
+	}
+	return &syntax.Stmt{Cmd: &syntax.CallExpr{Args: append([]*syntax.Word{litWord(cmdGuard)}, args...)}}
+}
+
+// hasParamExp is a cheap pre-check: does the word contain any expansion
+// of a parameter (directly or in double quotes)?
+func hasParamExp(w *syntax.Word) bool {
+	for _, p := range w.Parts {
+		switch p := p.(type) {
+		case *syntax.ParamExp:
+			return true
+		case *syntax.DblQuoted:
+			for _, q := range p.Parts {
+				if _, ok := q.(*syntax.ParamExp); ok {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// expands reports whether a word contains an expansion or substitution.
+func expands(w *syntax.Word) bool {
+	found := false
+	syntax.Walk(w, func(n syntax.Node) bool {
+		switch n.(type) {
+		case *syntax.ParamExp, *syntax.CmdSubst, *syntax.ProcSubst:
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+// refArg returns a word expanding to the whole value pe reads from (all
+// elements of an array joined), or nil when pe yields something small.
+func refArg(pe *syntax.ParamExp) *syntax.Word {
+	if pe.Param == nil || pe.Length || pe.Width || pe.Names != 0 {
+		return nil
+	}
+	name := pe.Param.Value
+	switch name {
+	case "#", "?", "-", "$", "!", "0":
+		return nil
+	case "@", "*":
+		return &syntax.Word{Parts: []syntax.WordPart{&syntax.DblQuoted{Parts: []syntax.WordPart{
+			&syntax.ParamExp{Short: true, Param: &syntax.Lit{Value: "*"}},
+		}}}}
+	}
+	if _, pinned := pinnedParams[name]; pinned {
+		return nil
+	}
+	index := pe.Index
+	if w, ok := index.(*syntax.Word); ok && (w.Lit() == "@" || w.Lit() == "*") {
+		if pe.Excl {
+			return nil // ${!a[@]}: the keys
+		}
+		index = litWord("*")
+	}
+	return &syntax.Word{Parts: []syntax.WordPart{&syntax.DblQuoted{Parts: []syntax.WordPart{
+		&syntax.ParamExp{Param: &syntax.Lit{Value: name}, Index: index, Excl: pe.Excl},
+	}}}}
+}
+
+// checkGuard implements __kiln_guard.
+func (st *state) checkGuard(ctx context.Context, args []string) error {
+	total := int64(0)
+	for i := 0; i+1 < len(args); i += 2 {
+		m, _ := strconv.ParseInt(args[i], 10, 64)
+		n := int64(len(args[i+1]))
+		if m > 0 && n > (1<<62)/m {
+			total = 1 << 62
+			break
+		}
+		total += m * n
+	}
+	if total > int64(st.o.MaxVarSize) {
+		return st.limit("statement at %s expands to up to %d bytes (limit %d)", interp.HandlerCtx(ctx).Pos, total, st.o.MaxVarSize)
+	}
+	if st.expanded.Add(total) > st.o.MaxVars {
+		return st.limit("expansions produced more than %d bytes", st.o.MaxVars)
+	}
+	return nil
+}
