@@ -198,7 +198,7 @@ func (s *File) Put(ctx context.Context, key string, r io.Reader, size int64, opt
 		return ObjectInfo{}, fmt.Errorf("store: put %s: %w", key, err)
 	}
 	if size >= 0 && n != size {
-		return ObjectInfo{}, fmt.Errorf("store: put %s: read %d bytes, want %d: %w", key, n, size, io.ErrUnexpectedEOF)
+		return ObjectInfo{}, fmt.Errorf("store: put %s: read %d bytes, want %d: %w", key, n, size, errShortBody)
 	}
 	if err := tmp.Chmod(0o644); err != nil {
 		return ObjectInfo{}, fmt.Errorf("store: put %s: %w", key, err)

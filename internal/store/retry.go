@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
+	"strings"
 	"syscall"
 	"time"
 
@@ -54,7 +55,8 @@ func (p RetryPolicy) backoff(n int) time.Duration {
 
 // IsTransient reports whether err is worth retrying: a throttling or
 // server error (429, 500, 502, 503, 504, SlowDown, RequestTimeout, …),
-// a connection reset, refused or broken, or a network timeout. It is
+// a connection reset, refused or broken, a response cut short
+// (io.ErrUnexpectedEOF), or a network timeout. It is
 // never true for ErrNotFound, ErrPreconditionFailed, ErrInvalidKey,
 // ErrInvalidRange, ErrNotSupported or a done context.
 func IsTransient(err error) bool {
@@ -65,7 +67,10 @@ func IsTransient(err error) bool {
 		errors.Is(err, ErrNotSupported),
 		errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return false
+	case errors.Is(err, errShortBody):
+		return false // the caller's body, not the network
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.ECONNREFUSED),
+		errors.Is(err, io.ErrUnexpectedEOF), // a response cut short
 		errors.Is(err, syscall.EPIPE), errors.Is(err, syscall.ECONNABORTED):
 		return true
 	}
@@ -83,7 +88,8 @@ func IsTransient(err error) bool {
 // where it stood. Other bodies cannot be replayed and get one attempt (the
 // S3 backend still retries each part of a multipart upload itself).
 // List resumes after the last entry it delivered, so fn never sees an
-// entry twice. Get retries opening the object, not reading the body.
+// entry twice. A Get body that breaks off is resumed with a ranged Get
+// from where it stopped, if the object still has the same ETag.
 // A retried conditional write may report ErrPreconditionFailed when an
 // earlier attempt did succeed without the answer arriving: callers check
 // the content (as kiln's publisher does) rather than trust the error.
@@ -135,8 +141,84 @@ func (r *retryStore) Get(ctx context.Context, key string, opts GetOptions) (rc i
 		rc, info, err = r.s.Get(ctx, key, opts)
 		return err
 	})
-	return rc, info, err
+	if err != nil {
+		return nil, info, err
+	}
+	return &resumingReader{r: r, ctx: ctx, key: key, opts: opts, etag: info.ETag, size: info.Size, rc: rc}, info, nil
 }
+
+// resumingReader continues a Get body that broke off (connection reset,
+// truncated body) with a ranged Get from where it stopped, as long as the
+// object keeps its ETag; a replaced object is an error, never a mix.
+type resumingReader struct {
+	r       *retryStore
+	ctx     context.Context
+	key     string
+	opts    GetOptions
+	etag    string
+	size    int64
+	rc      io.ReadCloser
+	read    int64
+	resumes int
+	pending error // the body's error, handled by the next Read
+}
+
+func (g *resumingReader) Read(p []byte) (int, error) {
+	for {
+		if err := g.pending; err != nil {
+			g.pending = nil
+			if !IsTransient(err) || g.resumes+1 >= g.r.p.MaxAttempts || g.ctx.Err() != nil {
+				return 0, err
+			}
+			g.resumes++
+			if rerr := g.resume(); rerr != nil {
+				return 0, fmt.Errorf("%w (resuming after: %w)", rerr, err)
+			}
+		}
+		n, err := g.rc.Read(p)
+		g.read += int64(n)
+		if err == nil || err == io.EOF {
+			return n, err
+		}
+		g.pending = err
+		if n > 0 {
+			return n, nil
+		}
+	}
+}
+
+func (g *resumingReader) resume() error {
+	off := g.opts.Offset + g.read
+	length := int64(0)
+	if g.opts.Length > 0 {
+		length = g.opts.Length - g.read
+	}
+	if off >= g.size || (g.opts.Length > 0 && length <= 0) {
+		return io.ErrUnexpectedEOF // nothing left to fetch, yet the body broke
+	}
+	if g.r.p.Logger != nil {
+		g.r.p.Logger.Info("store: resuming a broken read", "store", g.r.s.String(), "key", g.key, "offset", off)
+	}
+	g.rc.Close()
+	g.rc = io.NopCloser(strings.NewReader(""))
+	var rc io.ReadCloser
+	var info ObjectInfo
+	err := g.r.do(g.ctx, "get", g.key, func() (err error) {
+		rc, info, err = g.r.s.Get(g.ctx, g.key, GetOptions{Offset: off, Length: length})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if info.ETag != g.etag {
+		rc.Close()
+		return fmt.Errorf("store: get %s: object replaced while reading (ETag %s, was %s)", g.key, info.ETag, g.etag)
+	}
+	g.rc = rc
+	return nil
+}
+
+func (g *resumingReader) Close() error { return g.rc.Close() }
 
 func (r *retryStore) Stat(ctx context.Context, key string) (info ObjectInfo, err error) {
 	err = r.do(ctx, "stat", key, func() (err error) {

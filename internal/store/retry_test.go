@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -178,7 +179,7 @@ func TestRetryKeepsCapabilities(t *testing.T) {
 func TestRetryThroughFaultProxy(t *testing.T) {
 	srv := s3test.StartVersity(t)
 	proxy := s3test.StartFaultProxy(t, srv.Endpoint, s3test.Faults{
-		Seed: 1, Errors: 0.12, Drops: 0.05, Delays: 0.1, Delay: 20 * time.Millisecond,
+		Seed: 1, Errors: 0.12, Drops: 0.05, Delays: 0.1, Delay: 20 * time.Millisecond, Truncates: 0.1,
 	})
 	faulty := proxy.Through(srv)
 	policy := store.RetryPolicy{MaxAttempts: 8, BaseDelay: 5 * time.Millisecond, MaxDelay: 200 * time.Millisecond}
@@ -203,3 +204,89 @@ func TestRetryThroughFaultProxy(t *testing.T) {
 		t.Fatal("without WithRetry, 40 requests through the faulty proxy all succeeded")
 	}
 }
+
+// A GET body that breaks off is resumed from where it stopped.
+func TestRetryResumesBrokenReads(t *testing.T) {
+	srv := s3test.StartFake(t)
+	data := storetest.Data(7, 3<<20+5)
+	if _, err := srv.Store(t, "r/").Put(t.Context(), "obj", bytes.NewReader(data), int64(len(data)), store.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	proxy := s3test.StartFaultProxy(t, srv.Endpoint, s3test.Faults{Seed: 3, Truncates: 0.5})
+	faulty := proxy.Through(srv).Store(t, "r/")
+	s := store.WithRetry(faulty, store.RetryPolicy{MaxAttempts: 20, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond})
+	for _, opts := range []store.GetOptions{{}, {Offset: 1000, Length: 2 << 20}, {Offset: 5}} {
+		for range 5 {
+			rc, _, err := s.Get(t.Context(), "obj", opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := io.ReadAll(rc)
+			rc.Close()
+			end := int64(len(data))
+			if opts.Length > 0 {
+				end = opts.Offset + opts.Length
+			}
+			if err != nil || !bytes.Equal(got, data[opts.Offset:end]) {
+				t.Fatalf("Get %+v through truncations: %d bytes, %v", opts, len(got), err)
+			}
+		}
+	}
+	if proxy.Injected.Load() == 0 {
+		t.Fatal("no read was truncated")
+	}
+	// Without WithRetry the truncation reaches the reader.
+	broken := 0
+	for range 10 {
+		rc, _, err := faulty.Get(t.Context(), "obj", store.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.ReadAll(rc); err != nil {
+			broken++
+		}
+		rc.Close()
+	}
+	if broken == 0 {
+		t.Fatal("no bare read broke")
+	}
+}
+
+// A resumed read never mixes two versions of an object.
+func TestRetryResumeDetectsReplacement(t *testing.T) {
+	ctx := t.Context()
+	f := &breakingGets{Store: newFile(t)}
+	f.Store.Put(ctx, "k", strings.NewReader("version one"), 11, store.PutOptions{})
+	s := store.WithRetry(f, fastRetry)
+	rc, _, err := s.Get(ctx, "k", store.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	buf := make([]byte, 4)
+	if _, err := io.ReadFull(rc, buf); err != nil {
+		t.Fatal(err)
+	}
+	f.Store.Put(ctx, "k", strings.NewReader("version two"), 11, store.PutOptions{})
+	if _, err := io.ReadAll(rc); err == nil || !strings.Contains(err.Error(), "replaced") {
+		t.Fatalf("read across a replacement: %v", err)
+	}
+}
+
+// breakingGets serves bodies that fail with a connection reset after 4 bytes.
+type breakingGets struct{ store.Store }
+
+func (b *breakingGets) Get(ctx context.Context, key string, opts store.GetOptions) (io.ReadCloser, store.ObjectInfo, error) {
+	rc, info, err := b.Store.Get(ctx, key, opts)
+	if err != nil {
+		return nil, info, err
+	}
+	return struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(io.LimitReader(rc, 4), errReader{syscall.ECONNRESET}), rc}, info, nil
+}
+
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }

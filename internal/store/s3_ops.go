@@ -66,11 +66,15 @@ func parseContentRangeTotal(cr string) (int64, bool) {
 
 // Stat returns the object's info (HeadObject).
 func (s *S3) Stat(ctx context.Context, key string) (ObjectInfo, error) {
+	return s.stat(ctx, key)
+}
+
+func (s *S3) stat(ctx context.Context, key string, optFns ...func(*s3.Options)) (ObjectInfo, error) {
 	k, err := s.key(key)
 	if err != nil {
 		return ObjectInfo{}, err
 	}
-	out, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &s.bucket, Key: &k})
+	out, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &s.bucket, Key: &k}, optFns...)
 	if err != nil {
 		return ObjectInfo{}, s3Error("stat", key, err)
 	}

@@ -71,8 +71,11 @@ func (s *S3) Put(ctx context.Context, key string, r io.Reader, size int64, opts 
 	return ObjectInfo{Key: key, Size: n, ETag: etag, Modified: time.Now().UTC()}, nil
 }
 
+// precheck tests the conditions of opts with a HeadObject, which the SDK
+// retries like the requests of the upload itself (the Put may have a body
+// that cannot be replayed).
 func (s *S3) precheck(ctx context.Context, key string, opts PutOptions) error {
-	cur, err := s.Stat(ctx, key)
+	cur, err := s.stat(ctx, key, s.partOpts)
 	switch {
 	case errors.Is(err, ErrNotFound):
 		if opts.IfMatch != "" {
@@ -115,7 +118,7 @@ func uploadBody(r io.Reader, size int64) (io.Reader, *exactReader, error) {
 			size = end - cur
 		}
 		if end-cur < size {
-			return nil, nil, fmt.Errorf("body has %d bytes, want %d: %w", end-cur, size, io.ErrUnexpectedEOF)
+			return nil, nil, fmt.Errorf("body has %d bytes, want %d: %w", end-cur, size, errShortBody)
 		}
 		return io.NewSectionReader(ras, cur, size), nil, nil
 	}
@@ -140,7 +143,7 @@ func (e *exactReader) Read(p []byte) (int, error) {
 	if e.left >= 0 {
 		e.left -= int64(n)
 		if err == io.EOF && e.left > 0 {
-			err = fmt.Errorf("body ended %d bytes early: %w", e.left, io.ErrUnexpectedEOF)
+			err = fmt.Errorf("body ended %d bytes early: %w", e.left, errShortBody)
 		}
 	}
 	return n, err

@@ -80,8 +80,8 @@ func (s *S3) putStream(ctx context.Context, in *s3.PutObjectInput, body *exactRe
 	if err != nil {
 		return "", err
 	}
-	n, rerr := io.ReadFull(body, buf)
-	if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
+	n, eof, rerr := fill(body, buf)
+	if rerr == nil && eof {
 		// One part holds it all.
 		defer bufs.put(buf)
 		in.Body = bytes.NewReader(buf[:n])
@@ -161,20 +161,15 @@ func (s *S3) uploadParts(ctx context.Context, in *s3.PutObjectInput, uploadID *s
 		if buf, readErr = bufs.get(ctx); readErr != nil {
 			break
 		}
-		n, readErr = io.ReadFull(body, buf)
-		if readErr == io.EOF {
+		var eof bool
+		n, eof, readErr = fill(body, buf)
+		if readErr != nil || (eof && n == 0) {
 			bufs.put(buf)
-			readErr = nil
 			break
 		}
-		if readErr == io.ErrUnexpectedEOF { // the last, short part
-			readErr = nil
+		if eof { // the last, short part
 			wg.Add(1)
 			go upload(num+1, buf, n)
-			break
-		}
-		if readErr != nil {
-			bufs.put(buf)
 			break
 		}
 	}
@@ -213,4 +208,21 @@ func (u *uploadBuffers) get(ctx context.Context) ([]byte, error) {
 func (u *uploadBuffers) put(b []byte) {
 	u.p.put(b)
 	<-u.slots
+}
+
+// fill reads into buf until it is full or r ends (eof); unlike
+// io.ReadFull it keeps r's own errors (even io.ErrUnexpectedEOF) apart
+// from a short last part.
+func fill(r io.Reader, buf []byte) (n int, eof bool, err error) {
+	for n < len(buf) {
+		m, err := r.Read(buf[n:])
+		n += m
+		if err == io.EOF {
+			return n, true, nil
+		}
+		if err != nil {
+			return n, false, err
+		}
+	}
+	return n, false, nil
 }

@@ -10,6 +10,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"time"
 )
@@ -28,6 +29,10 @@ var (
 	// ErrInvalidRange: GetOptions.Offset is at or beyond the end of a
 	// non-empty object (HTTP 416).
 	ErrInvalidRange = errors.New("store: invalid range")
+
+	// errShortBody: a Put's body ended before its declared size (wraps
+	// io.ErrUnexpectedEOF; never retried).
+	errShortBody = fmt.Errorf("body shorter than its size: %w", io.ErrUnexpectedEOF)
 )
 
 // ObjectInfo describes a stored object, or a common prefix in a delimited

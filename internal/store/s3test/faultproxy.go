@@ -27,6 +27,9 @@ type Faults struct {
 	// of returning the server's answer: the client cannot know whether
 	// the request took effect.
 	LostResponses float64
+	// Truncates are GETs whose successful answer breaks off after half
+	// of its body (the client reads an unexpected EOF).
+	Truncates float64
 }
 
 // FaultProxy is an HTTP reverse proxy in front of an S3 server that
@@ -81,6 +84,7 @@ const (
 	dropFault
 	delayFault
 	lostFault
+	truncateFault
 )
 
 func (p *FaultProxy) decide() (fault, int) {
@@ -101,6 +105,8 @@ func (p *FaultProxy) decide() (fault, int) {
 		return lostFault, 0
 	case x < f.Errors+f.Drops+f.LostResponses+f.Delays:
 		return delayFault, 0
+	case x < f.Errors+f.Drops+f.LostResponses+f.Delays+f.Truncates:
+		return truncateFault, 0
 	}
 	return none, 0
 }
@@ -136,6 +142,11 @@ func (p *FaultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.proxy.ServeHTTP(rec, r)
 		drop(w)
 		return
+	case truncateFault:
+		if r.Method == http.MethodGet {
+			p.truncate(w, r)
+			return
+		}
 	}
 	p.proxy.ServeHTTP(w, r)
 }
@@ -151,4 +162,26 @@ func drop(w http.ResponseWriter) {
 	if err == nil {
 		conn.Close()
 	}
+}
+
+// truncate forwards r and sends the headers and half the body of a
+// successful answer, then aborts the connection.
+func (p *FaultProxy) truncate(w http.ResponseWriter, r *http.Request) {
+	rec := httptest.NewRecorder()
+	p.proxy.ServeHTTP(rec, r)
+	body := rec.Body.Bytes()
+	for k, v := range rec.Header() {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(rec.Code)
+	if rec.Code/100 != 2 || len(body) < 2 {
+		w.Write(body)
+		return
+	}
+	p.Injected.Add(1)
+	w.Write(body[:len(body)/2])
+	if f, ok := w.(http.Flusher); ok {
+		f.Flush()
+	}
+	panic(http.ErrAbortHandler) // net/http's way to cut a response short
 }

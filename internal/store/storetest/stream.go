@@ -81,6 +81,11 @@ func testBadReader(t *testing.T, s store.Store, o Options) {
 		{"failing", &failingReader{bytes.NewReader(data), 1000}, 2000},
 		{"failing unknown size", &failingReader{bytes.NewReader(data), 6 << 20}, -1},
 		{"failing large", &failingReader{bytes.NewReader(data), 6 << 20}, 7 << 20},
+		// A body that breaks off like a truncated download: its own
+		// io.ErrUnexpectedEOF must not pass for the end of the body.
+		{"cut short", onlyReader{io.MultiReader(bytes.NewReader(data[:1000]), errorReader{io.ErrUnexpectedEOF})}, -1},
+		{"cut short with size", onlyReader{io.MultiReader(bytes.NewReader(data[:1000]), errorReader{io.ErrUnexpectedEOF})}, 2000},
+		{"cut short large", onlyReader{io.MultiReader(bytes.NewReader(data[:6<<20]), errorReader{io.ErrUnexpectedEOF})}, -1},
 	} {
 		if _, err := s.Put(ctx(t), "bad", tc.r, tc.size, store.PutOptions{}); err == nil {
 			t.Errorf("%s reader: Put succeeded", tc.name)
@@ -144,3 +149,7 @@ func testContextCanceled(t *testing.T, s store.Store, o Options) {
 		wantErr(t, "Stat after canceled Put", err, store.ErrNotFound)
 	}
 }
+
+type errorReader struct{ err error }
+
+func (e errorReader) Read([]byte) (int, error) { return 0, e.err }
