@@ -188,8 +188,8 @@ func scanPackage(log *slog.Logger, path string) (scannedPackage, error) {
 		return s, nil
 	}
 	for _, name := range s.info.Licenses {
-		if strings.ContainsRune(name, '/') {
-			continue
+		if name == "" || name == "." || name == ".." || strings.ContainsRune(name, '/') {
+			continue // cannot name a file in data/licenses
 		}
 		text, err := p.ReadFile("data/licenses/"+name, maxLicenseSize)
 		if errors.Is(err, hpkg.ErrNotFound) {
