@@ -73,7 +73,7 @@ func (st *state) open(ctx context.Context, path string, flag int, perm os.FileMo
 		f.Close()
 		return nil, st.limit("%s is larger than %d bytes", path, st.o.MaxSource)
 	}
-	return readOnlyFile{f}, nil
+	return readOnlyFile{f, st}, nil
 }
 
 func (st *state) stat(ctx context.Context, name string, followSymlinks bool) (fs.FileInfo, error) {
@@ -120,10 +120,21 @@ func (st *state) access(ctx context.Context, path string, mode interp.AccessMode
 	return nil
 }
 
-// readOnlyFile refuses writes (the open flags already did; belt and braces).
-type readOnlyFile struct{ f *os.File }
+// readOnlyFile refuses writes (the open flags already did; belt and braces)
+// and counts what is read against the expansion budget (MaxVars): $(<f)
+// repeated in one word is not covered by the expansion guards.
+type readOnlyFile struct {
+	f  *os.File
+	st *state
+}
 
-func (r readOnlyFile) Read(p []byte) (int, error)  { return r.f.Read(p) }
+func (r readOnlyFile) Read(p []byte) (int, error) {
+	n, err := r.f.Read(p)
+	if r.st.expanded.Add(int64(n)) > r.st.o.MaxVars {
+		return n, r.st.limit("read more than %d bytes of files", r.st.o.MaxVars)
+	}
+	return n, err
+}
 func (r readOnlyFile) Write(p []byte) (int, error) { return 0, fs.ErrPermission }
 func (r readOnlyFile) Close() error                { return r.f.Close() }
 

@@ -394,3 +394,16 @@ func TestInternalNamesHidden(t *testing.T) {
 		}
 	}
 }
+
+func TestFileReadBudget(t *testing.T) {
+	dir := t.TempDir()
+	must(t, os.WriteFile(filepath.Join(dir, "big"), []byte(strings.Repeat("x", 3<<20)), 0o644))
+	_, err := eval(t, "y=$(<big)"+strings.Repeat("$(<big)", 30)+"\n", Options{Dir: dir})
+	if !errors.Is(err, ErrLimit) {
+		t.Errorf("err = %v, want ErrLimit", err)
+	}
+	must(t, os.WriteFile(filepath.Join(dir, "huge"), make([]byte, DefaultMaxSource+1), 0o644))
+	if _, err := eval(t, "y=$(<huge)\n", Options{Dir: dir}); !errors.Is(err, ErrLimit) {
+		t.Errorf("huge file: err = %v, want ErrLimit", err)
+	}
+}
