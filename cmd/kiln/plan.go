@@ -16,6 +16,8 @@ import (
 // "plan", "plan why".
 type planSource struct {
 	tree          string
+	cacheDir      string
+	licenses      string
 	hpRepo        string
 	arch          string
 	secondary     []string
@@ -29,6 +31,8 @@ type planSource struct {
 func (s *planSource) add(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVar(&s.tree, "tree", "", "HaikuPorts tree (the folder holding the category folders)")
+	f.StringVar(&s.licenses, "licenses", "", "Haiku's licenses folder, or a file with one license name a line: recipes with other licenses are broken (with --tree)")
+	f.StringVar(&s.cacheDir, "cache", "", "keep recipe evaluation results in this folder across runs (with --tree)")
 	f.StringVar(&s.hpRepo, "haikuporter-repository", "", "read the ports from HaikuPorter's repository folder (*.DependencyInfo) instead of evaluating --tree")
 	f.StringVar(&s.arch, "arch", "", "primary target architecture (x86_64, x86_gcc2, ...)")
 	f.StringSliceVar(&s.secondary, "secondary", nil, "secondary architecture of the repository (repeatable)")
@@ -142,7 +146,7 @@ func loadPorts(cmd *cobra.Command, s *planSource, target recipe.Target) ([]*reci
 		if _, err := os.Stat(s.tree); err != nil {
 			return nil, fmt.Errorf("--tree: %w", err)
 		}
-		return loadTreePorts(cmd, s.tree, target)
+		return loadTreePorts(cmd, s, target)
 	}
 	return nil, errors.New("--tree or --haikuporter-repository is required")
 }

@@ -1,6 +1,10 @@
 package main
 
 import (
+	"fmt"
+	"os"
+	"strings"
+
 	"github.com/spf13/cobra"
 
 	"github.com/haikuports/kiln/internal/plan"
@@ -11,8 +15,19 @@ import (
 // loadTreePorts evaluates the tree for the target (package ports) and
 // returns its active ports plus, for each port without an active version,
 // its newest skipped version as a port that provides nothing.
-func loadTreePorts(cmd *cobra.Command, tree string, target recipe.Target) ([]*recipe.Port, error) {
-	t, err := ports.Load(cmd.Context(), tree, target, ports.Options{Logger: newLogger(cmd)})
+func loadTreePorts(cmd *cobra.Command, s *planSource, target recipe.Target) ([]*recipe.Port, error) {
+	settings := recipe.DefaultSettings()
+	settings.AllowUntested = s.allowUntested
+	if s.licenses == "" {
+		newLogger(cmd).Warn("no --licenses: every recipe whose license is not in its own licenses/ folder is broken")
+	} else {
+		l, err := knownLicenses(s.licenses)
+		if err != nil {
+			return nil, fmt.Errorf("--licenses: %w", err)
+		}
+		settings.KnownLicenses = l
+	}
+	t, err := ports.Load(cmd.Context(), s.tree, target, ports.Options{Settings: &settings, Logger: newLogger(cmd), CacheDir: s.cacheDir})
 	if err != nil {
 		return nil, err
 	}
@@ -25,6 +40,39 @@ func skipsOf(l []ports.Skip) []plan.Skipped {
 		out[i] = plan.Skipped{Name: s.Name, Version: s.Version, Status: s.Status, Reason: s.Reason}
 	}
 	return out
+}
+
+// knownLicenses reads license names: the entries of a folder (Haiku's
+// data/licenses) or the lines of a text file.
+func knownLicenses(path string) ([]string, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	if st.IsDir() {
+		entries, err := os.ReadDir(path)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range entries {
+			out = append(out, e.Name())
+		}
+		return out, nil
+	}
+	if st.Size() > 1<<20 {
+		return nil, fmt.Errorf("%s: larger than 1 MiB, not a list of license names", path)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out, nil
 }
 
 // setRecipePaths fills in the recipe paths of ports read from HaikuPorter's

@@ -119,6 +119,7 @@ func (pl *Planner) Plan(ctx context.Context, req Request) (*Plan, error) {
 		}
 	}
 	slices.Sort(g.nodes)
+	lookup := func(id string) *PortPlan { return verdicts[id] }
 	for _, comp := range g.sccs() {
 		if len(comp) > 1 || g.hasSelfLoop(comp[0]) {
 			out.Cycles = append(out.Cycles, comp)
@@ -126,10 +127,16 @@ func (pl *Planner) Plan(ctx context.Context, req Request) (*Plan, error) {
 				pp := verdicts[id]
 				pp.State = StateCycle
 				pp.Cycle = comp
-				if len(comp) == 1 {
+			}
+			for _, id := range comp {
+				pp := verdicts[id]
+				switch {
+				case len(comp) == 1:
 					pp.Reason = "depends on itself: " + selfReason(pp)
-				} else {
-					pp.Reason = "dependency cycle among " + strings.Join(comp, ", ")
+				case len(comp) <= 4:
+					pp.Reason = "dependency cycle " + shortestCycle(lookup, pp)
+				default:
+					pp.Reason = fmt.Sprintf("dependency cycle %s (%d ports in the cycle)", shortestCycle(lookup, pp), len(comp))
 				}
 			}
 			continue

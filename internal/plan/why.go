@@ -146,19 +146,25 @@ func neededChain(p *Plan, pp *PortPlan) []Link {
 	return nil
 }
 
-// cycleLine prints a cycle through pp: "a-1 -> b-1 -> a-1".
+// cycleLine prints a shortest cycle through pp: "a-1 -> b-1 -> a-1".
 func cycleLine(p *Plan, pp *PortPlan) string {
+	return shortestCycle(p.Port, pp)
+}
+
+// shortestCycle finds a shortest cycle through pp within its cycle
+// members (breadth first along Needs, ties broken by port id) and prints
+// it as "a-1 -> b-1 -> a-1" (each port needs the next).
+func shortestCycle(get func(id string) *PortPlan, pp *PortPlan) string {
 	members := make(map[string]bool, len(pp.Cycle))
 	for _, m := range pp.Cycle {
 		members[m] = true
 	}
-	// Breadth-first search from pp back to pp within the cycle.
 	prev := map[string]string{}
 	queue := []string{pp.ID}
 	for len(queue) > 0 {
 		cur := queue[0]
 		queue = queue[1:]
-		for _, n := range p.Port(cur).Needs {
+		for _, n := range get(cur).Needs {
 			if !members[n] {
 				continue
 			}
@@ -168,7 +174,7 @@ func cycleLine(p *Plan, pp *PortPlan) string {
 					path = append(path, c)
 				}
 				path = append(path, pp.ID)
-				// path is reversed: pp <- ... ; the arrows read "needs".
+				// path runs backwards from the last step; the arrows read "needs".
 				slices.Reverse(path[1 : len(path)-1])
 				return strings.Join(path, " -> ")
 			}
