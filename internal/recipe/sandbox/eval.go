@@ -28,6 +28,11 @@ func Eval(ctx context.Context, src []byte, name string, opts Options) (res *Resu
 	if len(src) > o.MaxSource {
 		return nil, fmt.Errorf("%s: %w: recipe is %d bytes (limit %d)", name, ErrLimit, len(src), o.MaxSource)
 	}
+	for _, v := range o.Vars {
+		if !syntax.ValidName(v.Name) || strings.HasPrefix(v.Name, internalPrefix) {
+			return nil, fmt.Errorf("%s: invalid variable name %q in Options.Vars", name, v.Name)
+		}
+	}
 	src = rewriteRevision(src)
 	file, err := parse(bytes.NewReader(src), name)
 	if err != nil {

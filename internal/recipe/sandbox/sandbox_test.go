@@ -407,3 +407,11 @@ func TestFileReadBudget(t *testing.T) {
 		t.Errorf("huge file: err = %v, want ErrLimit", err)
 	}
 }
+
+func TestInvalidVarName(t *testing.T) {
+	for _, n := range []string{"", "a b", "1x", "x;rm", internalPrefix + "pid"} {
+		if _, err := eval(t, "x=1\n", Options{Vars: []Var{{n, "v"}}}); err == nil || !strings.Contains(err.Error(), "invalid variable name") {
+			t.Errorf("%q: err = %v", n, err)
+		}
+	}
+}
