@@ -88,17 +88,37 @@ func sortPackages(ps []Package) {
 	slices.SortFunc(ps, func(a, b Package) int { return strings.Compare(a.File, b.File) })
 }
 
-// Marshal encodes the manifest deterministically (indented JSON, packages
-// sorted by file name).
+// Marshal encodes the manifest deterministically (compact JSON, packages
+// sorted by file name, one package a line).
 func (m *Manifest) Marshal() ([]byte, error) {
 	c := *m
 	c.Packages = slices.Clone(m.Packages)
 	sortPackages(c.Packages)
-	b, err := json.MarshalIndent(&c, "", " ")
+	pkgs := c.Packages
+	c.Packages = nil
+	head, err := json.Marshal(&c)
 	if err != nil {
 		return nil, fmt.Errorf("repo: encode manifest %s: %w", m.ID, err)
 	}
-	return append(b, '\n'), nil
+	// Splice the packages in, one a line, so the file diffs well.
+	head = bytes.TrimSuffix(head, []byte(`"packages":null}`))
+	var buf bytes.Buffer
+	buf.Grow(len(head) + len(pkgs)*1024)
+	buf.Write(head)
+	buf.WriteString("\"packages\":[")
+	for i := range pkgs {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		buf.WriteString("\n")
+		b, err := json.Marshal(&pkgs[i])
+		if err != nil {
+			return nil, fmt.Errorf("repo: encode manifest %s: package %s: %w", m.ID, pkgs[i].File, err)
+		}
+		buf.Write(b)
+	}
+	buf.WriteString("\n]}\n")
+	return buf.Bytes(), nil
 }
 
 // ParseManifest decodes and validates a manifest.

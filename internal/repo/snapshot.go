@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/haikuports/kiln/internal/store"
 )
 
@@ -55,10 +57,12 @@ func (r *Repo) Current(ctx context.Context) (*Head, *Manifest, error) {
 // writeSnapshot stores the generated files and then the manifest (so a
 // snapshot with a manifest is complete) under new keys.
 func (r *Repo) writeSnapshot(ctx context.Context, m *Manifest, f files) error {
+	g, gctx := errgroup.WithContext(ctx)
 	for _, nf := range f.named() {
-		if err := putImmutable(ctx, r.st, r.l.snapshot(m.ID, nf.name), nf.data); err != nil {
-			return err
-		}
+		g.Go(func() error { return putImmutable(gctx, r.st, r.l.snapshot(m.ID, nf.name), nf.data) })
+	}
+	if err := g.Wait(); err != nil {
+		return err
 	}
 	mb, err := m.Marshal()
 	if err != nil {
@@ -70,19 +74,40 @@ func (r *Repo) writeSnapshot(ctx context.Context, m *Manifest, f files) error {
 // refreshCurrent copies the snapshot's files to current/, repo.sha256 last.
 // prev (may be nil) is the manifest current/ held before; unchanged
 // repo.info is not rewritten and a stale repo.minisig is deleted.
+//
+// The files before repo.sha256 are written in parallel; repo.sha256 is
+// written only after all of them succeeded.
 func (r *Repo) refreshCurrent(ctx context.Context, m *Manifest, f files, prev *Manifest) error {
+	g, gctx := errgroup.WithContext(ctx)
+	var last namedFile
 	for _, nf := range f.named() {
-		if nf.name == FileRepoInfo && prev != nil && repoInfoEqual(prev, m) {
+		switch {
+		case nf.name == FileRepoSHA256:
+			last = nf
+			continue
+		case nf.name == FileRepoInfo && prev != nil && repoInfoEqual(prev, m):
 			continue
 		}
-		if nf.name == FileRepoSHA256 && !m.Signed && (prev == nil || prev.Signed) {
-			if err := r.st.Delete(ctx, r.l.current(FileRepoMinisig)); err != nil {
+		g.Go(func() error {
+			if _, err := putBytes(gctx, r.st, r.l.current(nf.name), nf.data, store.PutOptions{}); err != nil {
+				return fmt.Errorf("repo: refresh current/%s of %s: %w", nf.name, r.target, err)
+			}
+			return nil
+		})
+	}
+	if !m.Signed && (prev == nil || prev.Signed) {
+		g.Go(func() error {
+			if err := r.st.Delete(gctx, r.l.current(FileRepoMinisig)); err != nil {
 				return fmt.Errorf("repo: delete stale %s: %w", FileRepoMinisig, err)
 			}
-		}
-		if _, err := putBytes(ctx, r.st, r.l.current(nf.name), nf.data, store.PutOptions{}); err != nil {
-			return fmt.Errorf("repo: refresh current/%s of %s: %w", nf.name, r.target, err)
-		}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	if _, err := putBytes(ctx, r.st, r.l.current(last.name), last.data, store.PutOptions{}); err != nil {
+		return fmt.Errorf("repo: refresh current/%s of %s: %w", last.name, r.target, err)
 	}
 	return nil
 }

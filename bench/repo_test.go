@@ -1,0 +1,193 @@
+package bench
+
+// Repository publishing benchmark on a real S3 server (versitygw on
+// loopback): publish 20 new real .hpkg packages into a target that already
+// holds 5,000 packages (the 2013 HaikuPorts repo fixture's 235 packages
+// cloned to 5,000, imported in place as a HaikuPorter bucket would be).
+// Reports per publish: time, store requests (target ≤ 40) and package
+// bytes read back from the store (must be 0: the repo is generated from
+// the manifest alone), and the time as a ratio to generating the repo file
+// alone (x-repogen), measured in the same run on the same manifest.
+// Run: go test -run '^$' -bench RepoPublish -benchtime 10x ./bench
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/haikuports/kiln/internal/hpkg"
+	"github.com/haikuports/kiln/internal/pkginfo"
+	"github.com/haikuports/kiln/internal/repo"
+	"github.com/haikuports/kiln/internal/store"
+	"github.com/haikuports/kiln/internal/store/s3test"
+)
+
+// countingStore counts requests and the bytes read from package files.
+type countingStore struct {
+	store.Store
+	requests  atomic.Int64
+	pkgBytes  atomic.Int64
+	pkgPrefix string
+}
+
+type countingBody struct {
+	io.ReadCloser
+	n *atomic.Int64
+}
+
+func (c countingBody) Read(p []byte) (int, error) {
+	n, err := c.ReadCloser.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+func (c *countingStore) Get(ctx context.Context, key string, o store.GetOptions) (io.ReadCloser, store.ObjectInfo, error) {
+	c.requests.Add(1)
+	rc, oi, err := c.Store.Get(ctx, key, o)
+	if err == nil && strings.Contains(key, "/current/packages/") {
+		rc = countingBody{rc, &c.pkgBytes}
+	}
+	return rc, oi, err
+}
+
+func (c *countingStore) Stat(ctx context.Context, key string) (store.ObjectInfo, error) {
+	c.requests.Add(1)
+	return c.Store.Stat(ctx, key)
+}
+
+func (c *countingStore) Put(ctx context.Context, key string, r io.Reader, size int64, o store.PutOptions) (store.ObjectInfo, error) {
+	c.requests.Add(1)
+	return c.Store.Put(ctx, key, r, size, o)
+}
+
+func (c *countingStore) Delete(ctx context.Context, key string) error {
+	c.requests.Add(1)
+	return c.Store.Delete(ctx, key)
+}
+
+func (c *countingStore) List(ctx context.Context, prefix, delim string, fn func(store.ObjectInfo) error) error {
+	c.requests.Add(1)
+	return c.Store.List(ctx, prefix, delim, fn)
+}
+
+func (c *countingStore) Copy(ctx context.Context, src, dst string, o store.PutOptions) (store.ObjectInfo, error) {
+	c.requests.Add(1)
+	return c.Store.(store.Copier).Copy(ctx, src, dst, o)
+}
+
+// benchPackage writes a real .hpkg for the bench target.
+func benchPackage(b *testing.B, name string, arch pkginfo.Architecture) []byte {
+	v := pkginfo.Version{Major: "1", Minor: "0", Revision: 1}
+	info := pkginfo.PackageInfo{Name: name, Version: v, Architecture: arch,
+		Summary: "bench " + name, Description: "A package made by the repo benchmark.",
+		Vendor: "Haiku Project", Packager: "kiln bench <kiln@example.com>",
+		Copyrights: []string{"2026 kiln"}, Licenses: []string{"MIT"},
+		Provides: []pkginfo.Resolvable{{Name: name, Version: v}}}
+	data := bytes.Repeat([]byte(name), 20000/len(name))
+	mt := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	root := []*hpkg.Entry{{Name: "data", Type: hpkg.FileDirectory, MTime: mt, Children: []*hpkg.Entry{{
+		Name: name, Type: hpkg.FileRegular, MTime: mt, Size: int64(len(data)),
+		Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }}}}}
+	var buf bytes.Buffer
+	if err := hpkg.WritePackage(&buf, &info, root, hpkg.WriteOptions{}); err != nil {
+		b.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// seedRepoTarget lays out a HaikuPorter-style current/ (repo + packages/)
+// with the 5,000 packages and imports it in place.
+func seedRepoTarget(b *testing.B, st store.Store, t repo.Target) {
+	ctx := context.Background()
+	d := loadHPKR(b)
+	cur := t.Branch + "/" + t.Arch + "/current/"
+	if _, err := st.Put(ctx, cur+"repo", bytes.NewReader(d.repo), int64(len(d.repo)), store.PutOptions{}); err != nil {
+		b.Fatal(err)
+	}
+	g := new(errgroup.Group)
+	g.SetLimit(16)
+	for _, p := range d.pkgs {
+		g.Go(func() error {
+			body := []byte("stand-in for " + p.Name)
+			_, err := st.Put(ctx, cur+"packages/"+p.CanonicalFileName(), bytes.NewReader(body), int64(len(body)), store.PutOptions{})
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("seeded %d package objects", len(d.pkgs))
+	r := repo.New(st, t, repo.Options{})
+	res, err := r.ImportStore(ctx, st, cur, repo.ImportOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if res.Packages != benchPackages {
+		b.Fatalf("imported %d packages", res.Packages)
+	}
+	b.Logf("imported %d packages in place", res.Packages)
+}
+
+func BenchmarkRepoPublish(b *testing.B) {
+	srv := s3test.StartVersity(b)
+	ctx := context.Background()
+	d := loadHPKR(b)
+	t := repo.Target{Branch: "master", Arch: d.info.Architecture.String()}
+	st := srv.Store(b, "bench")
+	seedRepoTarget(b, st, t)
+	cs := &countingStore{Store: st}
+	r := repo.New(cs, t, repo.Options{})
+
+	// Baseline: generating the repo file of the same 5,020 packages.
+	pkgs := append([]pkginfo.PackageInfo(nil), d.pkgs...)
+	for i := range 20 {
+		p := pkgs[i]
+		p.Name += "_new"
+		pkgs = append(pkgs, p)
+	}
+	base := baseline("repogen-5020", func() {
+		if _, err := hpkg.AppendRepository(nil, d.info, pkgs); err != nil {
+			b.Fatal(err)
+		}
+	})
+
+	var total time.Duration
+	var requests, pkgRead int64
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		var adds []repo.Add
+		for j := range 20 {
+			p := benchPackage(b, fmt.Sprintf("bench%03d_%02d", i, j), d.info.Architecture)
+			adds = append(adds, repo.Add{Name: "p", R: bytes.NewReader(p), Size: int64(len(p))})
+		}
+		cs.requests.Store(0)
+		cs.pkgBytes.Store(0)
+		b.StartTimer()
+		start := time.Now()
+		res, err := r.Publish(ctx, repo.Change{Add: adds})
+		el := time.Since(start)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(res.Added) != 20 {
+			b.Fatalf("added %d", len(res.Added))
+		}
+		total += el
+		requests += cs.requests.Load()
+		pkgRead += cs.pkgBytes.Load()
+	}
+	n := float64(b.N)
+	b.ReportMetric(float64(requests)/n, "requests/op")
+	b.ReportMetric(float64(pkgRead)/n, "pkgbytes-read/op")
+	b.ReportMetric(float64(total.Milliseconds())/n, "ms/publish")
+	b.ReportMetric(float64(total)/n/float64(base), "x-repogen")
+	b.Logf("publish of 20 packages into %d+: %.0f ms, %.1f store requests, %d package bytes read back (repo generation alone: %v)",
+		benchPackages, float64(total.Milliseconds())/n, float64(requests)/n, pkgRead, base)
+}
