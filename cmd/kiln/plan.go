@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -26,6 +27,11 @@ type planSource struct {
 	allowUntested bool
 	mode          string
 	from, to      string
+
+	// mapFiles maps changed files to the ids of the active ports that
+	// reference them, when the ports come from an evaluated tree (set by
+	// planner); otherwise plan.PortsForFiles does it.
+	mapFiles func(ctx context.Context, files []string) ([]string, error)
 }
 
 func (s *planSource) add(cmd *cobra.Command) {
@@ -121,7 +127,15 @@ func (s *planSource) request(cmd *cobra.Command, ports []string) (plan.Request, 
 		if err != nil {
 			return req, err
 		}
-		req.Files = files
+		if s.mapFiles == nil {
+			req.Files = files
+		} else {
+			ids, err := s.mapFiles(cmd.Context(), files)
+			if err != nil {
+				return req, err
+			}
+			req.Ports = append(req.Ports, ids...)
+		}
 	} else if s.from != "" || s.to != "" {
 		return req, fmt.Errorf("--from and --to only apply to update mode, not %s", req.Mode)
 	}

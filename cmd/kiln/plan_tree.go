@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"strings"
@@ -31,6 +32,9 @@ func loadTreePorts(cmd *cobra.Command, s *planSource, target recipe.Target) ([]*
 	if err != nil {
 		return nil, err
 	}
+	s.mapFiles = func(ctx context.Context, files []string) ([]string, error) {
+		return activePortsForFiles(ctx, t, files)
+	}
 	return plan.TreePorts(t.Active, skipsOf(t.Skipped)), nil
 }
 
@@ -40,6 +44,26 @@ func skipsOf(l []ports.Skip) []plan.Skipped {
 		out[i] = plan.Skipped{Name: s.Name, Version: s.Version, Status: s.Status, Reason: s.Reason}
 	}
 	return out
+}
+
+// activePortsForFiles maps changed files to the active ports that reference
+// them (HaikuPorter's --ports-for-files --active-versions-only).
+func activePortsForFiles(ctx context.Context, t *ports.Tree, files []string) ([]string, error) {
+	refs, err := t.PortsForFiles(ctx, files)
+	if err != nil {
+		return nil, err
+	}
+	active := make(map[string]bool, len(t.Active))
+	for _, p := range t.Active {
+		active[p.ID()] = true
+	}
+	var ids []string
+	for _, r := range refs {
+		if !r.Removed && active[r.ID] {
+			ids = append(ids, r.ID)
+		}
+	}
+	return ids, nil
 }
 
 // knownLicenses reads license names: the entries of a folder (Haiku's
