@@ -160,6 +160,7 @@ func BenchmarkRepoPublish(b *testing.B) {
 
 	var total time.Duration
 	var requests, pkgRead int64
+	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		var adds []repo.Add
