@@ -212,33 +212,66 @@ func Check(in CheckInput) *Report {
 	}
 
 	// Installability: the greatest set of packages each of whose
-	// requirements is satisfied by a package of the set.
+	// requirements is satisfied by a package of the set. Start with every
+	// package and remove, with a work list, those with a requirement left
+	// without a provider (each package and each edge is handled once).
+	type ref struct {
+		p *Provider
+		i int // index into needs[p]
+	}
+	good := make(map[*Provider][]int, len(all)) // per need: providers still in the set
+	users := make(map[*Provider][]ref)
 	bad := make(map[*Provider]string)
-	for changed := true; changed; {
-		changed = false
-		for _, p := range all {
-			if _, ok := bad[p]; ok {
-				continue
+	var work []*Provider
+	markBad := func(p *Provider) {
+		if _, ok := bad[p]; !ok {
+			bad[p] = ""
+			work = append(work, p)
+		}
+	}
+	for _, p := range all {
+		good[p] = make([]int, len(needs[p]))
+		for i, n := range needs[p] {
+			good[p][i] = len(n.provs)
+			for _, q := range n.provs {
+				users[q] = append(users[q], ref{p, i})
 			}
-			for _, n := range needs[p] {
-				var because string
-				ok := false
-				for _, q := range n.provs {
-					if _, qbad := bad[q]; !qbad {
-						ok = true
-						break
-					}
-				}
-				if ok {
-					continue
-				}
-				if len(n.provs) == 0 {
-					because = n.e.String()
-				} else {
-					because = n.e.String() + " -> " + n.provs[0].FileName()
-				}
-				bad[p] = because
-				changed = true
+		}
+	}
+	for _, p := range all {
+		for _, n := range needs[p] {
+			if len(n.provs) == 0 {
+				markBad(p)
+				break
+			}
+		}
+	}
+	for len(work) > 0 {
+		q := work[len(work)-1]
+		work = work[:len(work)-1]
+		for _, u := range users[q] {
+			good[u.p][u.i]--
+			if good[u.p][u.i] == 0 {
+				markBad(u.p)
+			}
+		}
+	}
+	// Explain each with its first requirement (in the package's order)
+	// that nothing provides at all, else its first requirement whose
+	// providers are all uninstallable.
+	for p := range bad {
+		for _, n := range needs[p] {
+			if len(n.provs) == 0 {
+				bad[p] = n.e.String()
+				break
+			}
+		}
+		if bad[p] != "" {
+			continue
+		}
+		for i, n := range needs[p] {
+			if good[p][i] == 0 {
+				bad[p] = n.e.String() + " -> " + n.provs[0].FileName()
 				break
 			}
 		}
