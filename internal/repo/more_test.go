@@ -1,0 +1,153 @@
+package repo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/haikuports/kiln/internal/hpkg"
+	"github.com/haikuports/kiln/internal/pkginfo"
+	"github.com/haikuports/kiln/internal/store"
+)
+
+// slowStore delays package uploads.
+type slowStore struct {
+	store.Store
+	delay time.Duration
+}
+
+func (s slowStore) Put(ctx context.Context, key string, r io.Reader, size int64, o store.PutOptions) (store.ObjectInfo, error) {
+	if strings.Contains(key, "/packages/") {
+		time.Sleep(s.delay)
+	}
+	return s.Store.Put(ctx, key, r, size, o)
+}
+
+// TestLeaseRenewedDuringLongPublish: a publish that takes several lease
+// TTLs keeps its lease (renewed in the background); nobody else gets it.
+func TestLeaseRenewedDuringLongPublish(t *testing.T) {
+	st := newMemStore()
+	ctx := context.Background()
+	mustPublish(t, newTestRepo(t, st), Change{Info: testRepoInfo(pkginfo.ArchX86_64)})
+	ttl := 300 * time.Millisecond
+	slow := New(slowStore{st, 150 * time.Millisecond}, testTarget, Options{Codec: fakeCodec{}, LeaseTTL: ttl, Concurrency: 1, Holder: "slow"})
+	var adds []Add
+	for i := range 8 {
+		adds = append(adds, addBytes("p", fakePkg(fmt.Sprint("p", i), "1-1", pkginfo.ArchX86_64, "")))
+	}
+	done := make(chan error, 1)
+	go func() { _, err := slow.Publish(ctx, Change{Add: adds}); done <- err }()
+	other := New(st, testTarget, Options{Codec: fakeCodec{}, LeaseTTL: ttl, LeaseWait: -1, Holder: "other"})
+	time.Sleep(50 * time.Millisecond)
+	tries := 0
+	for {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("long publish: %v", err)
+			}
+			if tries < 5 {
+				t.Fatalf("only %d takeover attempts during the publish", tries)
+			}
+			_, m, _ := other.Current(ctx)
+			if len(m.Packages) != 8 {
+				t.Fatalf("%d packages", len(m.Packages))
+			}
+			return
+		default:
+		}
+		tries++
+		l, _, err := other.acquire(ctx, "test")
+		if err == nil {
+			l.release(ctx)
+			select {
+			case <-done:
+				// The publish finished between the checks.
+				continue
+			default:
+			}
+			t.Fatal("took the lease of a publish in progress (not renewed)")
+		}
+		if !errors.Is(err, ErrLeaseHeld) {
+			t.Fatal(err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// failingStore fails every package upload after the first n.
+type failingStore struct {
+	store.Store
+	n, seen atomic.Int64
+}
+
+func (s *failingStore) Put(ctx context.Context, key string, r io.Reader, size int64, o store.PutOptions) (store.ObjectInfo, error) {
+	if strings.Contains(key, "/packages/") && s.seen.Add(1) > s.n.Load() {
+		return store.ObjectInfo{}, errors.New("injected failure")
+	}
+	return s.Store.Put(ctx, key, r, size, o)
+}
+
+// TestImportHaikuPorterDirResume imports a HaikuPorter repository directory
+// (repo + packages/ with one 0-byte stub whose file is already in the
+// store), interrupted after two uploads and resumed.
+func TestImportHaikuPorterDirResume(t *testing.T) {
+	ctx := context.Background()
+	fs := newFileStore(t)
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "packages"), 0o755)
+	info := s3RepoInfo()
+	var infos []pkginfo.PackageInfo
+	for i := range 6 {
+		b := realPkg(t, fmt.Sprint("imp", i), "1-1", pkginfo.ArchX86_64, 4000+i)
+		pi, err := HPKGCodec{}.ReadPackage(strings.NewReader(string(b)), int64(len(b)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pi.Checksum, _ = hashReaderAt(strings.NewReader(string(b)), int64(len(b)))
+		infos = append(infos, pi)
+		name := filepath.Join(dir, "packages", pi.CanonicalFileName())
+		if i == 0 { // a stub; the real file is in the store already
+			os.WriteFile(name, nil, 0o644)
+			putBytes(ctx, fs, "master/x86_64/current/packages/"+pi.CanonicalFileName(), b, store.PutOptions{})
+			continue
+		}
+		os.WriteFile(name, b, 0o644)
+	}
+	f, _ := os.Create(filepath.Join(dir, "repo"))
+	if err := hpkg.WriteRepository(f, *info, infos); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	var w strings.Builder
+	HPKGCodec{}.WriteRepoInfo(&w, *info)
+	os.WriteFile(filepath.Join(dir, "repo.info"), []byte(w.String()), 0o644)
+
+	fail := &failingStore{Store: fs}
+	fail.n.Store(2)
+	if _, err := New(fail, testTarget, Options{Concurrency: 1}).ImportDir(ctx, dir, ImportOptions{}); err == nil {
+		t.Fatal("interrupted import succeeded")
+	}
+	if _, err := fs.Stat(ctx, "master/x86_64/.kiln/import.json"); err != nil {
+		t.Fatalf("no checkpoint: %v", err)
+	}
+	r := New(fs, testTarget, Options{Now: func() time.Time { return time.Now().Add(time.Hour) }})
+	res, err := r.ImportDir(ctx, dir, ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Packages != 6 || res.Uploaded != 3 || res.Present != 3 {
+		t.Fatalf("resumed import: %d packages, %d uploaded, %d present", res.Packages, res.Uploaded, res.Present)
+	}
+	if _, err := fs.Stat(ctx, "master/x86_64/.kiln/import.json"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("checkpoint left behind: %v", err)
+	}
+	mustVerify(t, r, true)
+}
