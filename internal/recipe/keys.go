@@ -83,26 +83,37 @@ func evaluatorOutput(vars map[string]string, phasesDefined []string) string {
 	return b.String()
 }
 
-// pySplitLines splits s like Python's str.splitlines.
+// pySplitLines splits s like Python's str.splitlines: at \n, \r\n, \r,
+// \v, \f, \x1c-\x1e, U+0085, U+2028 and U+2029, without a final empty line.
 func pySplitLines(s string) []string {
 	var lines []string
 	start := 0
-	rs := []rune(s)
-	for i := 0; i < len(rs); i++ {
-		switch rs[i] {
-		case '\n', '\v', '\f', '\x1c', '\x1d', '\x1e', '\u0085', '\u2028', '\u2029':
-			lines = append(lines, string(rs[start:i]))
-			start = i + 1
-		case '\r':
-			lines = append(lines, string(rs[start:i]))
-			if i+1 < len(rs) && rs[i+1] == '\n' {
-				i++
+	for i := 0; i < len(s); {
+		c := s[i]
+		n := 0 // length of the line break at i
+		switch {
+		case c == '\n' || c == '\v' || c == '\f' || c >= 0x1c && c <= 0x1e:
+			n = 1
+		case c == '\r':
+			n = 1
+			if i+1 < len(s) && s[i+1] == '\n' {
+				n = 2
 			}
-			start = i + 1
+		case c == 0xc2 && i+1 < len(s) && s[i+1] == 0x85:
+			n = 2
+		case c == 0xe2 && i+2 < len(s) && s[i+1] == 0x80 && (s[i+2] == 0xa8 || s[i+2] == 0xa9):
+			n = 3
 		}
+		if n == 0 {
+			i++
+			continue
+		}
+		lines = append(lines, s[start:i])
+		i += n
+		start = i
 	}
-	if start < len(rs) {
-		lines = append(lines, string(rs[start:]))
+	if start < len(s) {
+		lines = append(lines, s[start:])
 	}
 	return lines
 }

@@ -150,6 +150,14 @@ func validate(pr *parsedRecipe, pc *portContext) (recipeKeys, error) {
 }
 
 func checkUnreferencedPatches(pc *portContext, allPatches []string) error {
+	des, err := os.ReadDir(filepath.Join(pc.dir, "patches"))
+	if err != nil || len(des) == 0 {
+		return nil
+	}
+	present := make(map[string]bool, len(des))
+	for _, de := range des {
+		present[de.Name()] = true
+	}
 	versioned := pc.baseName + "-" + pc.version
 	suffixes := []string{"", "-" + pc.effectiveArch, "-gcc4"}
 	if pc.effectiveArch == "x86_gcc2" {
@@ -158,10 +166,7 @@ func checkUnreferencedPatches(pc *portContext, allPatches []string) error {
 	for _, ext := range []string{"diff", "patch", "patchset"} {
 		for _, sfx := range suffixes {
 			name := versioned + sfx + "." + ext
-			if slices.Contains(allPatches, name) {
-				continue
-			}
-			if _, err := os.Stat(filepath.Join(pc.dir, "patches", name)); err == nil {
+			if present[name] && !slices.Contains(allPatches, name) {
 				return brokenf("patch file %s is not referenced in PATCHES, so it will not be used (in %s)", name, pc.file)
 			}
 		}

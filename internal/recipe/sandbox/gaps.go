@@ -171,10 +171,11 @@ func (rw *rewriter) casedDecl(d *syntax.DeclClause) {
 		return
 	}
 	args := make([]*syntax.Assign, 0, len(d.Args)+1)
+	modified := false
 	for _, a := range d.Args {
 		if flag, ok := declFlag(a); ok && strings.ContainsAny(flag, "lu") {
 			flag = strings.NewReplacer("l", "", "u", "").Replace(flag)
-			rw.changed = true
+			modified = true
 			if len(flag) == 1 {
 				continue
 			}
@@ -183,9 +184,13 @@ func (rw *rewriter) casedDecl(d *syntax.DeclClause) {
 		args = append(args, a)
 		if f := rw.caseFollowUp(a); f != nil {
 			args = append(args, f)
+			modified = true
 		}
 	}
-	d.Args = args
+	if modified {
+		d.Args = args
+		rw.changed = true
+	}
 }
 
 // casedAssigns applies the case attribute to plain assignments.

@@ -29,6 +29,12 @@ const (
 func (rw *rewriter) hoist(stmts []*syntax.Stmt) []*syntax.Stmt {
 	var out []*syntax.Stmt
 	for i, st := range stmts {
+		if sharedStmts[st] {
+			if out != nil {
+				out = append(out, st)
+			}
+			continue
+		}
 		words := stmtWords(st)
 		guard := rw.guard(st, words)
 		pes := anchoredIn(words)

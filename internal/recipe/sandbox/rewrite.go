@@ -79,6 +79,15 @@ var (
 	pinnedLitSet = map[string]bool{"BASHPID": true, "PPID": true, "RANDOM": true, "SRANDOM": true}
 )
 
+// sharedStmts are the statements above, which the walk must skip.
+var sharedStmts = func() map[*syntax.Stmt]bool {
+	m := map[*syntax.Stmt]bool{tickStmt: true, pipeStmt: true}
+	for _, st := range depthStmts {
+		m[st] = true
+	}
+	return m
+}()
+
 func mustParseStmts(src string) []*syntax.Stmt {
 	f, err := syntax.NewParser().Parse(strings.NewReader(src), "sandbox")
 	if err != nil {
@@ -119,6 +128,9 @@ func (rw *rewriter) visit(node syntax.Node) bool {
 		x.Cond = rw.hoist(x.Cond)
 		x.Then = rw.hoist(x.Then)
 	case *syntax.Stmt:
+		if sharedStmts[x] {
+			return false // shared by all evaluations: never modified
+		}
 		switch {
 		case x.Background:
 			x.Background = false

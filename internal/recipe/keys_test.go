@@ -1,0 +1,66 @@
+package recipe
+
+import (
+	"slices"
+	"testing"
+)
+
+func TestPySplitLines(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{"", nil},
+		{"a", []string{"a"}},
+		{"a\n", []string{"a"}},
+		{"a\n\nb", []string{"a", "", "b"}},
+		{"a\r\nb\rc\vd\fe\x1cf\x1dg\x1eh", []string{"a", "b", "c", "d", "e", "f", "g", "h"}},
+		{"a\u0085b\u2028c\u2029d", []string{"a", "b", "c", "d"}},
+		{"é\nü", []string{"é", "ü"}},
+		{"\n", []string{""}},
+	}
+	for _, tt := range tests {
+		if got := pySplitLines(tt.in); !slices.Equal(got, tt.want) {
+			t.Errorf("pySplitLines(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestIsSupportedKey(t *testing.T) {
+	for key, want := range map[string]bool{
+		"PROVIDES": true, "PROVIDES_devel": true, "PROVIDES_tools_devel": true, "SOURCE_URI_2": true,
+		"PROVIDES_": false, "PROVIDESX": false, "provides": false, "PROVIDES_a-b": false, "BUILD_DEFINED": false,
+		"SUMMARY_x86": true, "X": false, "": false,
+	} {
+		if got := isSupportedKey(key); got != want {
+			t.Errorf("isSupportedKey(%q) = %t", key, got)
+		}
+	}
+}
+
+func TestCompareParseOutputKeys(t *testing.T) {
+	out := "PROVIDES=A = 1\\nB\nPROVIDES_devel=x\nSOURCE_URI_2=u2\nBUILD_REQUIRES_devel=ignored\nREVISION= 02 \nINSTALL_DEFINED=1\n"
+	pr, err := parseOutput(out, "f", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := pr.byExtension[""]["PROVIDES"]; !slices.Equal(got.([]string), []string{"a = 1", "b"}) {
+		t.Errorf("PROVIDES = %q", got)
+	}
+	// an indexed key keeps the extension of the key before it (HaikuPorter)
+	if idx, ok := pr.byExtension["devel"]["SOURCE_URI"].(indexed); !ok || !slices.Equal(idx["2"].([]string), []string{"u2"}) {
+		t.Errorf("SOURCE_URI_2 after PROVIDES_devel: %v", pr.byExtension["devel"])
+	}
+	if _, ok := pr.byExtension[""]["BUILD_REQUIRES_devel"]; ok {
+		t.Error("per-port key with an extension was kept")
+	}
+	if pr.byExtension[""]["REVISION"] != 2 || !slices.Equal(pr.definedPhases, []string{"INSTALL"}) {
+		t.Errorf("REVISION %v, phases %q", pr.byExtension[""]["REVISION"], pr.definedPhases)
+	}
+	for _, bad := range []string{"no equals sign\n", "PROVIDES=a-b = 1\n", "REVISION=x\n", "ARCHITECTURES=x86 all\n",
+		"ARCHITECTURES=any x86\n", "ARCHITECTURES=vax\n", "DISABLE_SOURCE_PACKAGE=maybe\n", "BUILD_PACKAGE_ACTIVATION_PHASE=later\n"} {
+		if _, err := parseOutput(bad, "f", false); err == nil {
+			t.Errorf("parseOutput(%q) accepted", bad)
+		}
+	}
+}
