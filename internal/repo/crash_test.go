@@ -9,12 +9,14 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/haikuports/kiln/internal/pkginfo"
 	"github.com/haikuports/kiln/internal/store"
+	"github.com/haikuports/kiln/internal/store/s3test"
 )
 
 // The crash test's publish: from the base state (alpha 1, beta 1, gamma 1)
@@ -39,13 +41,20 @@ var crashWant = []string{"alpha-2-1-x86_64.hpkg", "beta-1-1-x86_64.hpkg", "delta
 // TestCrashChild is the publisher the crash test re-executes; it kills
 // itself with SIGKILL around store call KILN_CRASH_AT.
 func TestCrashChild(t *testing.T) {
-	dir := os.Getenv("KILN_CRASH_DIR")
-	if dir == "" {
+	dir, s3env := os.Getenv("KILN_CRASH_DIR"), os.Getenv("KILN_CRASH_S3")
+	if dir == "" && s3env == "" {
 		t.Skip("only run as the crash test's child process")
 	}
 	at, _ := strconv.ParseInt(os.Getenv("KILN_CRASH_AT"), 10, 64)
 	after := os.Getenv("KILN_CRASH_MODE") == "after"
-	fs, err := store.OpenFile(dir)
+	var fs store.Store
+	var err error
+	if dir != "" {
+		fs, err = store.OpenFile(dir)
+	} else {
+		f := strings.Split(s3env, "|")
+		fs, err = store.NewS3(context.Background(), f[4], f[5], store.S3Options{Endpoint: f[0], Region: f[1], PathStyle: true, AccessKeyID: f[2], SecretAccessKey: f[3]})
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,20 +84,38 @@ func TestCrashConsistency(t *testing.T) {
 	if testing.Short() {
 		t.Skip("re-executes the test binary many times")
 	}
-	ctx := context.Background()
-	setup := func(t *testing.T) (*store.File, *Manifest) {
+	runCrashTest(t, func(t *testing.T, name string) (store.Store, string) {
 		fs := newFileStore(t)
-		r := New(fs, testTarget, Options{Codec: fakeCodec{}})
+		return fs, "KILN_CRASH_DIR=" + fs.Dir()
+	})
+}
+
+// TestCrashConsistencyS3 is TestCrashConsistency on a real versitygw.
+func TestCrashConsistencyS3(t *testing.T) {
+	if testing.Short() {
+		t.Skip("re-executes the test binary many times")
+	}
+	srv := s3test.StartVersity(t)
+	runCrashTest(t, func(t *testing.T, name string) (store.Store, string) {
+		return srv.Store(t, name), "KILN_CRASH_S3=" + strings.Join([]string{srv.Endpoint, srv.Region, srv.AccessKey, srv.SecretKey, srv.Bucket, name}, "|")
+	})
+}
+
+func runCrashTest(t *testing.T, open func(t *testing.T, name string) (store.Store, string)) {
+	ctx := context.Background()
+	setup := func(t *testing.T, name string) (store.Store, string, *Manifest) {
+		st, env := open(t, name)
+		r := New(st, testTarget, Options{Codec: fakeCodec{}})
 		mustPublish(t, r, crashBase())
 		_, m, err := r.Current(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return fs, m
+		return st, env, m
 	}
 	// Count the calls of a full publish.
-	fs, _ := setup(t)
-	cs := &countStore{Store: fs}
+	st, _, _ := setup(t, "count")
+	cs := &countStore{Store: st}
 	if _, err := New(cs, testTarget, Options{Codec: fakeCodec{}, Concurrency: 1}).Publish(ctx, crashChange()); err != nil {
 		t.Fatal(err)
 	}
@@ -98,15 +125,16 @@ func TestCrashConsistency(t *testing.T) {
 
 	for _, mode := range []string{"before", "after"} {
 		for at := int64(1); at <= total; at++ {
-			t.Run(fmt.Sprintf("%s-%02d", mode, at), func(t *testing.T) {
-				fs, old := setup(t)
+			name := fmt.Sprintf("%s-%02d", mode, at)
+			t.Run(name, func(t *testing.T) {
+				st, env, old := setup(t, name)
 				cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
-				cmd.Env = append(os.Environ(), "KILN_CRASH_DIR="+fs.Dir(), "KILN_CRASH_AT="+strconv.FormatInt(at, 10), "KILN_CRASH_MODE="+mode)
+				cmd.Env = append(os.Environ(), env, "KILN_CRASH_AT="+strconv.FormatInt(at, 10), "KILN_CRASH_MODE="+mode)
 				out, err := cmd.CombinedOutput()
 				if ee, ok := err.(*exec.ExitError); !ok || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
 					t.Fatalf("child did not die by SIGKILL at call %d: %v\n%s", at, err, out)
 				}
-				r := New(fs, testTarget, Options{Codec: fakeCodec{}, Now: later})
+				r := New(st, testTarget, Options{Codec: fakeCodec{}, Now: later})
 				checkServed(t, r, old)
 				// A rerun converges.
 				res, err := r.Publish(ctx, crashChange())
