@@ -3,6 +3,9 @@ package plan
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/haikuports/kiln/internal/pkginfo"
@@ -84,6 +87,44 @@ func FuzzPlan(f *testing.F) {
 			if _, err := pl.Why(p, pp.ID); err != nil {
 				t.Fatal(err)
 			}
+		}
+	})
+}
+
+// FuzzHaikuPorterRepository loads a HaikuPorter repository folder whose one
+// DependencyInfo file is the input, then plans with it: errors are fine,
+// panics and inconsistent plans are not.
+func FuzzHaikuPorterRepository(f *testing.F) {
+	f.Add([]byte(`{"name": "a", "version": "1", "architecture": "x86_64", "provides": ["a = 1", "lib:liba = 1 compat >= 0"],
+		"requires": ["haiku"], "buildRequires": ["a"], "buildPrerequires": ["cmd:gcc"], "testRequires": []}`))
+	f.Add([]byte(`{"name": "a", "version": "1~x", "architecture": "any", "provides": ["a"], "requires": ["b >= 1~", "c base"]}`))
+	f.Add([]byte(`{}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, ".portIdForPackageIdMap"), []byte(`{"a-1": "a-1"}`), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "a-1.DependencyInfo"), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		target := recipe.Target{Arch: pkginfo.ArchX86_64}
+		ports, err := LoadHaikuPorterRepository(dir, target)
+		if err != nil {
+			return
+		}
+		pl, err := New(Input{Target: target, Ports: ports}, Options{})
+		if err != nil {
+			return
+		}
+		p, err := pl.Plan(context.Background(), Request{Mode: ModeEverything})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkInvariants(t, p)
+		r := Check(CheckInput{Arch: target.Arch, Repository: published(ports[0]), Ports: ports})
+		var b strings.Builder
+		if err := r.WriteText(&b); err != nil {
+			t.Fatal(err)
 		}
 	})
 }
