@@ -118,3 +118,24 @@ func TestRepoStoreCommands(t *testing.T) {
 		t.Fatal("bad target accepted")
 	}
 }
+
+func TestRepoPruneActive(t *testing.T) {
+	dir := t.TempDir()
+	st := filepath.Join(dir, "store")
+	info := filepath.Join(dir, "repo.info")
+	os.WriteFile(info, []byte(testRepoInfo), 0o644)
+	mustRun(t, "repo", "publish", "--store", st, "--info", info, testenv.Fixture(t, "hpkg/tipster-1.1.1-1-x86_64.hpkg"))
+	active := filepath.Join(dir, "active")
+	os.WriteFile(active, []byte("# produced by active ports\ntipster 1.1.0-1\n"), 0o644)
+	out := mustRun(t, "repo", "prune", "--store", st, "--active", active)
+	if !strings.Contains(out, "tipster-1.1.1-1-x86_64.hpkg removed from the listing: newer than the active port's version 1.1.0-1") {
+		t.Fatalf("prune output %q", out)
+	}
+	if out := mustRun(t, "repo", "list", "--store", st); out != "" {
+		t.Fatalf("still listed: %q", out)
+	}
+	os.WriteFile(active, []byte("tipster\n"), 0o644)
+	if _, err := runRepoStore(t, "repo", "prune", "--store", st, "--active", active); err == nil || !strings.Contains(err.Error(), "active:1") {
+		t.Fatalf("bad active file: %v", err)
+	}
+}

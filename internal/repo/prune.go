@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/haikuports/kiln/internal/pkginfo"
 	"github.com/haikuports/kiln/internal/store"
 )
 
@@ -31,6 +32,15 @@ type PruneOptions struct {
 	ObsoleteRetention time.Duration
 	// DryRun computes and reports without changing anything.
 	DryRun bool
+	// Active, if not nil, lists the packages the active ports produce
+	// (package name → port version): first, listed packages HaikuPorter's
+	// rules retire (ObsoleteByPorts) are removed in a new snapshot.
+	Active map[string]pkginfo.Version
+	// AllowMassRemoval lifts the guard against removing more than a
+	// quarter of the packages through Active.
+	AllowMassRemoval bool
+	// Signer signs that new snapshot.
+	Signer Signer
 }
 
 func (o *PruneOptions) defaults() {
@@ -50,12 +60,13 @@ func (o *PruneOptions) defaults() {
 
 // PruneResult says what Prune did (or would do, with DryRun).
 type PruneResult struct {
-	KeptSnapshots    []string `json:"keptSnapshots"`
-	DeletedSnapshots []string `json:"deletedSnapshots,omitempty"`
-	Obsoleted        []string `json:"obsoleted,omitempty"` // moved to .obsolete/
-	DeletedObsolete  []string `json:"deletedObsolete,omitempty"`
-	Pending          []string `json:"pending,omitempty"` // unreferenced, still in their grace period
-	DryRun           bool     `json:"dryRun,omitempty"`
+	KeptSnapshots    []string  `json:"keptSnapshots"`
+	DeletedSnapshots []string  `json:"deletedSnapshots,omitempty"`
+	Obsoleted        []string  `json:"obsoleted,omitempty"` // moved to .obsolete/
+	DeletedObsolete  []string  `json:"deletedObsolete,omitempty"`
+	Pending          []string  `json:"pending,omitempty"` // unreferenced, still in their grace period
+	Removed          []Removal `json:"removed,omitempty"` // dropped from the listing by the port rules
+	DryRun           bool      `json:"dryRun,omitempty"`
 }
 
 // obsoleteIndex is .kiln/obsolete.json: when each file was moved to
@@ -83,6 +94,12 @@ func (r *Repo) Prune(ctx context.Context, o PruneOptions) (*PruneResult, error) 
 		return nil, err
 	}
 	defer l.release(ctx)
+	res := &PruneResult{DryRun: o.DryRun}
+	if o.Active != nil {
+		if res.Removed, err = r.removeObsolete(ctx, lctx, l, o); err != nil {
+			return res, err
+		}
+	}
 	ctx = lctx
 	ld, err := r.loadAll(ctx)
 	if err != nil {
@@ -98,7 +115,6 @@ func (r *Repo) Prune(ctx context.Context, o PruneOptions) (*PruneResult, error) 
 		return nil, err
 	}
 	now := r.now()
-	res := &PruneResult{DryRun: o.DryRun}
 	keep := map[string]bool{}
 	for i, m := range ld.chain {
 		if i < o.KeepSnapshots || now.Sub(m.Created) < o.KeepAge {

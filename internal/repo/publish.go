@@ -54,6 +54,11 @@ func (r *Repo) Publish(ctx context.Context, c Change) (*Result, error) {
 		return nil, err
 	}
 	defer l.release(ctx)
+	return r.publishLocked(ctx, lctx, l, c)
+}
+
+// publishLocked is Publish with the lease held (lctx is its context).
+func (r *Repo) publishLocked(ctx, lctx context.Context, l *lease, c Change) (*Result, error) {
 	ingested := map[int]Package{}
 	for attempt := 0; ; attempt++ {
 		res, err := r.publishOnce(lctx, l, c, ingested)
