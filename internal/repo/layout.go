@@ -87,3 +87,19 @@ func (l layout) snapshot(id, name string) string {
 func validPackageFile(name string) bool {
 	return validSegment(name) && !strings.HasPrefix(name, ".") && strings.HasSuffix(name, ".hpkg")
 }
+
+// Key names for servers and tools that read a target directly.
+
+// CurrentKey is the key of current/<name> (repo, repo.info, …).
+func (r *Repo) CurrentKey(name string) string { return r.l.current(name) }
+
+// PackageKey is the key of a package file in current/packages/.
+func (r *Repo) PackageKey(file string) string { return r.l.pkg(file) }
+
+// SnapshotKey is the key of a file of snapshot id (repo, repo.info,
+// repo.sha256, repo.minisig, package.list, manifest.json). Snapshot files
+// never change once written, so they may be cached forever.
+func (r *Repo) SnapshotKey(id, name string) string { return r.l.snapshot(id, name) }
+
+// HeadKey is the key of head.json.
+func (r *Repo) HeadKey() string { return r.l.head() }

@@ -23,8 +23,9 @@ type SnapshotInfo struct {
 	Head         bool      `json:"head,omitempty"`
 	// InHistory: the snapshot was the head at some time (it is on the
 	// parent chain from the head); others are leftovers of failed publishes.
-	InHistory bool  `json:"inHistory"`
-	Err       error `json:"-"` // the manifest could not be read
+	InHistory bool   `json:"inHistory"`
+	Err       error  `json:"-"`               // the manifest could not be read
+	Error     string `json:"error,omitempty"` // Err as text
 }
 
 func summarize(m *Manifest) SnapshotInfo {
@@ -108,7 +109,7 @@ func (r *Repo) Snapshots(ctx context.Context) ([]SnapshotInfo, error) {
 		out = append(out, s)
 	}
 	for id, err := range ld.bad {
-		out = append(out, SnapshotInfo{ID: id, Err: err})
+		out = append(out, SnapshotInfo{ID: id, Err: err, Error: err.Error()})
 	}
 	slices.SortFunc(out, func(a, b SnapshotInfo) int {
 		if c := b.Created.Compare(a.Created); c != 0 {
