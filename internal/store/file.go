@@ -255,7 +255,7 @@ func (s *File) createTemp(p string) (*os.File, error) {
 // checks the conditions and renames it over p.
 func (s *File) commit(ctx context.Context, key, p, tmp string, opts PutOptions) (ObjectInfo, error) {
 	etag := newETag()
-	if err := syscall.Setxattr(tmp, etagXattr, []byte(etag), 0); err != nil {
+	if err := setETagAttr(tmp, etag); err != nil {
 		etag = "" // no user xattrs here: the stat-derived ETag applies
 	}
 	fi, err := os.Stat(tmp)
@@ -341,19 +341,13 @@ func newETag() string {
 }
 
 func statETag(fi fs.FileInfo) string {
-	var ino uint64
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		ino = uint64(st.Ino)
-	}
-	return fmt.Sprintf("i%x-s%x-m%x", ino, fi.Size(), fi.ModTime().UnixNano())
+	return fmt.Sprintf("i%x-s%x-m%x", inode(fi), fi.Size(), fi.ModTime().UnixNano())
 }
 
 // readETag reads the ETag of the file at p, whose stat is fi.
 func readETag(p string, fi fs.FileInfo) string {
-	var buf [64]byte
-	n, err := syscall.Getxattr(p, etagXattr, buf[:])
-	if err == nil && n > 0 && n < len(buf) {
-		return string(buf[:n])
+	if etag, ok := getETagAttr(p); ok {
+		return etag
 	}
 	return statETag(fi)
 }

@@ -8,7 +8,6 @@ import (
 	"io"
 	"slices"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -51,11 +50,7 @@ func (p *partBuffers) get(ctx context.Context) ([]byte, error) {
 		p.free = p.free[:n-1]
 		return b, nil
 	}
-	b, err := syscall.Mmap(-1, 0, p.size, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
-	if err != nil {
-		b = make([]byte, p.size) // no mmap here: the Go heap will do
-	}
-	return b, nil
+	return allocBuffer(p.size), nil
 }
 
 func (p *partBuffers) put(b []byte) {
@@ -63,7 +58,7 @@ func (p *partBuffers) put(b []byte) {
 	p.free = append(p.free, b)
 	if p.inUse--; p.inUse == 0 {
 		for _, b := range p.free {
-			syscall.Madvise(b, syscall.MADV_DONTNEED) // fails harmlessly for heap buffers
+			releaseBuffer(b)
 		}
 	}
 	p.mu.Unlock()
