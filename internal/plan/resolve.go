@@ -21,6 +21,11 @@ type resolver struct {
 	// hint, when set, explains a requirement no provider matches (for
 	// example: only a broken port would provide it).
 	hint func(pkginfo.Expression) string
+
+	// Scratch space of resolvePort.
+	seen     map[*Provider]bool
+	stack    []*Provider
+	stackReq []string
 }
 
 type closure struct {
@@ -87,24 +92,18 @@ func (r *resolver) closureOf(p *Provider) *Missing {
 	return c.missing
 }
 
-// requirement is one build-time requirement of a port.
-type requirement struct {
-	e    pkginfo.Expression
-	kind string
-}
-
-func buildRequirements(p *recipe.Port, scriptlet []pkginfo.Expression) []requirement {
-	var out []requirement
+// buildRequirements calls fn for each build-time requirement of a port,
+// with its kind.
+func buildRequirements(p *recipe.Port, scriptlet []pkginfo.Expression, fn func(e pkginfo.Expression, kind string)) {
 	for _, e := range p.BuildRequires {
-		out = append(out, requirement{e, "build-requires"})
+		fn(e, "build-requires")
 	}
 	for _, e := range p.BuildPrerequires {
-		out = append(out, requirement{e, "build-prerequires"})
+		fn(e, "build-prerequires")
 	}
 	for _, e := range scriptlet {
-		out = append(out, requirement{e, "scriptlet-prerequires"})
+		fn(e, "scriptlet-prerequires")
 	}
-	return out
 }
 
 // portDeps is what building a port needs.
@@ -122,22 +121,27 @@ type portDeps struct {
 func (r *resolver) resolvePort(p *recipe.Port, scriptlet []pkginfo.Expression) portDeps {
 	var d portDeps
 	d.ports = make(map[*recipe.Port]string)
-	seen := make(map[*Provider]bool)
+	// The traversal state is reused from port to port.
+	if r.seen == nil {
+		r.seen = make(map[*Provider]bool)
+	}
+	seen := r.seen
+	clear(seen)
+	stack, stackReq := r.stack[:0], r.stackReq[:0]
 	var uses []*Provider
-	var stack []*Provider
-	var stackReq []string
-	for _, rq := range buildRequirements(p, scriptlet) {
-		prov, m := r.choose(rq.e, rq.kind, p.ID())
+	id := p.ID()
+	buildRequirements(p, scriptlet, func(e pkginfo.Expression, kind string) {
+		prov, m := r.choose(e, kind, id)
 		if m != nil {
 			d.missing = append(d.missing, *m)
-			continue
+			return
 		}
 		if !seen[prov] {
 			seen[prov] = true
 			stack = append(stack, prov)
-			stackReq = append(stackReq, rq.e.String())
+			stackReq = append(stackReq, e.String())
 		}
-	}
+	})
 	for len(stack) > 0 {
 		n := len(stack) - 1
 		prov, req := stack[n], stackReq[n]
@@ -158,6 +162,7 @@ func (r *resolver) resolvePort(p *recipe.Port, scriptlet []pkginfo.Expression) p
 			}
 		}
 	}
+	r.stack, r.stackReq = stack, stackReq
 	// Each provider is visited once (seen), so uses has no duplicates.
 	for _, u := range uses {
 		d.uses = append(d.uses, u.FileName())
