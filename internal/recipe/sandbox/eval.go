@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -192,10 +191,6 @@ func isInternalVar(name string) bool {
 // shell (variables, commands); recipes never use it.
 const internalPrefix = "__kiln_"
 
-// discard is an io.Writer counting what is thrown away.
-var _ io.Writer = (*limitedBuffer)(nil)
-
-var devNull = os.DevNull
 
 // Printed returns a variable's value as HaikuPorter's recipe parser reads
 // it back from its wrapper's output: the wrapper prints newlines as the two

@@ -51,7 +51,7 @@ func notExist(op, path string) error {
 }
 
 func (st *state) open(ctx context.Context, path string, flag int, perm os.FileMode) (io.ReadWriteCloser, error) {
-	if path == devNull {
+	if path == os.DevNull {
 		return nullFile{}, nil
 	}
 	if flag&writeFlags != 0 {
@@ -77,7 +77,7 @@ func (st *state) open(ctx context.Context, path string, flag int, perm os.FileMo
 }
 
 func (st *state) stat(ctx context.Context, name string, followSymlinks bool) (fs.FileInfo, error) {
-	if name == devNull {
+	if name == os.DevNull {
 		return devNullInfo{}, nil
 	}
 	rel, ok := st.resolve(ctx, name)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -308,7 +309,7 @@ home=$HOME uid=$UID arch=$(uname -m) py=$(python3 --version 2>&1 | sed 's/Python
 		if a.Vars[name] == "" || a.Vars[name] != b.Vars[name] {
 			t.Errorf("%s not pinned: %q vs %q", name, a.Vars[name], b.Vars[name])
 		}
-		if strings.Contains(a.Vars[name], itoa(os.Getpid())) {
+		if strings.Contains(a.Vars[name], strconv.Itoa(os.Getpid())) {
 			t.Errorf("%s leaks the host pid", name)
 		}
 	}

@@ -3,7 +3,6 @@ package sandbox
 import (
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -224,5 +223,3 @@ func (b *limitedBuffer) String() string {
 	defer b.mu.Unlock()
 	return string(b.buf)
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }
