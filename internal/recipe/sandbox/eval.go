@@ -191,7 +191,6 @@ func isInternalVar(name string) bool {
 // shell (variables, commands); recipes never use it.
 const internalPrefix = "__kiln_"
 
-
 // Printed returns a variable's value as HaikuPorter's recipe parser reads
 // it back from its wrapper's output: the wrapper prints newlines as the two
 // characters \n and the parser turns every \n into a newline, including
