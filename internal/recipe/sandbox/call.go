@@ -82,6 +82,11 @@ func (st *state) call(ctx context.Context, args []string) ([]string, error) {
 		}
 	case "umask", "ulimit", "kill", "enable", "disown", "bind", "history", "fc", "suspend", "logout":
 		return nil, st.refuse("builtin %s", args[0])
+	case "trap", "alias":
+		// Their code is parsed by the interpreter at run time, out of the
+		// rewriter's reach (no loop or expansion bounds). No recipe uses them
+		// outside build phases.
+		return nil, st.refuse("builtin %s", args[0])
 	}
 	return args, nil
 }
