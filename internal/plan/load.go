@@ -21,7 +21,9 @@ const MaxListSize = 256 << 20
 //   - a directory: every *.PackageInfo and *.hpkg file in it (not
 //     recursive), in file name order;
 //   - a .PackageInfo text file or an .hpkg package file;
-//   - a .json file holding a list of pkginfo.PackageInfo (a manifest);
+//   - a .json file holding a list of pkginfo.PackageInfo, or a kiln
+//     repository manifest (package repo: an object with "schema" and
+//     "packages", each with its "info");
 //   - a repository (HPKR) file, e.g. "repo".
 //
 // Errors name the file. Empty .hpkg files (HaikuPorter's stubs of
@@ -101,8 +103,26 @@ func loadJSON(path string) ([]*pkginfo.PackageInfo, error) {
 		return nil, fmt.Errorf("%w: %s: package list larger than %d bytes", ErrInput, path, MaxListSize)
 	}
 	var list []pkginfo.PackageInfo
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if err := dec.Decode(&list); err != nil {
+	if t := bytes.TrimSpace(b); len(t) > 0 && t[0] == '{' {
+		// A kiln repository manifest (package repo): the packages' infos.
+		// Decoded here, not with repo.ParseManifest, so that repo may use
+		// this package.
+		var m struct {
+			Schema   int `json:"schema"`
+			Packages []struct {
+				Info pkginfo.PackageInfo `json:"info"`
+			} `json:"packages"`
+		}
+		if err := json.Unmarshal(b, &m); err != nil {
+			return nil, fmt.Errorf("%w: %s: %w", ErrInput, path, err)
+		}
+		if m.Schema == 0 {
+			return nil, fmt.Errorf("%w: %s: not a package list nor a repository manifest (no schema)", ErrInput, path)
+		}
+		for _, p := range m.Packages {
+			list = append(list, p.Info)
+		}
+	} else if err := json.Unmarshal(b, &list); err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrInput, path, err)
 	}
 	out := make([]*pkginfo.PackageInfo, len(list))

@@ -50,11 +50,21 @@ func TestLoadPackages(t *testing.T) {
 			t.Errorf("%s: %d packages, %v", c.path, len(l), err)
 		}
 	}
+	// A kiln repository manifest.
+	man := filepath.Join(dir, "manifest.json")
+	if err := os.WriteFile(man, []byte(`{"schema": 1, "id": "x", "packages": [
+		{"file": "a-1-1-any.hpkg", "info": {"name": "a", "architecture": "any", "version": "1-1", "provides": [{"name": "a", "version": "1-1"}]}}]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if l, err := LoadPackages(man); err != nil || len(l) != 1 || l[0].CanonicalFileName() != "a-1-1-any.hpkg" {
+		t.Errorf("manifest: %v, %v", l, err)
+	}
 	// Bad inputs name the file and wrap ErrInput.
 	bad := t.TempDir()
 	files := map[string]string{
 		"stub-1-1-x86_64.hpkg": "",
 		"list.json":            "[{\"name\": 3}]",
+		"object.json":          "{\"packages\": []}",
 		"repo":                 "hpkr but not really",
 		"bad.PackageInfo":      "name x\n",
 	}
