@@ -1,6 +1,7 @@
 package hpkg
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 )
@@ -13,134 +14,252 @@ import (
 // smallest encoding that holds them; HasChildren is taken from
 // len(Children), not from the Attr field.
 func EncodeSection(nodes []Node) (section []byte, stringsLength, stringsCount uint64, err error) {
-	type use struct {
-		s     string
-		count int
-		first int
-	}
-	counts := map[string]*use{}
-	var order []*use
-	var walk func([]Node)
-	walk = func(ns []Node) {
-		for i := range ns {
-			if ns[i].Type == TypeString && ns[i].Str != "" {
-				u := counts[ns[i].Str]
-				if u == nil {
-					u = &use{s: ns[i].Str, first: len(order)}
-					counts[u.s] = u
-					order = append(order, u)
-				}
-				u.count++
-			}
-			walk(ns[i].Children)
-		}
-	}
-	walk(nodes)
-	var table []*use
-	for _, u := range order {
-		if u.count >= 2 {
-			table = append(table, u)
-		}
-	}
-	slices.SortStableFunc(table, func(a, b *use) int { return b.count - a.count })
-	index := make(map[string]uint64, len(table))
-	var buf []byte
-	for i, u := range table {
-		index[u.s] = uint64(i)
-		buf = append(buf, u.s...)
-		buf = append(buf, 0)
-	}
-	buf = append(buf, 0)
-	stringsLength, stringsCount = uint64(len(buf)), uint64(len(table))
-	buf, err = appendList(buf, nodes, index, 0)
-	if err != nil {
-		return nil, 0, 0, err
-	}
-	return buf, stringsLength, stringsCount, nil
+	var e sectionEncoder
+	return e.encode(func() { e.nodes(nodes, 0) })
 }
 
-func appendList(b []byte, nodes []Node, index map[string]uint64, depth int) ([]byte, error) {
-	if depth > MaxDepth {
-		return nil, fmt.Errorf("%w: attributes nested deeper than %d", ErrLimit, MaxDepth)
-	}
-	for i := range nodes {
-		n := &nodes[i]
-		if n.ID >= 128 {
-			return nil, fmt.Errorf("hpkg: encoding attribute: id %d does not fit in 7 bits", n.ID)
-		}
-		var enc uint64
-		var val []byte
-		switch n.Type {
-		case TypeUint:
-			enc, val = uintEncoding(n.Int)
-		case TypeInt:
-			enc, val = intEncoding(int64(n.Int))
-		case TypeString:
-			if idx, ok := index[n.Str]; ok {
-				enc = encStringTable
-				val = appendUvarint(nil, idx)
-			} else {
-				enc = encStringInline
-				val = append([]byte(n.Str), 0)
-			}
-		case TypeRaw:
-			if n.InHeap {
-				enc = encRawHeap
-				val = appendUvarint(appendUvarint(nil, n.DataSize), n.DataOffset)
-			} else {
-				enc = encRawInline
-				val = append(appendUvarint(nil, uint64(len(n.Data))), n.Data...)
-			}
-		default:
-			return nil, fmt.Errorf("hpkg: encoding %s: invalid type %d", n.ID, n.Type)
-		}
-		var kids uint64
-		if len(n.Children) > 0 {
-			kids = 1
-		}
-		tag := (enc<<11 | kids<<10 | uint64(n.Type)<<7 | uint64(n.ID)) + 1
-		b = appendUvarint(b, tag)
-		b = append(b, val...)
-		if kids == 1 {
-			var err error
-			if b, err = appendList(b, n.Children, index, depth+1); err != nil {
-				return nil, err
-			}
-		}
-	}
-	return append(b, 0), nil
+// errWalkChanged means the two passes of a sectionEncoder saw different
+// strings: a bug, never a property of the input.
+var errWalkChanged = errors.New("hpkg: internal error: attribute walk differs between passes")
+
+// sectionEncoder encodes an attribute section in two passes of the same
+// walk, a function that calls str, uint, int, raw and end in attribute
+// order (pre-order, a child list closed by end). The first pass only
+// counts: every non-empty string, its uses and its first use, and the
+// bytes of everything else; the second writes into a buffer allocated
+// once with the exact section size. So encoding needs no attribute tree,
+// and allocates the section, the string counts and little more.
+type sectionEncoder struct {
+	writing bool
+	index   map[string]int32 // string → position in uses
+	uses    []stringUse      // in order of first use
+	seq     []int32          // uses position of each non-empty string, in walk order
+	fixed   int              // list bytes other than non-empty string values
+	next    int              // seq position while writing
+	buf     []byte
+	err     error
 }
 
-func uintEncoding(v uint64) (uint64, []byte) {
-	switch {
-	case v <= 0xff:
-		return encInt8, []byte{byte(v)}
-	case v <= 0xffff:
-		return encInt16, []byte{byte(v >> 8), byte(v)}
-	case v <= 0xffffffff:
-		return encInt32, []byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}
-	}
-	return encInt64, []byte{byte(v >> 56), byte(v >> 48), byte(v >> 40), byte(v >> 32), byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}
+type stringUse struct {
+	s     string
+	count int32
+	table int32 // index in the string table, -1 when stored inline
 }
 
-func intEncoding(v int64) (uint64, []byte) {
+// encode runs walk twice (count, then write) and returns the section.
+func (e *sectionEncoder) encode(walk func()) (section []byte, stringsLength, stringsCount uint64, err error) {
+	if e.index == nil {
+		e.index = make(map[string]int32)
+	}
+	walk()
+	// The table: strings used at least twice, most used first, ties in
+	// order of first use (a stable sort of uses, which is in that order).
+	var table []int32
+	for i := range e.uses {
+		if e.uses[i].count >= 2 {
+			table = append(table, int32(i))
+		}
+	}
+	slices.SortStableFunc(table, func(a, b int32) int { return int(e.uses[b].count - e.uses[a].count) })
+	size := 1 + e.fixed
+	for k, i := range table {
+		e.uses[i].table = int32(k)
+		size += len(e.uses[i].s) + 1
+	}
+	for i := range e.uses {
+		u := &e.uses[i]
+		if u.table >= 0 {
+			size += int(u.count) * uvarintLen(uint64(u.table))
+		} else {
+			size += int(u.count) * (len(u.s) + 1)
+		}
+	}
+	e.buf = make([]byte, 0, size)
+	for _, i := range table {
+		e.buf = append(e.buf, e.uses[i].s...)
+		e.buf = append(e.buf, 0)
+	}
+	e.buf = append(e.buf, 0)
+	stringsLength, stringsCount = uint64(len(e.buf)), uint64(len(table))
+	e.writing = true
+	walk()
+	if e.err == nil && e.next != len(e.seq) {
+		e.err = errWalkChanged
+	}
+	if e.err != nil {
+		return nil, 0, 0, e.err
+	}
+	return e.buf, stringsLength, stringsCount, nil
+}
+
+// tag appends an attribute tag. Every tag takes two bytes: the type (1–4)
+// alone makes it at least 128, and 13 bits plus one stay below 2^14.
+func (e *sectionEncoder) tag(enc uint64, kids bool, t AttrType, id AttrID) {
+	v := enc<<11 | uint64(t)<<7 | uint64(id)
+	if kids {
+		v |= 1 << 10
+	}
+	e.buf = appendUvarint(e.buf, v+1)
+}
+
+// str adds a string attribute; kids says a child list follows (closed by end).
+func (e *sectionEncoder) str(id AttrID, s string, kids bool) {
+	if !e.writing {
+		e.fixed += 2
+		if s == "" {
+			e.fixed++
+			return
+		}
+		i, ok := e.index[s]
+		if !ok {
+			i = int32(len(e.uses))
+			e.index[s] = i
+			e.uses = append(e.uses, stringUse{s: s, table: -1})
+		}
+		e.uses[i].count++
+		e.seq = append(e.seq, i)
+		return
+	}
+	if s == "" {
+		e.tag(encStringInline, kids, TypeString, id)
+		e.buf = append(e.buf, 0)
+		return
+	}
+	if e.next >= len(e.seq) || e.uses[e.seq[e.next]].s != s {
+		e.err = errWalkChanged
+		return
+	}
+	u := &e.uses[e.seq[e.next]]
+	e.next++
+	if u.table >= 0 {
+		e.tag(encStringTable, kids, TypeString, id)
+		e.buf = appendUvarint(e.buf, uint64(u.table))
+		return
+	}
+	e.tag(encStringInline, kids, TypeString, id)
+	e.buf = append(e.buf, s...)
+	e.buf = append(e.buf, 0)
+}
+
+// uint adds an unsigned attribute in the smallest width that holds v.
+func (e *sectionEncoder) uint(id AttrID, v uint64, kids bool) {
+	enc := uintWidth(v)
+	if !e.writing {
+		e.fixed += 2 + 1<<enc
+		return
+	}
+	e.tag(enc, kids, TypeUint, id)
+	e.buf = appendBigEndian(e.buf, v, enc)
+}
+
+// int adds a signed attribute in the smallest width that holds v.
+func (e *sectionEncoder) int(id AttrID, v int64, kids bool) {
+	var enc uint64
 	switch {
 	case v >= -1<<7 && v < 1<<7:
-		return uintEncodingWidth(encInt8, uint64(v))
+		enc = encInt8
 	case v >= -1<<15 && v < 1<<15:
-		return uintEncodingWidth(encInt16, uint64(v))
+		enc = encInt16
 	case v >= -1<<31 && v < 1<<31:
-		return uintEncodingWidth(encInt32, uint64(v))
+		enc = encInt32
+	default:
+		enc = encInt64
 	}
-	return uintEncodingWidth(encInt64, uint64(v))
+	if !e.writing {
+		e.fixed += 2 + 1<<enc
+		return
+	}
+	e.tag(enc, kids, TypeInt, id)
+	e.buf = appendBigEndian(e.buf, uint64(v), enc)
 }
 
-func uintEncodingWidth(enc uint64, v uint64) (uint64, []byte) {
-	w := 1 << enc
-	b := make([]byte, w)
-	for i := w - 1; i >= 0; i-- {
-		b[i] = byte(v)
-		v >>= 8
+// raw adds a raw attribute: data inline, or a heap reference when inHeap.
+func (e *sectionEncoder) raw(id AttrID, data []byte, inHeap bool, offset, size uint64, kids bool) {
+	if !e.writing {
+		if inHeap {
+			e.fixed += 2 + uvarintLen(size) + uvarintLen(offset)
+		} else {
+			e.fixed += 2 + uvarintLen(uint64(len(data))) + len(data)
+		}
+		return
 	}
-	return enc, b
+	if inHeap {
+		e.tag(encRawHeap, kids, TypeRaw, id)
+		e.buf = appendUvarint(appendUvarint(e.buf, size), offset)
+		return
+	}
+	e.tag(encRawInline, kids, TypeRaw, id)
+	e.buf = appendUvarint(e.buf, uint64(len(data)))
+	e.buf = append(e.buf, data...)
+}
+
+// end closes the current attribute list.
+func (e *sectionEncoder) end() {
+	if !e.writing {
+		e.fixed++
+		return
+	}
+	e.buf = append(e.buf, 0)
+}
+
+// nodes walks a node tree. Bad ids, types and nesting are reported while
+// writing, where the first one in attribute order stops the walk.
+func (e *sectionEncoder) nodes(ns []Node, depth int) {
+	if e.writing && depth > MaxDepth {
+		e.err = fmt.Errorf("%w: attributes nested deeper than %d", ErrLimit, MaxDepth)
+		return
+	}
+	for i := range ns {
+		n := &ns[i]
+		kids := len(n.Children) > 0
+		if e.writing {
+			if n.ID >= 128 {
+				e.err = fmt.Errorf("hpkg: encoding attribute: id %d does not fit in 7 bits", n.ID)
+				return
+			}
+			if n.Type < TypeInt || n.Type > TypeRaw {
+				e.err = fmt.Errorf("hpkg: encoding %s: invalid type %d", n.ID, n.Type)
+				return
+			}
+		}
+		switch n.Type {
+		case TypeUint:
+			e.uint(n.ID, n.Int, kids)
+		case TypeInt:
+			e.int(n.ID, int64(n.Int), kids)
+		case TypeString:
+			e.str(n.ID, n.Str, kids)
+		case TypeRaw:
+			e.raw(n.ID, n.Data, n.InHeap, n.DataOffset, n.DataSize, kids)
+		}
+		if kids {
+			e.nodes(n.Children, depth+1)
+			if e.err != nil {
+				return
+			}
+		}
+	}
+	e.end()
+}
+
+// uintWidth returns the encoding (encInt8 … encInt64) of the smallest
+// width that holds v.
+func uintWidth(v uint64) uint64 {
+	switch {
+	case v <= 0xff:
+		return encInt8
+	case v <= 0xffff:
+		return encInt16
+	case v <= 0xffffffff:
+		return encInt32
+	}
+	return encInt64
+}
+
+// appendBigEndian appends the low 1<<enc bytes of v, most significant first.
+func appendBigEndian(b []byte, v uint64, enc uint64) []byte {
+	for shift := 8*(1<<enc) - 8; shift >= 0; shift -= 8 {
+		b = append(b, byte(v>>shift))
+	}
+	return b
 }

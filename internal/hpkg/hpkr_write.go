@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"runtime"
 	"slices"
-	"sync"
 
 	"github.com/haikuports/kiln/internal/pkginfo"
 )
@@ -59,8 +57,7 @@ func appendRepository(dst []byte, info pkginfo.RepositoryInfo, pkgs []pkginfo.Pa
 	if err != nil {
 		return dst, fmt.Errorf("hpkg: repository info: %w", err)
 	}
-	nodes := repoPackageNodes(pkgs)
-	section, strLen, strCount, err := EncodeSection(nodes)
+	section, strLen, strCount, err := encodeRepoPackages(pkgs)
 	if err != nil {
 		return dst, fmt.Errorf("hpkg: packages section: %w", err)
 	}
@@ -103,28 +100,4 @@ func appendRepository(dst []byte, info pkginfo.RepositoryInfo, pkgs []pkginfo.Pa
 	// The header goes into the 72 bytes reserved at start.
 	appendRepoHeader(out[start:start], &h)
 	return out, nil
-}
-
-// repoPackageNodes returns one AttrPackage node per package, its children
-// the package's attributes. Large repositories are converted on all CPUs;
-// each package fills its own slot, so the result does not depend on timing.
-func repoPackageNodes(pkgs []pkginfo.PackageInfo) []Node {
-	nodes := make([]Node, len(pkgs))
-	conv := func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			nodes[i] = StringNode(AttrPackage, pkgs[i].Name, PackageInfoNodes(&pkgs[i])...)
-		}
-	}
-	workers := min(runtime.GOMAXPROCS(0), len(pkgs)/500)
-	if workers < 2 {
-		conv(0, len(pkgs))
-		return nodes
-	}
-	var wg sync.WaitGroup
-	per := (len(pkgs) + workers - 1) / workers
-	for lo := 0; lo < len(pkgs); lo += per {
-		wg.Go(func() { conv(lo, min(lo+per, len(pkgs))) })
-	}
-	wg.Wait()
-	return nodes
 }

@@ -138,3 +138,172 @@ func versionNode(id AttrID, v pkginfo.Version) Node {
 	}
 	return n
 }
+
+// packageInfo walks the package attributes of p for e, closing the list:
+// exactly the attributes, order and shape of PackageInfoNodes, without
+// building the nodes.
+func (e *sectionEncoder) packageInfo(p *pkginfo.PackageInfo) {
+	strs := func(id AttrID, list []string) {
+		for _, s := range list {
+			e.str(id, s, false)
+		}
+	}
+	e.str(AttrPackageName, p.Name, false)
+	e.str(AttrPackageSummary, p.Summary, false)
+	e.str(AttrPackageDescription, p.Description, false)
+	e.str(AttrPackageVendor, p.Vendor, false)
+	e.str(AttrPackagePackager, p.Packager, false)
+	base := p.BasePackage
+	if base == "" {
+		for _, r := range p.Requires {
+			if r.Base {
+				base = r.Name
+				break
+			}
+		}
+	}
+	if base != "" {
+		e.str(AttrPackageBasePackage, base, false)
+	}
+	e.uint(AttrPackageFlags, uint64(p.Flags), false)
+	e.uint(AttrPackageArchitecture, uint64(p.Architecture), false)
+	e.version(AttrPackageVersionMajor, &p.Version)
+	strs(AttrPackageCopyright, p.Copyrights)
+	strs(AttrPackageLicense, p.Licenses)
+	strs(AttrPackageURL, p.URLs)
+	strs(AttrPackageSourceURL, p.SourceURLs)
+	for i := range p.Provides {
+		r := &p.Provides[i]
+		kids := !r.Version.IsZero()
+		e.str(AttrPackageProvides, r.Name, kids)
+		if kids {
+			e.version(AttrPackageVersionMajor, &r.Version)
+			if !r.Compat.IsZero() {
+				e.version(AttrPackageProvidesCompatible, &r.Compat)
+			}
+			e.end()
+		}
+	}
+	for _, l := range [...]struct {
+		id   AttrID
+		list []pkginfo.Expression
+	}{{AttrPackageRequires, p.Requires}, {AttrPackageSupplements, p.Supplements},
+		{AttrPackageConflicts, p.Conflicts}, {AttrPackageFreshens, p.Freshens}} {
+		for i := range l.list {
+			x := &l.list[i]
+			kids := !x.Version.IsZero()
+			e.str(l.id, x.Name, kids)
+			if kids {
+				e.uint(AttrPackageResolvableOperator, uint64(x.Op), false)
+				e.version(AttrPackageVersionMajor, &x.Version)
+				e.end()
+			}
+		}
+	}
+	strs(AttrPackageReplaces, p.Replaces)
+	for _, f := range p.GlobalWritableFiles {
+		update := -1
+		for i, t := range updateTypes {
+			if f.UpdateType == t {
+				update = i
+			}
+		}
+		kids := f.Directory || update >= 0
+		e.str(AttrPackageGlobalWritableFile, f.Path, kids)
+		if f.Directory {
+			e.uint(AttrPackageIsWritableDirectory, 1, false)
+		}
+		if update >= 0 {
+			e.uint(AttrPackageWritableFileUpdate, uint64(update), false)
+		}
+		if kids {
+			e.end()
+		}
+	}
+	for _, f := range p.UserSettingsFiles {
+		kids := f.Directory || f.Template != ""
+		e.str(AttrPackageUserSettingsFile, f.Path, kids)
+		if f.Directory {
+			e.uint(AttrPackageIsWritableDirectory, 1, false)
+		} else if f.Template != "" {
+			e.str(AttrPackageSettingsFileTemplate, f.Template, false)
+		}
+		if kids {
+			e.end()
+		}
+	}
+	for _, u := range p.Users {
+		kids := u.RealName != "" || u.Home != "" || u.Shell != "" || len(u.Groups) > 0
+		e.str(AttrPackageUser, u.Name, kids)
+		if u.RealName != "" {
+			e.str(AttrPackageUserRealName, u.RealName, false)
+		}
+		if u.Home != "" {
+			e.str(AttrPackageUserHome, u.Home, false)
+		}
+		if u.Shell != "" {
+			e.str(AttrPackageUserShell, u.Shell, false)
+		}
+		strs(AttrPackageUserGroup, u.Groups)
+		if kids {
+			e.end()
+		}
+	}
+	strs(AttrPackageGroup, p.Groups)
+	strs(AttrPackagePostInstallScript, p.PostInstallScripts)
+	strs(AttrPackagePreUninstallScript, p.PreUninstallScripts)
+	if p.Checksum != "" {
+		e.str(AttrPackageChecksum, p.Checksum, false)
+	}
+	if p.InstallPath != "" {
+		e.str(AttrPackageInstallPath, p.InstallPath, false)
+	}
+	e.end()
+}
+
+// version walks a version subtree as versionNode builds it.
+func (e *sectionEncoder) version(id AttrID, v *pkginfo.Version) {
+	kids := v.Minor != "" || v.PreRelease != "" || v.Revision != 0
+	e.str(id, v.Major, kids)
+	if !kids {
+		return
+	}
+	if v.Minor != "" {
+		e.str(AttrPackageVersionMinor, v.Minor, false)
+		if v.Micro != "" {
+			e.str(AttrPackageVersionMicro, v.Micro, false)
+		}
+	}
+	if v.PreRelease != "" {
+		e.str(AttrPackageVersionPreRelease, v.PreRelease, false)
+	}
+	if v.Revision != 0 {
+		e.uint(AttrPackageVersionRevision, uint64(v.Revision), false)
+	}
+	e.end()
+}
+
+// encodePackageSection encodes the package attributes of p as an HPKG
+// package-attributes section (EncodeSection(PackageInfoNodes(p)) without
+// the nodes).
+func encodePackageSection(p *pkginfo.PackageInfo) (section []byte, stringsLength, stringsCount uint64, err error) {
+	var e sectionEncoder
+	return e.encode(func() { e.packageInfo(p) })
+}
+
+// encodeRepoPackages encodes the packages section of a repository: one
+// AttrPackage attribute per package, valued with its name, whose children
+// are the package attributes (as EncodeSection of StringNode(AttrPackage,
+// name, PackageInfoNodes(p)...) for each package, without the nodes).
+func encodeRepoPackages(pkgs []pkginfo.PackageInfo) (section []byte, stringsLength, stringsCount uint64, err error) {
+	// Each package has a few strings of its own (name, summary, checksum,
+	// provides); shared ones (vendor, versions, licenses) add little.
+	e := sectionEncoder{index: make(map[string]int32, 4*len(pkgs))}
+	return e.encode(func() {
+		for i := range pkgs {
+			e.str(AttrPackage, pkgs[i].Name, true)
+			e.packageInfo(&pkgs[i])
+		}
+		e.end()
+	})
+}

@@ -104,7 +104,7 @@ func WritePackage(w io.Writer, info *pkginfo.PackageInfo, root []*Entry, opts Wr
 		hw.Close()
 		return err
 	}
-	attrSec, attrStrLen, attrStrCount, err := EncodeSection(PackageInfoNodes(info))
+	attrSec, attrStrLen, attrStrCount, err := encodePackageSection(info)
 	if err != nil {
 		hw.Close()
 		return err
