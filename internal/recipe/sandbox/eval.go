@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -26,6 +27,13 @@ func Eval(ctx context.Context, src []byte, name string, opts Options) (res *Resu
 	o := opts.withDefaults()
 	if len(src) > o.MaxSource {
 		return nil, fmt.Errorf("%s: %w: recipe is %d bytes (limit %d)", name, ErrLimit, len(src), o.MaxSource)
+	}
+	if o.Dir != "" && !filepath.IsAbs(o.Dir) {
+		abs, err := filepath.Abs(o.Dir)
+		if err != nil {
+			return nil, fmt.Errorf("%s: port directory: %w", name, err)
+		}
+		o.Dir = abs
 	}
 	for _, v := range o.Vars {
 		if !syntax.ValidName(v.Name) || strings.HasPrefix(v.Name, internalPrefix) {
