@@ -41,7 +41,7 @@ func (f *evalFlags) add(cmd *cobra.Command, secondaryHelp string) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.arch, "arch", "x86_64", "target architecture")
 	fl.StringSliceVar(&f.secondary, "secondary", nil, secondaryHelp)
-	fl.StringVar(&f.licenses, "licenses", "", "Haiku's license names: a folder (one file per license) or a file with one name a line; without it only the port's own licenses/ count")
+	fl.StringVar(&f.licenses, "licenses", "", "Haiku's license names: a folder (one file per license) or a file with one name a line (default: the 47 licenses Haiku ships)")
 	fl.BoolVar(&f.allowUntested, "allow-untested", false, "treat ports marked ?arch as buildable (ALLOW_UNTESTED)")
 	fl.BoolVar(&f.sourcePkgs, "source-packages", false, "add the automatic <port>_source package (CREATE_SOURCE_PACKAGES)")
 	fl.StringVar(&f.linksDir, "package-links-dir", "stub", "what findDirectory B_PACKAGE_LINKS_DIRECTORY returns (\"stub\" on the buildmaster, \"/packages\" for HaikuPorter on Linux)")

@@ -64,3 +64,12 @@ func TestCompareParseOutputKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestHaikuLicenses checks the built-in license list against the one of
+// the reference run.
+func TestHaikuLicenses(t *testing.T) {
+	want := referenceSettings(t).KnownLicenses
+	if !slices.Equal(HaikuLicenses, want) {
+		t.Errorf("HaikuLicenses = %q, want %q", HaikuLicenses, want)
+	}
+}

@@ -14,8 +14,8 @@ import (
 // evaluates to). The zero value is not useful; start from DefaultSettings.
 type Settings struct {
 	// KnownLicenses are the license names present in Haiku's licenses
-	// directory; a LICENSE entry neither here nor in the port's own
-	// licenses/ folder makes the recipe broken.
+	// directory (HaikuLicenses by default); a LICENSE entry neither here
+	// nor in the port's own licenses/ folder makes the recipe broken.
 	KnownLicenses []string `json:"knownLicenses"`
 	// AllowUntested makes ports marked ?arch buildable (ALLOW_UNTESTED).
 	AllowUntested bool `json:"allowUntested,omitempty"`
@@ -38,10 +38,12 @@ type Settings struct {
 	Timeout time.Duration `json:"timeout"`
 }
 
-// DefaultSettings are the buildmaster's settings: no untested ports, no
-// automatic source packages, findDirectory returning "stub".
+// DefaultSettings are the buildmaster's settings: Haiku's licenses, no
+// untested ports, no automatic source packages, findDirectory returning
+// "stub".
 func DefaultSettings() Settings {
 	return Settings{
+		KnownLicenses:         slices.Clone(HaikuLicenses),
 		BuildArchitecture:     "any",
 		PackageLinksDirectory: "stub",
 		Jobs:                  1,
