@@ -35,19 +35,25 @@ type planSource struct {
 }
 
 func (s *planSource) add(cmd *cobra.Command) {
+	s.addPortFlags(cmd, "HaikuPorts tree (the folder holding the category folders)")
 	f := cmd.Flags()
-	f.StringVar(&s.tree, "tree", "", "HaikuPorts tree (the folder holding the category folders)")
-	f.StringVar(&s.licenses, "licenses", "", "Haiku's licenses folder, or a file with one license name a line: recipes with other licenses are broken (with --tree)")
-	f.StringVar(&s.cacheDir, "cache", "", "keep recipe evaluation results in this folder across runs (with --tree)")
-	f.StringVar(&s.hpRepo, "haikuporter-repository", "", "read the ports from HaikuPorter's repository folder (*.DependencyInfo) instead of evaluating --tree")
 	f.StringVar(&s.arch, "arch", "", "primary target architecture (x86_64, x86_gcc2, ...)")
 	f.StringSliceVar(&s.secondary, "secondary", nil, "secondary architecture of the repository (repeatable)")
-	f.StringVar(&s.repo, "repo", "", "packages already published: a repository file, a folder of .hpkg files or a JSON package list")
+	f.StringVar(&s.repo, "repo", "", "packages already published: a repository file, a folder of .hpkg files, a JSON package list or a kiln manifest")
 	f.StringVar(&s.system, "system-packages", "", "system packages: a folder of .PackageInfo/.hpkg files, or one such file")
 	f.BoolVar(&s.allowUntested, "allow-untested", false, "build ports marked untested on the architecture")
 	f.StringVar(&s.mode, "mode", "", "update, everything or ports (default: ports when ports are given, update with --from/--to)")
 	f.StringVar(&s.from, "from", "", "update mode: the commit last built")
 	f.StringVar(&s.to, "to", "", "update mode: the commit to build (default HEAD)")
+}
+
+// addPortFlags adds the flags that say where the ports come from.
+func (s *planSource) addPortFlags(cmd *cobra.Command, treeHelp string) {
+	f := cmd.Flags()
+	f.StringVar(&s.tree, "tree", "", treeHelp)
+	f.StringVar(&s.licenses, "licenses", "", "Haiku's licenses folder, or a file with one license name a line: recipes with other licenses are broken (with --tree)")
+	f.StringVar(&s.cacheDir, "cache", "", "keep recipe evaluation results in this folder across runs (with --tree)")
+	f.StringVar(&s.hpRepo, "haikuporter-repository", "", "read the ports from HaikuPorter's repository folder (*.DependencyInfo) instead of evaluating --tree")
 }
 
 // target returns the target the flags name.

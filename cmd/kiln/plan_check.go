@@ -81,11 +81,10 @@ unsatisfied, uninstallable or obsolete packages.
 			return nil
 		},
 	}
+	src.addPortFlags(cmd, "HaikuPorts tree, to report packages no active port produces")
 	f := cmd.Flags()
-	f.StringVar(&src.repo, "repo", "", "the repository: a repository file, a folder of .hpkg files or a JSON package list")
+	f.StringVar(&src.repo, "repo", "", "the repository: a repository file, a folder of .hpkg files, a JSON package list or a kiln manifest")
 	f.StringVar(&src.system, "system-packages", "", "system packages: a folder of .PackageInfo/.hpkg files, or one such file")
-	f.StringVar(&src.tree, "tree", "", "HaikuPorts tree, to report packages no active port produces")
-	f.StringVar(&src.hpRepo, "haikuporter-repository", "", "HaikuPorter's repository folder, instead of --tree")
 	f.StringVar(&src.arch, "arch", "", "the repository's architecture (default: the repository file's)")
 	f.BoolVar(&src.allowUntested, "allow-untested", false, "count ports marked untested as active")
 	f.BoolVar(&allSys, "all-system-architectures", false, "count system packages of every architecture (e.g. a hybrid's primary ones)")

@@ -225,6 +225,22 @@ func TestPlanCheckCommand(t *testing.T) {
 	if r.Packages != 235 || len(r.Unsatisfied) == 0 {
 		t.Errorf("report: %d packages, %d unsatisfied", r.Packages, len(r.Unsatisfied))
 	}
+
+	// With the ports: a package no active port produces is obsolete.
+	hp, system := planFixture(t)
+	list := filepath.Join(t.TempDir(), "repo.json")
+	if err := os.WriteFile(list, []byte(`[
+		{"name": "lonely", "architecture": "any", "version": "1-1", "provides": [{"name": "lonely", "version": "1-1"}]},
+		{"name": "gone", "architecture": "x86_64", "version": "2-1", "provides": [{"name": "gone", "version": "2-1"}]}]`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err = runKiln(t, "plan", "check", "--repo", list, "--arch", "x86_64", "--system-packages", system, "--haikuporter-repository", hp)
+	if exitCode(err) != 1 || !strings.Contains(out, "obsolete packages (1):\n  gone-2-1-x86_64.hpkg: no active port produces gone\n") {
+		t.Errorf("exit %d (%v):\n%s", exitCode(err), err, out)
+	}
+	if _, _, err := runKiln(t, "plan", "check", "--repo", list, "--system-packages", system); err == nil || !strings.Contains(err.Error(), "--arch not given") {
+		t.Errorf("no --arch for a JSON list: %v", err)
+	}
 }
 
 func TestPlanUpdateCommand(t *testing.T) {
