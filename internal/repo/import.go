@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -260,11 +261,13 @@ func (r *Repo) runImport(ctx context.Context, items []importItem, o ImportOption
 		_, err := putBytes(ctx, r.st, r.l.importCheckpoint(), b, store.PutOptions{})
 		return err
 	}
+	// prior is what earlier runs uploaded (read-only below; ck grows under mu).
+	prior := maps.Clone(ck.Uploaded)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(r.opts.Concurrency)
 	for i, it := range items {
 		g.Go(func() error {
-			p, uploaded, err := r.importOne(gctx, it, have, ck, o)
+			p, uploaded, err := r.importOne(gctx, it, have, prior, o)
 			if err != nil {
 				return err
 			}
@@ -338,7 +341,7 @@ func newestPerName(items []importItem) ([]importItem, []string) {
 
 // importOne makes sure one package is in current/packages/ and returns its
 // manifest entry and whether it was uploaded now.
-func (r *Repo) importOne(ctx context.Context, it importItem, have map[string]int64, ck importCheckpoint, o ImportOptions) (Package, bool, error) {
+func (r *Repo) importOne(ctx context.Context, it importItem, have map[string]int64, prior map[string]ckEntry, o ImportOptions) (Package, bool, error) {
 	info := *it.info
 	info.Checksum = ""
 	p := Package{File: it.file, Size: it.size, SHA256: it.sha256, Info: info, Added: r.now()}
@@ -348,7 +351,7 @@ func (r *Repo) importOne(ctx context.Context, it importItem, have map[string]int
 			return p, false, fmt.Errorf("%w: %s has %d bytes in the store, the source has %d", ErrImmutable, key, size, it.size)
 		}
 		p.Size = size
-		switch c, ok := ck.Uploaded[it.file]; {
+		switch c, ok := prior[it.file]; {
 		case o.Deep || p.SHA256 == "" && !(ok && c.Size == size):
 			sum, err := r.hashObject(ctx, key)
 			if err != nil {

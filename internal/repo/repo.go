@@ -10,6 +10,8 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/haikuports/kiln/internal/store"
@@ -41,6 +43,30 @@ type Repo struct {
 	codec  Codec
 	log    *slog.Logger
 	opts   Options
+
+	// cached is the last manifest read or written (snapshots are immutable,
+	// so a manifest cached by id never goes stale).
+	cacheMu sync.Mutex
+	cached  *Manifest
+}
+
+func (r *Repo) cacheGet(id string) *Manifest {
+	r.cacheMu.Lock()
+	defer r.cacheMu.Unlock()
+	if r.cached == nil || r.cached.ID != id {
+		return nil
+	}
+	c := *r.cached
+	c.Packages = slices.Clone(r.cached.Packages)
+	return &c
+}
+
+func (r *Repo) cachePut(m *Manifest) {
+	c := *m
+	c.Packages = slices.Clone(m.Packages)
+	r.cacheMu.Lock()
+	r.cached = &c
+	r.cacheMu.Unlock()
 }
 
 // New returns the repository of target t in st.

@@ -24,6 +24,9 @@ func (r *Repo) Manifest(ctx context.Context, id string) (*Manifest, error) {
 	if !validSnapshotID(id) {
 		return nil, fmt.Errorf("%w: bad snapshot id %q", ErrSnapshotNotFound, id)
 	}
+	if m := r.cacheGet(id); m != nil {
+		return m, nil
+	}
 	b, _, err := getSmall(ctx, r.st, r.l.snapshot(id, FileManifest), maxManifestSize)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("%w: %s in %s", ErrSnapshotNotFound, id, r.target)
@@ -38,6 +41,7 @@ func (r *Repo) Manifest(ctx context.Context, id string) (*Manifest, error) {
 	if m.ID != id {
 		return nil, fmt.Errorf("%w: snapshot %s holds the manifest of %s", ErrBadManifest, id, m.ID)
 	}
+	r.cachePut(m)
 	return m, nil
 }
 
@@ -68,7 +72,11 @@ func (r *Repo) writeSnapshot(ctx context.Context, m *Manifest, f files) error {
 	if err != nil {
 		return err
 	}
-	return putImmutable(ctx, r.st, r.l.snapshot(m.ID, FileManifest), mb)
+	if err := putImmutable(ctx, r.st, r.l.snapshot(m.ID, FileManifest), mb); err != nil {
+		return err
+	}
+	r.cachePut(m)
+	return nil
 }
 
 // refreshCurrent copies the snapshot's files to current/, repo.sha256 last.
