@@ -5,8 +5,11 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // Recipe is one recipe file of a tree.
@@ -54,47 +57,50 @@ func Scan(root string) (*ScanResult, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ports: scan: %w", err)
 	}
-	sr := &ScanResult{Versions: map[string][]string{}, ByID: map[string]*Recipe{}, dirs: map[string][]os.DirEntry{}}
-	seen := map[string]string{} // id -> category
+	var names []string
 	for _, c := range cats {
 		cn := c.Name()
-		if !isDir(root, c) || cn[0] == '.' || !strings.Contains(cn, "-") {
-			continue
+		if isDir(root, c) && cn[0] != '.' && strings.Contains(cn, "-") {
+			names = append(names, cn)
 		}
-		ports, err := os.ReadDir(filepath.Join(root, cn))
-		if err != nil {
-			return nil, fmt.Errorf("ports: scan: %w", err)
+	}
+	// List the categories concurrently, then merge them in order.
+	parts := make([]categoryScan, len(names))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(names)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(names) {
+					return
+				}
+				parts[i] = scanCategory(root, names[i])
+			}
+		}()
+	}
+	wg.Wait()
+	sr := &ScanResult{Versions: map[string][]string{}, ByID: map[string]*Recipe{}, dirs: map[string][]os.DirEntry{}}
+	seen := map[string]string{} // id -> category
+	for _, part := range parts {
+		if part.err != nil {
+			return nil, part.err
 		}
-		for _, p := range ports {
-			pn := p.Name()
-			if !isDir(filepath.Join(root, cn), p) || pn[0] == '.' {
+		for d, des := range part.dirs {
+			sr.dirs[d] = des
+		}
+		sr.Warnings = append(sr.Warnings, part.warnings...)
+		for _, r := range part.recipes {
+			id := r.ID()
+			if prev, ok := seen[id]; ok {
+				sr.Warnings = append(sr.Warnings, fmt.Sprintf("%s is overruled by duplicate in %s", r.Path, prev))
 				continue
 			}
-			files, err := os.ReadDir(filepath.Join(root, cn, pn))
-			if err != nil {
-				return nil, fmt.Errorf("ports: scan: %w", err)
-			}
-			sr.dirs[filepath.Join(root, cn, pn)] = files
-			for _, f := range files {
-				fn := f.Name()
-				stem, ok := strings.CutSuffix(fn, ".recipe")
-				if !ok || !isRegular(filepath.Join(root, cn, pn), f) {
-					continue
-				}
-				rel := cn + "/" + pn + "/" + fn
-				parts := strings.Split(stem, "-")
-				if len(parts) != 2 {
-					sr.Warnings = append(sr.Warnings, "couldn't parse port/version info: "+rel)
-					continue
-				}
-				if prev, ok := seen[stem]; ok {
-					sr.Warnings = append(sr.Warnings, fmt.Sprintf("%s is overruled by duplicate in %s", rel, prev))
-					continue
-				}
-				seen[stem] = cn
-				sr.Recipes = append(sr.Recipes, Recipe{Category: cn, Name: parts[0], Version: parts[1], Path: rel})
-				sr.Versions[parts[0]] = append(sr.Versions[parts[0]], parts[1])
-			}
+			seen[id] = r.Category
+			sr.Recipes = append(sr.Recipes, r)
+			sr.Versions[r.Name] = append(sr.Versions[r.Name], r.Version)
 		}
 	}
 	for i := range sr.Recipes {
@@ -104,6 +110,51 @@ func Scan(root string) (*ScanResult, error) {
 		slices.SortStableFunc(vs, func(a, b string) int { return CompareVersions(b, a) })
 	}
 	return sr, nil
+}
+
+// categoryScan is what one category folder holds.
+type categoryScan struct {
+	recipes  []Recipe
+	warnings []string
+	dirs     map[string][]os.DirEntry
+	err      error
+}
+
+func scanCategory(root, cn string) (cs categoryScan) {
+	cs.dirs = map[string][]os.DirEntry{}
+	ports, err := os.ReadDir(filepath.Join(root, cn))
+	if err != nil {
+		cs.err = fmt.Errorf("ports: scan: %w", err)
+		return cs
+	}
+	for _, p := range ports {
+		pn := p.Name()
+		if !isDir(filepath.Join(root, cn), p) || pn[0] == '.' {
+			continue
+		}
+		dir := filepath.Join(root, cn, pn)
+		files, err := os.ReadDir(dir)
+		if err != nil {
+			cs.err = fmt.Errorf("ports: scan: %w", err)
+			return cs
+		}
+		cs.dirs[dir] = files
+		for _, f := range files {
+			fn := f.Name()
+			stem, ok := strings.CutSuffix(fn, ".recipe")
+			if !ok || !isRegular(dir, f) {
+				continue
+			}
+			rel := cn + "/" + pn + "/" + fn
+			parts := strings.Split(stem, "-")
+			if len(parts) != 2 {
+				cs.warnings = append(cs.warnings, "couldn't parse port/version info: "+rel)
+				continue
+			}
+			cs.recipes = append(cs.recipes, Recipe{Category: cn, Name: parts[0], Version: parts[1], Path: rel})
+		}
+	}
+	return cs
 }
 
 // isDir reports whether a directory entry is a directory, following
