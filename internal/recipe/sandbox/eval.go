@@ -41,9 +41,13 @@ func Eval(ctx context.Context, src []byte, name string, opts Options) (res *Resu
 		}
 	}
 	src = rewriteRevision(src)
-	file, err := parse(bytes.NewReader(src), name)
+	file, err := parse(bytes.NewReader(src), "")
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrSyntax, err)
+		var pe syntax.ParseError
+		if errors.As(err, &pe) {
+			return nil, fmt.Errorf("%s:%s: %w: %s", name, pe.Pos, ErrSyntax, pe.Text)
+		}
+		return nil, fmt.Errorf("%s: %w: %w", name, ErrSyntax, err)
 	}
 	st := newState(&o, name)
 	if err := st.rewrite(file); err != nil {

@@ -192,7 +192,7 @@ func TestSetE(t *testing.T) {
 
 func TestSyntaxError(t *testing.T) {
 	_, err := eval(t, "SUMMARY=\"unterminated\n", Options{})
-	if !errors.Is(err, ErrSyntax) || !strings.Contains(err.Error(), "TestSyntaxError") {
+	if !errors.Is(err, ErrSyntax) || !strings.HasPrefix(err.Error(), "TestSyntaxError:1:9: ") {
 		t.Errorf("err = %v", err)
 	}
 }
