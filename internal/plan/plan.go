@@ -102,12 +102,18 @@ func (pl *Planner) Plan(ctx context.Context, req Request) (*Plan, error) {
 			pp.Reason = missingReason(d.missing)
 			continue
 		}
-		for dp, rq := range d.ports {
+		// Visit the dependencies in id order, so that the resolver's
+		// memo fills in the same order on every run.
+		needs := make([]*recipe.Port, 0, len(d.ports))
+		for dp := range d.ports {
+			needs = append(needs, dp)
+		}
+		slices.SortFunc(needs, func(a, b *recipe.Port) int { return strings.Compare(a.ID(), b.ID()) })
+		for _, dp := range needs {
 			pp.Needs = append(pp.Needs, dp.ID())
 			dv := visit(dp)
-			dv.NeededBy = append(dv.NeededBy, Need{Port: pp.ID, Requirement: rq})
+			dv.NeededBy = append(dv.NeededBy, Need{Port: pp.ID, Requirement: d.ports[dp]})
 		}
-		slices.Sort(pp.Needs)
 	}
 
 	// The graph of ports still to build.

@@ -1,6 +1,8 @@
 package plan
 
 import (
+	"bytes"
+	"encoding/json"
 	"slices"
 	"strings"
 	"sync"
@@ -131,6 +133,22 @@ func TestReferenceTreeEmptyRepository(t *testing.T) {
 	// bootstrapped, and the cycle is reported, not hidden.
 	if len(p.Cycles) == 0 {
 		t.Error("no cycles found in the real tree with an empty repository")
+	}
+	// The same input in another order gives the same plan, byte for byte.
+	rev := slices.Clone(ports)
+	slices.Reverse(rev)
+	pl2, err := New(Input{Target: in.Target, Ports: rev, System: in.System}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p2, err := pl2.Plan(t.Context(), Request{Mode: ModeEverything})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := json.Marshal(p)
+	b, _ := json.Marshal(p2)
+	if !bytes.Equal(a, b) {
+		t.Error("the plan depends on the order of the ports given")
 	}
 	t.Logf("%d ports, %d requested, %d to build, %d blocked, %d in %d cycles, %d broken",
 		len(ports), len(p.Requested), len(p.Order), blocked, len(p.InState(StateCycle)), len(p.Cycles), len(p.InState(StateBroken)))
