@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/haikuports/kiln/internal/store"
@@ -71,3 +73,40 @@ func TestS3StreamBuffersShared(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Failed and canceled streaming uploads abort their multipart uploads:
+// no parts are left behind on the server.
+func TestS3StreamAbortsMultipart(t *testing.T) {
+	srv := s3test.StartVersity(t)
+	s := srv.Store(t, "abort/")
+	data := storetest.Data(9, 12<<20)
+	// A body that fails after two parts.
+	r := io.MultiReader(bytes.NewReader(data[:11<<20]), iotestErr{})
+	if _, err := s.Put(t.Context(), "failed", r, -1, store.PutOptions{}); err == nil {
+		t.Fatal("Put with a failing body succeeded")
+	}
+	// A context canceled after two parts.
+	ctx, cancel := context.WithCancel(t.Context())
+	pr, pw := io.Pipe()
+	go func() {
+		pw.Write(data[:11<<20])
+		cancel()
+		pw.Write(data[11<<20:])
+		pw.Close()
+	}()
+	if _, err := s.Put(ctx, "canceled", pr, -1, store.PutOptions{}); err == nil {
+		t.Fatal("canceled Put succeeded")
+	}
+	pr.CloseWithError(context.Canceled)
+	out, err := srv.Client().ListMultipartUploads(t.Context(), &s3.ListMultipartUploadsInput{Bucket: aws.String(srv.Bucket)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Uploads) != 0 {
+		t.Fatalf("%d multipart uploads left behind", len(out.Uploads))
+	}
+}
+
+type iotestErr struct{}
+
+func (iotestErr) Read([]byte) (int, error) { return 0, fmt.Errorf("body broke") }
