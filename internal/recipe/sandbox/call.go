@@ -37,6 +37,11 @@ func (st *state) call(ctx context.Context, args []string) ([]string, error) {
 	if size > st.o.MaxVarSize {
 		return nil, st.limit("command %q with %d bytes of arguments", args[0], size)
 	}
+	if !strings.HasPrefix(args[0], internalPrefix) {
+		pos := interp.HandlerCtx(ctx).Pos
+		st.lastName.Store(&args[0])
+		st.lastPos.Store(uint64(pos.Line())<<32 | uint64(pos.Col()))
+	}
 	switch args[0] {
 	case cmdTick:
 		return noop, st.checkVars(ctx)

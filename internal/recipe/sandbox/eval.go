@@ -121,7 +121,7 @@ func (st *state) failure(ctx context.Context, runErr error, r *interp.Runner) er
 	}
 	if runErr != nil {
 		if status, ok := interp.IsExitStatus(runErr); ok {
-			return fmt.Errorf("%s: %w: exit status %d%s", st.name, ErrFailed, status, st.stderrTail())
+			return fmt.Errorf("%s: %w: exit status %d%s%s", st.name, ErrFailed, status, st.lastCommand(), st.stderrTail())
 		}
 		if errors.Is(runErr, ErrFailed) {
 			return fmt.Errorf("%s: %w", st.name, runErr)
@@ -133,6 +133,17 @@ func (st *state) failure(ctx context.Context, runErr error, r *interp.Runner) er
 		return fmt.Errorf("%s: %w: recipe called exit%s", st.name, ErrFailed, st.stderrTail())
 	}
 	return nil
+}
+
+// lastCommand describes the last recipe command run (the one set -e
+// stopped at, for a failure).
+func (st *state) lastCommand() string {
+	name := st.lastName.Load()
+	if name == nil {
+		return ""
+	}
+	pos := st.lastPos.Load()
+	return fmt.Sprintf(" (last command %q at %d:%d)", *name, pos>>32, pos&0xffffffff)
 }
 
 func (st *state) stderrTail() string {

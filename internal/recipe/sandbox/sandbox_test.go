@@ -416,3 +416,10 @@ func TestInvalidVarName(t *testing.T) {
 		}
 	}
 }
+
+func TestFailureNamesCommand(t *testing.T) {
+	_, err := eval(t, "SUMMARY=x\nfalse\nDESCRIPTION=y\n", Options{})
+	if !errors.Is(err, ErrFailed) || !strings.Contains(err.Error(), `last command "false" at 2:1`) {
+		t.Errorf("err = %v", err)
+	}
+}

@@ -22,6 +22,9 @@ type state struct {
 	out   atomic.Int64 // bytes written by echo/printf and emulated commands
 	// bytes expansion guards allowed (see guard.go)
 	expanded atomic.Int64
+	// the last recipe command run, for error messages
+	lastName atomic.Pointer[string]
+	lastPos  atomic.Uint64 // line<<32 | column
 
 	stdout limitedBuffer // discarded, only counted
 	stderr limitedBuffer // kept (bounded) for error messages
