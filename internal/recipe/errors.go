@@ -13,6 +13,7 @@ var (
 	ErrRecipeName  = errors.New("recipe file name is not <port>-<version>.recipe")
 	ErrBadTarget   = errors.New("bad target")
 	ErrNoEvaluator = errors.New("no shell evaluator")
+	ErrTooLarge    = errors.New("recipe too large")
 )
 
 func brokenf(format string, args ...any) error {

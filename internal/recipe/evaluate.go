@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -56,11 +57,32 @@ func RecipeName(file string) (name, version string, err error) {
 // for problems outside the recipe (unreadable file, bad target, a canceled
 // context, a recipe outside the tree).
 func Evaluate(ctx context.Context, recipePath, treeRoot string, target Target, settings *Settings) (*Port, error) {
-	src, err := os.ReadFile(recipePath)
+	src, err := ReadRecipe(recipePath)
+	if err != nil {
+		return nil, err
+	}
+	return EvaluateSource(ctx, src, recipePath, treeRoot, target, settings)
+}
+
+// MaxRecipeSize bounds a recipe file (the sandbox refuses larger sources).
+const MaxRecipeSize = 4 << 20
+
+// ReadRecipe reads a recipe file, refusing one larger than MaxRecipeSize
+// without reading it all (ErrTooLarge).
+func ReadRecipe(path string) ([]byte, error) {
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("recipe: %w", err)
 	}
-	return EvaluateSource(ctx, src, recipePath, treeRoot, target, settings)
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxRecipeSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("recipe: %w", err)
+	}
+	if len(data) > MaxRecipeSize {
+		return nil, fmt.Errorf("%w: %s is over %d bytes", ErrTooLarge, path, MaxRecipeSize)
+	}
+	return data, nil
 }
 
 // EvaluateSource is Evaluate with the recipe's content given.
