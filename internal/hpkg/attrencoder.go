@@ -54,7 +54,13 @@ func (e *sectionEncoder) encode(walk func()) (section []byte, stringsLength, str
 	walk()
 	// The table: strings used at least twice, most used first, ties in
 	// order of first use (a stable sort of uses, which is in that order).
-	var table []int32
+	n := 0
+	for i := range e.uses {
+		if e.uses[i].count >= 2 {
+			n++
+		}
+	}
+	table := make([]int32, 0, n)
 	for i := range e.uses {
 		if e.uses[i].count >= 2 {
 			table = append(table, int32(i))

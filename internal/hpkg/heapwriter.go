@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/klauspost/compress/zlib"
 	"github.com/klauspost/compress/zstd"
@@ -26,6 +27,7 @@ type HeapWriter struct {
 	buf     []byte // pending uncompressed bytes, < ChunkSize
 	out     bytes.Buffer
 	zw      *zlib.Writer
+	level   int // of zw
 	ze      *zstd.Encoder
 	sizes   []uint16 // stored size−1 of every chunk written
 	lastLen int      // stored size of the most recent chunk
@@ -46,11 +48,11 @@ func NewHeapWriter(w io.Writer, comp Compression, level int) (*HeapWriter, error
 		if level == 0 {
 			level = zlib.BestCompression
 		}
-		zw, err := zlib.NewWriterLevel(&h.out, level)
+		zw, err := getZlibWriter(&h.out, level)
 		if err != nil {
 			return nil, fmt.Errorf("hpkg: heap writer: %w", err)
 		}
-		h.zw = zw
+		h.zw, h.level = zw, level
 	case CompressionZstd:
 		opts := []zstd.EOption{zstd.WithEncoderConcurrency(1), zstd.WithWindowSize(ChunkSize)}
 		if level != 0 {
@@ -172,6 +174,10 @@ func (h *HeapWriter) Close() (compressed, uncompressed uint64, err error) {
 			return 0, 0, err
 		}
 	}
+	if h.zw != nil {
+		putZlibWriter(h.zw, h.level)
+		h.zw = nil
+	}
 	compressed = h.written
 	if h.comp != CompressionNone && len(h.sizes) > 1 {
 		table := make([]byte, 2*(len(h.sizes)-1))
@@ -185,4 +191,26 @@ func (h *HeapWriter) Close() (compressed, uncompressed uint64, err error) {
 		compressed += uint64(len(table))
 	}
 	return compressed, h.size, nil
+}
+
+// zlibWriters holds idle zlib writers by level: a writer's state is a few
+// hundred KiB, more than a repository heap's chunk-size table and header
+// together, and Reset makes a used one as good as new.
+var zlibWriters [zlib.BestCompression + 1]sync.Pool
+
+func getZlibWriter(w io.Writer, level int) (*zlib.Writer, error) {
+	if level >= 1 && level <= zlib.BestCompression {
+		if zw, ok := zlibWriters[level].Get().(*zlib.Writer); ok {
+			zw.Reset(w)
+			return zw, nil
+		}
+	}
+	return zlib.NewWriterLevel(w, level)
+}
+
+func putZlibWriter(zw *zlib.Writer, level int) {
+	if level >= 1 && level <= zlib.BestCompression {
+		zw.Reset(io.Discard) // drop the reference to the last output
+		zlibWriters[level].Put(zw)
+	}
 }

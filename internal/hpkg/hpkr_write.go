@@ -64,8 +64,12 @@ func appendRepository(dst []byte, info pkginfo.RepositoryInfo, pkgs []pkginfo.Pa
 
 	start := len(dst)
 	// Room for the header and the heap: zlib shrinks repositories to about
-	// a third, so half the uncompressed size rarely needs to grow.
-	dst = slices.Grow(dst, RepoHeaderSize+(len(infoBytes)+len(section))/2+1024)
+	// a third, so half the uncompressed size rarely needs to grow. A dst
+	// that already has room for a third (a reused buffer) is used as it is.
+	heapSize := len(infoBytes) + len(section)
+	if cap(dst)-len(dst) < RepoHeaderSize+heapSize/3+1024 {
+		dst = slices.Grow(dst, RepoHeaderSize+heapSize/2+1024)
+	}
 	dst = append(dst, make([]byte, RepoHeaderSize)...)
 	buf := bytes.NewBuffer(dst)
 	hw, err := NewHeapWriter(buf, comp, RepoZlibLevel)
