@@ -121,6 +121,11 @@ func runCrashTest(t *testing.T, open func(t *testing.T, name string) (store.Stor
 	}
 	total := cs.n.Load()
 	t.Logf("a publish makes %d store calls: %q", total, cs.calls)
+	for _, c := range cs.calls {
+		if strings.HasPrefix(c, "LIST") {
+			t.Errorf("publish listed the store: %s", c)
+		}
+	}
 	later := func() time.Time { return time.Now().Add(time.Hour) } // the dead child's lease has expired
 
 	for _, mode := range []string{"before", "after"} {

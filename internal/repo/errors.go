@@ -26,6 +26,9 @@ var (
 	ErrSnapshotNotFound = errors.New("repo: snapshot not found")
 	// ErrDowngrade: a package would replace a newer version of itself.
 	ErrDowngrade = errors.New("repo: package would downgrade")
+	// ErrForeignRepo: the target has a current/repo but no kiln head (a
+	// HaikuPorter bucket): it must be imported first.
+	ErrForeignRepo = errors.New("repo: repository not published by kiln")
 	// ErrBadTarget: a target name is not branch/arch.
 	ErrBadTarget = errors.New("repo: invalid target")
 )

@@ -151,3 +151,30 @@ func TestImportHaikuPorterDirResume(t *testing.T) {
 	}
 	mustVerify(t, r, true)
 }
+
+func TestFirstPublishRefusesForeignRepo(t *testing.T) {
+	st := newMemStore()
+	ctx := context.Background()
+	putBytes(ctx, st, "master/x86_64/current/repo", []byte("HaikuPorter's"), store.PutOptions{})
+	r := newTestRepo(t, st)
+	_, err := r.Publish(ctx, Change{Info: testRepoInfo(pkginfo.ArchX86_64), Add: []Add{addBytes("a", fakePkg("a", "1-1", pkginfo.ArchX86_64, ""))}})
+	if !errors.Is(err, ErrForeignRepo) || !strings.Contains(err.Error(), "kiln repo import store:master/x86_64/current") {
+		t.Fatalf("publish over a foreign repo: %v", err)
+	}
+}
+
+func TestSpoolPackage(t *testing.T) {
+	st := newMemStore()
+	r := New(st, testTarget, Options{})
+	b := realPkg(t, "spooled", "1-1", pkginfo.ArchX86_64, 10000)
+	a, cleanup, err := SpoolPackage(strings.NewReader(string(b)), t.TempDir(), "stream")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cleanup()
+	res, err := r.Publish(context.Background(), Change{Info: s3RepoInfo(), Add: []Add{a}})
+	if err != nil || fmt.Sprint(res.Added) != "[spooled-1-1-x86_64.hpkg]" {
+		t.Fatalf("%v %+v", err, res)
+	}
+	mustVerify(t, r, true)
+}

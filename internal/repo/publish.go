@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"golang.org/x/sync/errgroup"
 
 	"github.com/haikuports/kiln/internal/pkginfo"
+	"github.com/haikuports/kiln/internal/store"
 )
 
 // Change is what a publish does to a target.
@@ -81,6 +83,15 @@ func (r *Repo) publishOnce(ctx context.Context, l *lease, c Change, ingested map
 		head, prev = nil, nil
 		if c.Info == nil {
 			return nil, fmt.Errorf("repo: %s has no snapshot yet: repository info (repo.info) is required", r.target)
+		}
+		// A repository kiln did not publish (HaikuPorter's) must be
+		// imported, not overwritten by a first snapshot that lacks its
+		// packages.
+		if _, err := r.st.Stat(ctx, r.l.current(FileRepo)); err == nil {
+			return nil, fmt.Errorf("%w: %s holds a repository kiln did not publish (%s exists); import it first: kiln repo import store:%s",
+				ErrForeignRepo, r.target, r.l.current(FileRepo), strings.TrimSuffix(r.l.current(""), "/"))
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return nil, fmt.Errorf("repo: stat %s: %w", r.l.current(FileRepo), err)
 		}
 	case err != nil:
 		return nil, err
