@@ -104,15 +104,19 @@ func (pl *Planner) Plan(ctx context.Context, req Request) (*Plan, error) {
 		}
 		// Visit the dependencies in id order, so that the resolver's
 		// memo fills in the same order on every run.
-		needs := make([]*recipe.Port, 0, len(d.ports))
-		for dp := range d.ports {
-			needs = append(needs, dp)
+		type need struct {
+			id string
+			p  *recipe.Port
 		}
-		slices.SortFunc(needs, func(a, b *recipe.Port) int { return strings.Compare(a.ID(), b.ID()) })
-		for _, dp := range needs {
-			pp.Needs = append(pp.Needs, dp.ID())
-			dv := visit(dp)
-			dv.NeededBy = append(dv.NeededBy, Need{Port: pp.ID, Requirement: d.ports[dp]})
+		needs := make([]need, 0, len(d.ports))
+		for dp := range d.ports {
+			needs = append(needs, need{dp.ID(), dp})
+		}
+		slices.SortFunc(needs, func(a, b need) int { return strings.Compare(a.id, b.id) })
+		for _, n := range needs {
+			pp.Needs = append(pp.Needs, n.id)
+			dv := visit(n.p)
+			dv.NeededBy = append(dv.NeededBy, Need{Port: pp.ID, Requirement: d.ports[n.p]})
 		}
 	}
 
