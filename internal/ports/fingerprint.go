@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -52,12 +53,19 @@ func fingerprintDir(h hash.Hash, dir, rel string, des []os.DirEntry, depth int) 
 				return err
 			}
 		case d.Type().IsRegular() && strings.HasPrefix(r, "additional-files/"):
-			data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(r)))
-			if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			f, err := os.Open(filepath.Join(dir, filepath.FromSlash(r)))
+			if errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+			if err != nil {
 				return err
 			}
-			fmt.Fprintf(h, "%d\n", len(data))
-			h.Write(data)
+			n, err := io.Copy(h, f)
+			f.Close()
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(h, "\n%d\n", n)
 		}
 	}
 	return nil

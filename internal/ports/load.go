@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -282,7 +281,13 @@ type evaluator struct {
 func (e *evaluator) port(ctx context.Context, r *Recipe, variant recipe.Target) (*recipe.Port, error) {
 	t := e.tree
 	path := filepath.Join(t.Root, filepath.FromSlash(r.Path))
-	src, err := os.ReadFile(path)
+	src, err := recipe.ReadRecipe(path)
+	if errors.Is(err, recipe.ErrTooLarge) {
+		// HaikuPorter would evaluate it; kiln refuses it as broken.
+		return &recipe.Port{Name: variantName(r.Name, variant), BaseName: r.Name, Version: r.Version,
+			Category: r.Category, RecipePath: r.Path, Target: variant, Status: recipe.StatusBroken,
+			Error: err.Error()}, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("ports: %w", err)
 	}
@@ -346,4 +351,11 @@ func (t *Tree) Version(ctx context.Context, name, version string) (*recipe.Port,
 		}
 	}
 	return nil, fmt.Errorf("%w: %s-%s", ErrNoPort, name, version)
+}
+
+func variantName(name string, t recipe.Target) string {
+	if t.ForSecondary == 0 {
+		return name
+	}
+	return name + "_" + t.ForSecondary.String()
 }
