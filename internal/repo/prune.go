@@ -14,7 +14,9 @@ import (
 	"github.com/haikuports/kiln/internal/store"
 )
 
-// PruneOptions are the retention rules. Zero values select the defaults.
+// PruneOptions are the retention rules. Zero values select the defaults;
+// a negative KeepAge keeps no snapshot for its age, a negative Grace
+// retires unreferenced packages at once.
 type PruneOptions struct {
 	// KeepSnapshots is how many snapshots of the head history are kept,
 	// the head included (default 10).

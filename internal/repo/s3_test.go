@@ -1,8 +1,12 @@
 package repo
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -184,5 +188,54 @@ func TestS3ConcurrentPublishers(t *testing.T) {
 	rp := mustVerify(t, r, true)
 	if rp.Packages != 2*n || rp.Snapshots != 2*n+1 {
 		t.Fatalf("%d packages in %d snapshots, want %d in %d", rp.Packages, rp.Snapshots, 2*n, 2*n+1)
+	}
+}
+
+// TestS3ImportInPlace migrates a HaikuPorter-layout prefix on versitygw
+// (the real 2013 repo, stand-in package objects) in place, then publishes
+// on top of it.
+func TestS3ImportInPlace(t *testing.T) {
+	srv := s3test.StartVersity(t)
+	ctx := context.Background()
+	st := srv.Store(t, "import")
+	repoBytes, err := os.ReadFile(fixture(t, "hpkr/repo-2013-x86.hpkr"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, pkgs, err := HPKGCodec{}.ReadRepo(bytes.NewReader(repoBytes), int64(len(repoBytes)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur := "master/x86/current/"
+	putBytes(ctx, st, cur+"repo", repoBytes, store.PutOptions{})
+	for _, p := range pkgs {
+		putBytes(ctx, st, cur+"packages/"+p.CanonicalFileName(), []byte("stand-in "+p.Name), store.PutOptions{})
+	}
+	target := Target{Branch: "master", Arch: "x86"}
+	cs := &countStore{Store: st}
+	r := New(cs, target, Options{})
+	if _, err := r.Publish(ctx, Change{Info: testRepoInfo(pkginfo.ArchX86)}); !errors.Is(err, ErrForeignRepo) {
+		t.Fatalf("publish over the HaikuPorter repo: %v", err)
+	}
+	res, err := r.ImportStore(ctx, st, cur, ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Packages != 235 || res.Present != 235 {
+		t.Fatalf("%+v", res)
+	}
+	for _, c := range cs.calls {
+		if strings.HasPrefix(c, "GET") && strings.Contains(c, "/packages/") {
+			t.Fatalf("import read a package: %s", c)
+		}
+	}
+	mustVerify(t, r, false)
+	b := realPkg(t, "newpkg", "1-1", pkginfo.ArchX86, 2000)
+	if _, err := r.Publish(ctx, Change{Add: []Add{addBytes("n", b)}}); err != nil {
+		t.Fatal(err)
+	}
+	rp := mustVerify(t, r, false)
+	if rp.Packages != 236 {
+		t.Fatalf("%d packages", rp.Packages)
 	}
 }
