@@ -44,7 +44,7 @@ const (
 	DefaultMaxVarSize = 256 << 10 // bytes of one variable value, argument list or statement's expansions
 	DefaultMaxVars    = 64 << 20  // bytes of all variables, and of all expansions together
 	DefaultMaxSource  = 4 << 20   // bytes of the recipe and each eval'd/sourced text
-	DefaultMaxCalls   = 20_000    // simple commands and loop iterations (the corpus needs < 300)
+	DefaultMaxCalls   = 20_000    // commands and loop iterations (the corpus needs < 600)
 	DefaultMaxDepth   = 100       // nested function calls
 	DefaultMaxPipes   = 500       // pipelines run
 )
