@@ -52,6 +52,11 @@ func (s *S3) Put(ctx context.Context, key string, r io.Reader, size int64, opts 
 		if out, err = s.uploader.Upload(ctx, in); err == nil {
 			etag = aws.ToString(out.ETag)
 		}
+		var mf manager.MultiUploadFailure
+		if errors.As(err, &mf) && ctx.Err() != nil {
+			// The manager aborted with the canceled ctx, which fails.
+			s.abort(ctx, in.Key, aws.String(mf.UploadID()))
+		}
 	}
 	if err != nil {
 		if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {

@@ -109,12 +109,18 @@ func (s *S3) putStream(ctx context.Context, in *s3.PutObjectInput, body *exactRe
 			return aws.ToString(out.ETag), nil
 		}
 	}
+	s.abort(ctx, in.Key, mp.UploadId)
+	return "", err
+}
+
+// abort aborts a multipart upload, even when ctx is done (best effort:
+// a bucket lifecycle rule should clean up what remains).
+func (s *S3) abort(ctx context.Context, key, uploadID *string) {
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	s.client.AbortMultipartUpload(actx, &s3.AbortMultipartUploadInput{
-		Bucket: in.Bucket, Key: in.Key, UploadId: mp.UploadId,
+		Bucket: &s.bucket, Key: key, UploadId: uploadID,
 	}, s.partOpts)
-	return "", err
 }
 
 // uploadParts uploads first and then the rest of body, part by part.

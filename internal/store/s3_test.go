@@ -98,6 +98,12 @@ func TestS3StreamAbortsMultipart(t *testing.T) {
 		t.Fatal("canceled Put succeeded")
 	}
 	pr.CloseWithError(context.Canceled)
+	// The same through the upload manager (a file-like body).
+	ctx, cancel = context.WithCancel(t.Context())
+	slow := &cancelAt{r: bytes.NewReader(data), at: 11 << 20, cancel: cancel}
+	if _, err := s.Put(ctx, "canceled-file", slow, int64(len(data)), store.PutOptions{}); err == nil {
+		t.Fatal("canceled Put of a file-like body succeeded")
+	}
 	out, err := srv.Client().ListMultipartUploads(t.Context(), &s3.ListMultipartUploadsInput{Bucket: aws.String(srv.Bucket)})
 	if err != nil {
 		t.Fatal(err)
@@ -110,3 +116,20 @@ func TestS3StreamAbortsMultipart(t *testing.T) {
 type iotestErr struct{}
 
 func (iotestErr) Read([]byte) (int, error) { return 0, fmt.Errorf("body broke") }
+
+// cancelAt is a ReaderAt+Seeker that cancels its context once a read
+// reaches offset at.
+type cancelAt struct {
+	r      *bytes.Reader
+	at     int64
+	cancel context.CancelFunc
+}
+
+func (c *cancelAt) Read(p []byte) (int, error)            { return c.r.Read(p) }
+func (c *cancelAt) Seek(off int64, wh int) (int64, error) { return c.r.Seek(off, wh) }
+func (c *cancelAt) ReadAt(p []byte, off int64) (int, error) {
+	if off+int64(len(p)) >= c.at {
+		c.cancel()
+	}
+	return c.r.ReadAt(p, off)
+}
