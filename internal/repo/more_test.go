@@ -178,3 +178,50 @@ func TestSpoolPackage(t *testing.T) {
 	}
 	mustVerify(t, r, true)
 }
+
+// TestImportFromOtherStore copies a HaikuPorter-layout prefix of one store
+// into another, checking contents against the source repo's checksums.
+func TestImportFromOtherStore(t *testing.T) {
+	ctx := context.Background()
+	src := newFileStore(t)
+	var infos []pkginfo.PackageInfo
+	files := map[string][]byte{}
+	for i := range 4 {
+		b := realPkg(t, fmt.Sprint("cp", i), "1-1", pkginfo.ArchX86_64, 3000+i)
+		pi, _ := HPKGCodec{}.ReadPackage(strings.NewReader(string(b)), int64(len(b)))
+		pi.Checksum, _ = hashReaderAt(strings.NewReader(string(b)), int64(len(b)))
+		infos = append(infos, pi)
+		files[pi.CanonicalFileName()] = b
+		putBytes(ctx, src, "hp/current/packages/"+pi.CanonicalFileName(), b, store.PutOptions{})
+	}
+	var repoBuf strings.Builder
+	if err := hpkg.WriteRepository(&repoBuf, *s3RepoInfo(), infos); err != nil {
+		t.Fatal(err)
+	}
+	putBytes(ctx, src, "hp/current/repo", []byte(repoBuf.String()), store.PutOptions{})
+
+	// A source file that does not match the repo's checksum is refused.
+	bad := newMemStore()
+	for k, b := range files {
+		if strings.HasPrefix(k, "cp2") {
+			b = append([]byte(nil), b...)
+			b[len(b)-1] ^= 1
+		}
+		putBytes(ctx, bad, "hp/current/packages/"+k, b, store.PutOptions{})
+	}
+	putBytes(ctx, bad, "hp/current/repo", []byte(repoBuf.String()), store.PutOptions{})
+	if _, err := New(newMemStore(), testTarget, Options{}).ImportStore(ctx, bad, "hp/current", ImportOptions{}); err == nil || !strings.Contains(err.Error(), "cp2") {
+		t.Fatalf("corrupt source accepted: %v", err)
+	}
+
+	dst := newMemStore()
+	r := New(dst, testTarget, Options{})
+	res, err := r.ImportStore(ctx, src, "hp/current", ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Packages != 4 || res.Uploaded != 4 {
+		t.Fatalf("%+v", res)
+	}
+	mustVerify(t, r, true)
+}
