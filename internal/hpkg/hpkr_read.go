@@ -84,6 +84,7 @@ func readRepoPackages(section []byte, strLen, strCount uint64) ([]pkginfo.Packag
 	// the section once instead of growing it (bounded by the input size
 	// and a cap).
 	pkgs := make([]pkginfo.PackageInfo, 0, min(len(section)/256+1, 1<<14))
+	var pr pkgReader
 	for {
 		off := d.Offset()
 		a, ok, err := d.Next()
@@ -106,7 +107,7 @@ func readRepoPackages(section []byte, strLen, strCount uint64) ([]pkginfo.Packag
 		if !a.HasChildren {
 			return nil, formatError(at(), "package has no attributes")
 		}
-		p, err := ReadPackageInfo(d)
+		p, err := pr.read(d)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", at(), err)
 		}

@@ -10,30 +10,91 @@ import (
 // attribute. Attributes with unknown ids are skipped with their children;
 // known ones with the wrong type are an error.
 func ReadPackageInfo(d *Decoder) (pkginfo.PackageInfo, error) {
+	var r pkgReader
+	return r.read(d)
+}
+
+// pkgReader decodes package after package. Each package's lists are
+// collected in scratch slices reused from package to package, then copied
+// into blocks shared by the packages read (slabs): a repository's packages
+// cost a few allocations for all their lists instead of several each.
+type pkgReader struct {
+	scratch  pkginfo.PackageInfo // only the slice fields are used
+	strs     slab[string]
+	provides slab[pkginfo.Resolvable]
+	exprs    slab[pkginfo.Expression]
+}
+
+func (r *pkgReader) read(d *Decoder) (pkginfo.PackageInfo, error) {
 	var p pkginfo.PackageInfo
+	sc := &r.scratch
+	var err error
 	for {
-		a, ok, err := d.Next()
-		if err != nil {
-			return p, err
-		}
-		if !ok {
+		var a Attr
+		var ok bool
+		if a, ok, err = d.Next(); err != nil || !ok {
 			break
 		}
-		if err := readPackageAttr(d, &p, a); err != nil {
-			return p, err
+		if err = readPackageAttr(d, &p, sc, a); err != nil {
+			break
 		}
 	}
-	if p.BasePackage != "" {
+	// Also on error: the partial package is returned as before.
+	p.Copyrights = r.strs.copy(&sc.Copyrights)
+	p.Licenses = r.strs.copy(&sc.Licenses)
+	p.URLs = r.strs.copy(&sc.URLs)
+	p.SourceURLs = r.strs.copy(&sc.SourceURLs)
+	p.Provides = r.provides.copy(&sc.Provides)
+	p.Requires = r.exprs.copy(&sc.Requires)
+	p.Supplements = r.exprs.copy(&sc.Supplements)
+	p.Conflicts = r.exprs.copy(&sc.Conflicts)
+	p.Freshens = r.exprs.copy(&sc.Freshens)
+	p.Replaces = r.strs.copy(&sc.Replaces)
+	p.Groups = r.strs.copy(&sc.Groups)
+	p.PostInstallScripts = r.strs.copy(&sc.PostInstallScripts)
+	p.PreUninstallScripts = r.strs.copy(&sc.PreUninstallScripts)
+	if err == nil && p.BasePackage != "" {
 		for i := range p.Requires {
 			if p.Requires[i].Name == p.BasePackage {
 				p.Requires[i].Base = true
 			}
 		}
 	}
-	return p, nil
+	return p, err
 }
 
-func readPackageAttr(d *Decoder, p *pkginfo.PackageInfo, a Attr) error {
+// slab hands out copies of slices from shared blocks. Blocks start small
+// and double up to maxSlabBlock elements, so one package costs little and
+// many share a few blocks. A copy's capacity is its length: appending to
+// it reallocates instead of writing into a neighbour.
+type slab[T any] struct {
+	block []T
+	size  int // of the next block
+}
+
+const maxSlabBlock = 512
+
+// copy returns a copy of *src (nil if empty) and empties *src, keeping its
+// capacity.
+func (s *slab[T]) copy(src *[]T) []T {
+	n := len(*src)
+	if n == 0 {
+		return nil
+	}
+	if cap(s.block)-len(s.block) < n {
+		s.size = min(max(2*s.size, 4), maxSlabBlock)
+		s.block = make([]T, 0, max(n, s.size))
+	}
+	start := len(s.block)
+	s.block = append(s.block, *src...)
+	clear(*src) // drop the references to the section
+	*src = (*src)[:0]
+	return s.block[start : start+n : start+n]
+}
+
+// readPackageAttr decodes attribute a into p, appending to the lists of
+// sc (scratch) rather than p's.
+func readPackageAttr(d *Decoder, p, sc *pkginfo.PackageInfo, a Attr) error {
 	var s *string
 	var list *[]string
 	switch a.ID {
@@ -54,21 +115,21 @@ func readPackageAttr(d *Decoder, p *pkginfo.PackageInfo, a Attr) error {
 	case AttrPackageChecksum:
 		s = &p.Checksum
 	case AttrPackageCopyright:
-		list = &p.Copyrights
+		list = &sc.Copyrights
 	case AttrPackageLicense:
-		list = &p.Licenses
+		list = &sc.Licenses
 	case AttrPackageURL:
-		list = &p.URLs
+		list = &sc.URLs
 	case AttrPackageSourceURL:
-		list = &p.SourceURLs
+		list = &sc.SourceURLs
 	case AttrPackageReplaces:
-		list = &p.Replaces
+		list = &sc.Replaces
 	case AttrPackageGroup:
-		list = &p.Groups
+		list = &sc.Groups
 	case AttrPackagePostInstallScript:
-		list = &p.PostInstallScripts
+		list = &sc.PostInstallScripts
 	case AttrPackagePreUninstallScript:
-		list = &p.PreUninstallScripts
+		list = &sc.PreUninstallScripts
 	case AttrPackageFlags:
 		v, err := d.uintValue(a, 1<<32-1)
 		if err != nil {
@@ -98,18 +159,23 @@ func readPackageAttr(d *Decoder, p *pkginfo.PackageInfo, a Attr) error {
 		if err != nil {
 			return err
 		}
-		p.Provides = append(p.Provides, r)
+		sc.Provides = append(sc.Provides, r)
 		return nil
 	case AttrPackageRequires, AttrPackageSupplements, AttrPackageConflicts, AttrPackageFreshens:
 		e, err := d.readExpression(a)
 		if err != nil {
 			return err
 		}
-		dst := map[AttrID]*[]pkginfo.Expression{
-			AttrPackageRequires: &p.Requires, AttrPackageSupplements: &p.Supplements,
-			AttrPackageConflicts: &p.Conflicts, AttrPackageFreshens: &p.Freshens,
-		}[a.ID]
-		*dst = append(*dst, e)
+		switch a.ID {
+		case AttrPackageRequires:
+			sc.Requires = append(sc.Requires, e)
+		case AttrPackageSupplements:
+			sc.Supplements = append(sc.Supplements, e)
+		case AttrPackageConflicts:
+			sc.Conflicts = append(sc.Conflicts, e)
+		default:
+			sc.Freshens = append(sc.Freshens, e)
+		}
 		return nil
 	case AttrPackageGlobalWritableFile:
 		f, err := d.readGlobalWritableFile(a)
