@@ -195,6 +195,10 @@ func TestVerifyFindsViolations(t *testing.T) {
 		{"lease far ahead", false, "lease", func(st *memStore, r *Repo) {
 			putBytes(ctx, st, p+".kiln/lease.json", []byte(`{"holder":"x","expires":"2999-01-01T00:00:00Z"}`), store.PutOptions{})
 		}},
+		{"snapshot repo.info tampered", false, "snapshot", func(st *memStore, r *Repo) {
+			h, _ := r.ReadHead(ctx)
+			putBytes(ctx, st, p+".kiln/snapshots/"+h.Snapshot+"/repo.info", []byte(`{"name":"other"}`), store.PutOptions{})
+		}},
 		{"snapshot repo tampered", false, "snapshot", func(st *memStore, r *Repo) {
 			h, _ := r.ReadHead(ctx)
 			putBytes(ctx, st, p+".kiln/snapshots/"+h.Snapshot+"/repo", []byte("FAKEHPKR\n{}"), store.PutOptions{})

@@ -137,6 +137,11 @@ func (r *Repo) verifySnapshotFiles(ctx context.Context, rp *Report, m *Manifest)
 	if !bytes.Equal(f.packageList, packageList(m)) {
 		rp.add("snapshot", r.l.snapshot(m.ID, FilePackageList), "does not list exactly the manifest's packages")
 	}
+	if ri, err := r.codec.ParseRepoInfo(bytes.NewReader(f.repoInfo)); err != nil {
+		rp.add("snapshot", r.l.snapshot(m.ID, FileRepoInfo), "does not parse: %v", err)
+	} else if ri.Name != m.Repository.Name || ri.Identifier != m.Repository.Identifier || ri.Architecture != m.Repository.Architecture || ri.Vendor != m.Repository.Vendor {
+		rp.add("snapshot", r.l.snapshot(m.ID, FileRepoInfo), "differs from the manifest's repository info")
+	}
 	info, pkgs, err := r.codec.ReadRepo(bytes.NewReader(f.repo), int64(len(f.repo)))
 	if err != nil {
 		rp.add("snapshot", r.l.snapshot(m.ID, FileRepo), "does not read back: %v", err)
