@@ -149,4 +149,3 @@ func (r *Repo) ImportStore(ctx context.Context, src store.Store, prefix string, 
 	}
 	return r.runImport(ctx, items, o)
 }
-
