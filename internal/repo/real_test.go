@@ -3,10 +3,12 @@ package repo
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"aead.dev/minisign"
 
@@ -196,4 +198,32 @@ func TestImportDirResumes(t *testing.T) {
 		t.Fatalf("%+v", res)
 	}
 	mustVerify(t, r, true)
+}
+
+// TestRealRepoDeterministic: the same packages published into two stores
+// at different times give byte-identical repo files.
+func TestRealRepoDeterministic(t *testing.T) {
+	var pkgs [][]byte
+	for i := range 5 {
+		pkgs = append(pkgs, realPkg(t, fmt.Sprint("det", i), "1.0-1", pkginfo.ArchX86_64, 1000*i+10))
+	}
+	var repos [][]byte
+	for run := range 2 {
+		st := newMemStore()
+		r := New(st, testTarget, Options{})
+		var adds []Add
+		for i := range pkgs { // a different order each run
+			j := i
+			if run == 1 {
+				j = len(pkgs) - 1 - i
+			}
+			adds = append(adds, addBytes("p", pkgs[j]))
+		}
+		mustPublish(t, r, Change{Info: s3RepoInfo(), Add: adds})
+		repos = append(repos, getKey(t, st, "master/x86_64/current/repo"))
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !bytes.Equal(repos[0], repos[1]) {
+		t.Fatal("the same packages gave different repo files")
+	}
 }
