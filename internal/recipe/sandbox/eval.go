@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"mvdan.cc/sh/v3/expand"
 	"mvdan.cc/sh/v3/interp"
@@ -39,6 +40,10 @@ func Eval(ctx context.Context, src []byte, name string, opts Options) (res *Resu
 		if !syntax.ValidName(v.Name) || strings.HasPrefix(v.Name, internalPrefix) {
 			return nil, fmt.Errorf("%s: invalid variable name %q in Options.Vars", name, v.Name)
 		}
+	}
+	if !utf8.Valid(src) {
+		// HaikuPorter reads recipes as strict UTF-8 and fails on them.
+		return nil, fmt.Errorf("%s: %w: not valid UTF-8", name, ErrSyntax)
 	}
 	src = rewriteRevision(src)
 	file, err := parse(bytes.NewReader(src), "")

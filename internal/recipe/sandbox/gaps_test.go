@@ -125,6 +125,9 @@ func TestRewriteRevision(t *testing.T) {
 		"REVISION=\"1\nREVISION=\"2\"":    "REVISION=\"1\nREVISION=\"2\"; updateRevisionVariables ",
 		"XREVISION=\"\" REVISION=\"3\"\n": "XREVISION=\"\"; updateRevisionVariables  REVISION=\"3\"; updateRevisionVariables \n",
 		"SUMMARY=\"no revision here\"\n":  "SUMMARY=\"no revision here\"\n",
+		"REVISION=\"1\r\"\n":              "REVISION=\"1\r\"\n",
+		"REVISION=\"1\u2028\"\n":          "REVISION=\"1\u2028\"\n",
+		"REVISION=\"é\"\n":                "REVISION=\"é\"; updateRevisionVariables \n",
 		"# REVISION=\"9\" in a comment\n": "# REVISION=\"9\"; updateRevisionVariables  in a comment\n",
 	} {
 		if got := string(rewriteRevision([]byte(in))); got != want {

@@ -7,9 +7,11 @@ import (
 	"mvdan.cc/sh/v3/syntax"
 )
 
-// rewriteRevision applies HaikuPorter's textual rewrite (Port.py): every
-// match of the regular expression (REVISION="[^"]*") on a line gets
-// "; updateRevisionVariables " appended.
+// rewriteRevision applies HaikuPorter's textual rewrite (Port.py): on every
+// line, each match of the regular expression (REVISION="[^"]*") gets
+// "; updateRevisionVariables " appended. HaikuPorter reads the recipe with
+// Python's codecs, whose lines also end at \r, \v, \f, \x1c-\x1e, U+0085,
+// U+2028 and U+2029; a match cannot span those either.
 func rewriteRevision(src []byte) []byte {
 	const key = `REVISION="`
 	const insert = `; updateRevisionVariables `
@@ -23,8 +25,8 @@ func rewriteRevision(src []byte) []byte {
 			break
 		}
 		rest := src[i+len(key):]
-		end := bytes.IndexAny(rest, "\"\n")
-		if end < 0 || rest[end] == '\n' {
+		end := closingQuote(rest)
+		if end < 0 {
 			// No closing quote on this line: no match here.
 			out = append(out, src[:i+len(key)]...)
 			src = rest
@@ -36,6 +38,28 @@ func rewriteRevision(src []byte) []byte {
 		src = src[j:]
 	}
 	return append(out, src...)
+}
+
+// closingQuote returns the index of the first '"' in b before the end of
+// the line (in Python's sense), or -1.
+func closingQuote(b []byte) int {
+	for i := 0; i < len(b); i++ {
+		switch c := b[i]; c {
+		case '"':
+			return i
+		case '\n', '\r', '\v', '\f', 0x1c, 0x1d, 0x1e:
+			return -1
+		case 0xc2:
+			if i+1 < len(b) && b[i+1] == 0x85 {
+				return -1
+			}
+		case 0xe2:
+			if i+2 < len(b) && b[i+1] == 0x80 && (b[i+2] == 0xa8 || b[i+2] == 0xa9) {
+				return -1
+			}
+		}
+	}
+	return -1
 }
 
 // rewriter adapts a parsed script to the sandbox, in place. The result

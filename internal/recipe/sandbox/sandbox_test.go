@@ -190,6 +190,12 @@ func TestSetE(t *testing.T) {
 	}
 }
 
+func TestInvalidUTF8(t *testing.T) {
+	if _, err := eval(t, "SUMMARY=\"caf\xe9\"\n", Options{}); !errors.Is(err, ErrSyntax) {
+		t.Errorf("err = %v, want ErrSyntax", err)
+	}
+}
+
 func TestSyntaxError(t *testing.T) {
 	_, err := eval(t, "SUMMARY=\"unterminated\n", Options{})
 	if !errors.Is(err, ErrSyntax) || !strings.HasPrefix(err.Error(), "TestSyntaxError:1:9: ") {
