@@ -115,6 +115,10 @@ func (st *state) evalArgs(args []string) ([]string, error) {
 // source reads a file (confined to the port directory) and evaluates it
 // rewritten, like eval; positional parameters are not supported.
 func (st *state) source(ctx context.Context, args []string) ([]string, error) {
+	if len(args) > 2 {
+		// The builtin would run the file unrewritten, without bounds.
+		return nil, st.refuse("%s with arguments", args[0])
+	}
 	if len(args) != 2 {
 		return args, nil
 	}
