@@ -40,7 +40,13 @@ type Decoder struct {
 // are the string table with stringsCount strings. where names the section
 // in error messages ("TOC", "package attributes").
 func NewDecoder(section []byte, stringsLength, stringsCount uint64, where string) (*Decoder, error) {
-	d := &Decoder{s: string(section), where: where}
+	return newDecoderString(string(section), stringsLength, stringsCount, where)
+}
+
+// newDecoderString is NewDecoder for a section already in a string: the
+// strings it returns are substrings of section.
+func newDecoderString(section string, stringsLength, stringsCount uint64, where string) (*Decoder, error) {
+	d := &Decoder{s: section, where: where}
 	if stringsLength > uint64(len(section)) {
 		return nil, formatError(where, "string table length %d exceeds the section length %d", stringsLength, len(section))
 	}

@@ -56,11 +56,12 @@ func ReadRepository(r io.ReaderAt, size int64) (*Repository, error) {
 		return nil, err
 	}
 	defer heap.Close()
-	data, err := ReadSection(heap, 0, h.HeapUncompressedSize, "repository heap")
+	data, err := readSectionString(heap, 0, h.HeapUncompressedSize, "repository heap")
 	if err != nil {
 		return nil, err
 	}
-	repo := &Repository{Header: h, InfoMessage: data[:h.InfoLength:h.InfoLength]}
+	repo := &Repository{Header: h, InfoMessage: make([]byte, h.InfoLength)}
+	copy(repo.InfoMessage, data)
 	if repo.Info, err = parseRepoInfo(repo.InfoMessage); err != nil {
 		return nil, err
 	}
@@ -74,9 +75,9 @@ func ReadRepository(r io.ReaderAt, size int64) (*Repository, error) {
 // readRepoPackages decodes the packages section: one AttrPackage attribute
 // per package whose value is the name and whose children are the package
 // attributes.
-func readRepoPackages(section []byte, strLen, strCount uint64) ([]pkginfo.PackageInfo, error) {
+func readRepoPackages(section string, strLen, strCount uint64) ([]pkginfo.PackageInfo, error) {
 	const where = "repository packages"
-	d, err := NewDecoder(section, strLen, strCount, where)
+	d, err := newDecoderString(section, strLen, strCount, where)
 	if err != nil {
 		return nil, err
 	}

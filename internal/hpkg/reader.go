@@ -50,11 +50,11 @@ func Open(r io.ReaderAt, size int64) (*Package, error) {
 	}
 	p := &Package{Header: h, r: r, size: size, heap: heap}
 	const where = "package attributes"
-	sec, err := ReadSection(heap, h.AttributesOffset(), uint64(h.AttributesLength), where)
+	sec, err := readSectionString(heap, h.AttributesOffset(), uint64(h.AttributesLength), where)
 	if err != nil {
 		return nil, err
 	}
-	d, err := NewDecoder(sec, uint64(h.AttributesStringsLength), uint64(h.AttributesStringsCount), where)
+	d, err := newDecoderString(sec, uint64(h.AttributesStringsLength), uint64(h.AttributesStringsCount), where)
 	if err != nil {
 		return nil, err
 	}
@@ -113,11 +113,11 @@ func (p *Package) ReadTOCTree() ([]Node, error) {
 func (p *Package) ReadAttributesTree() ([]Node, error) {
 	const where = "package attributes"
 	h := &p.Header
-	sec, err := ReadSection(p.heap, h.AttributesOffset(), uint64(h.AttributesLength), where)
+	sec, err := readSectionString(p.heap, h.AttributesOffset(), uint64(h.AttributesLength), where)
 	if err != nil {
 		return nil, err
 	}
-	d, err := NewDecoder(sec, uint64(h.AttributesStringsLength), uint64(h.AttributesStringsCount), where)
+	d, err := newDecoderString(sec, uint64(h.AttributesStringsLength), uint64(h.AttributesStringsCount), where)
 	if err != nil {
 		return nil, err
 	}
@@ -127,11 +127,11 @@ func (p *Package) ReadAttributesTree() ([]Node, error) {
 func (p *Package) tocDecoder() (*Decoder, error) {
 	const where = "TOC"
 	h := &p.Header
-	sec, err := ReadSection(p.heap, h.TOCOffset(), h.TOCLength, where)
+	sec, err := readSectionString(p.heap, h.TOCOffset(), h.TOCLength, where)
 	if err != nil {
 		return nil, err
 	}
-	d, err := NewDecoder(sec, h.TOCStringsLength, h.TOCStringsCount, where)
+	d, err := newDecoderString(sec, h.TOCStringsLength, h.TOCStringsCount, where)
 	if err != nil {
 		return nil, err
 	}
