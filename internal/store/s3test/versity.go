@@ -41,6 +41,13 @@ func VersityBinary() string {
 // test, or fails it when CI=true.
 func StartVersity(t testing.TB) *Server {
 	t.Helper()
+	return StartVersityIn(t, t.TempDir())
+}
+
+// StartVersityIn is StartVersity with the server's data in root (which
+// must support extended attributes), e.g. a tmpfs for benchmarks.
+func StartVersityIn(t testing.TB, root string) *Server {
+	t.Helper()
 	bin := VersityBinary()
 	if bin == "" {
 		if os.Getenv("CI") == "true" {
@@ -60,7 +67,6 @@ func StartVersity(t testing.TB) *Server {
 		Bucket:    "kiln-test",
 		Name:      "versitygw",
 	}
-	root := t.TempDir()
 	cmd := exec.Command(bin, "--port", port, "--quiet", "posix", root)
 	cmd.Env = append(os.Environ(),
 		"ROOT_ACCESS_KEY="+s.AccessKey, "ROOT_SECRET_KEY="+s.SecretKey)
