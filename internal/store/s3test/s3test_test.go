@@ -28,3 +28,10 @@ func TestServers(t *testing.T) {
 		})
 	}
 }
+
+func TestVersityBinary(t *testing.T) {
+	t.Setenv("KILN_TEST_VERSITYGW", "/nonexistent/versitygw")
+	if got := VersityBinary(); got != "" {
+		t.Fatalf("VersityBinary() with a missing $KILN_TEST_VERSITYGW = %q", got)
+	}
+}

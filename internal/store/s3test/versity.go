@@ -11,10 +11,14 @@ import (
 	"testing"
 )
 
-// VersityBinary finds versitygw: $KILN_TEST_VERSITYGW, else versitygw on
-// PATH, else $(go env GOPATH)/bin/versitygw. It returns "" if none exists.
+// VersityBinary finds versitygw: $KILN_TEST_VERSITYGW (if set, it alone
+// counts), else versitygw on PATH, else $(go env GOPATH)/bin/versitygw.
+// It returns "" if there is none.
 func VersityBinary() string {
 	if p := os.Getenv("KILN_TEST_VERSITYGW"); p != "" {
+		if _, err := os.Stat(p); err != nil {
+			return ""
+		}
 		return p
 	}
 	if p, err := exec.LookPath("versitygw"); err == nil {
