@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/haikuports/kiln/internal/pkginfo"
 	"github.com/haikuports/kiln/internal/recipe"
@@ -39,5 +40,28 @@ func TestOversizedRecipe(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("zlib-9.0 not skipped as too large: %+v", tree.Skipped)
+	}
+}
+
+// TestTimedOutNotCached: an evaluation stopped by the time limit is
+// skipped as broken but evaluated again on the next run.
+func TestTimedOutNotCached(t *testing.T) {
+	root := t.TempDir()
+	p := filepath.Join(root, "dev-test", "spin", "spin-1.0.recipe")
+	os.MkdirAll(filepath.Dir(p), 0o755)
+	if err := os.WriteFile(p, []byte("A=1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st := recipe.DefaultSettings()
+	st.Timeout = time.Nanosecond // expires before the recipe runs
+	opts := Options{Settings: &st, CacheDir: t.TempDir()}
+	for run := range 2 {
+		tree, err := Load(context.Background(), root, recipe.Target{Arch: pkginfo.ArchX86_64}, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tree.Stats.Evaluated != 1 || len(tree.Skipped) != 1 || !strings.Contains(tree.Skipped[0].Reason, "time limit") {
+			t.Fatalf("run %d: %+v, skipped %+v", run, tree.Stats, tree.Skipped)
+		}
 	}
 }

@@ -311,7 +311,9 @@ func (e *evaluator) port(ctx context.Context, r *Recipe, variant recipe.Target) 
 		return nil, err
 	}
 	e.evaluated.Add(1)
-	t.cache.put(key, p)
+	if !p.TimedOut {
+		t.cache.put(key, p)
+	}
 	return p, nil
 }
 

@@ -144,7 +144,8 @@ func EvaluateSource(ctx context.Context, src []byte, recipePath, treeRoot string
 			RecipePath: p.RecipePath, Target: p.Target, Status: StatusBroken,
 			BuildRequires: []pkginfo.Expression{}, BuildPrerequires: []pkginfo.Expression{},
 			TestRequires: []pkginfo.Expression{}, Packages: []Package{},
-			Error: strings.TrimPrefix(err.Error(), ErrBroken.Error()+": "),
+			Error:    strings.TrimPrefix(err.Error(), ErrBroken.Error()+": "),
+			TimedOut: errors.As(err, new(errTimeLimit)),
 		}
 		return p, nil
 	}
@@ -163,6 +164,9 @@ func evaluate(ctx context.Context, p *Port, pc *portContext, src, target, second
 		}
 		if errors.Is(err, ErrNoEvaluator) {
 			return err
+		}
+		if errors.Is(err, sandbox.ErrLimit) && strings.Contains(err.Error(), ": time limit ") {
+			return fmt.Errorf("%w: can't evaluate %s: %w", ErrBroken, p.RecipePath, errTimeLimit{err})
 		}
 		return brokenf("can't evaluate %s: %v", p.RecipePath, err)
 	}
@@ -209,3 +213,10 @@ func sandboxShell(ctx context.Context, src, name, dir string, vars []shellVar, t
 	}
 	return shellResult{vars: res.Vars, funcs: res.Funcs}, nil
 }
+
+// errTimeLimit marks an evaluation stopped by the time limit: its outcome
+// depends on the machine's speed and load, so it must not be cached.
+type errTimeLimit struct{ err error }
+
+func (e errTimeLimit) Error() string { return e.err.Error() }
+func (e errTimeLimit) Unwrap() error { return e.err }

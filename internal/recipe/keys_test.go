@@ -1,8 +1,13 @@
 package recipe
 
 import (
+	"context"
+	"path/filepath"
 	"slices"
 	"testing"
+	"time"
+
+	"github.com/haikuports/kiln/internal/pkginfo"
 )
 
 func TestPySplitLines(t *testing.T) {
@@ -71,5 +76,26 @@ func TestHaikuLicenses(t *testing.T) {
 	want := referenceSettings(t).KnownLicenses
 	if !slices.Equal(HaikuLicenses, want) {
 		t.Errorf("HaikuLicenses = %q, want %q", HaikuLicenses, want)
+	}
+}
+
+// TestTimeLimit: an evaluation stopped by the time limit is broken and marked
+// TimedOut (so that caches do not keep it).
+func TestTimeLimit(t *testing.T) {
+	tree, _ := filepath.Abs("testdata/tree")
+	path := filepath.Join(tree, "dev-test/varcheck/varcheck-1.0.recipe")
+	st := DefaultSettings()
+	st.Timeout = time.Nanosecond // expires before the recipe runs
+	p, err := EvaluateSource(context.Background(), []byte("A=1\n"), path, tree, Target{Arch: pkginfo.ArchX86_64}, &st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Error == "" || !p.TimedOut || p.Status != StatusBroken {
+		t.Fatalf("endless recipe: error %q, timed out %t", p.Error, p.TimedOut)
+	}
+	st.Timeout = 10 * time.Second
+	p, err = EvaluateSource(context.Background(), []byte("exit 1\n"), path, tree, Target{Arch: pkginfo.ArchX86_64}, &st)
+	if err != nil || p.Error == "" || p.TimedOut {
+		t.Fatalf("failing recipe: %v, error %q, timed out %t", err, p.Error, p.TimedOut)
 	}
 }

@@ -87,6 +87,10 @@ type Port struct {
 	// Error is set, and the port broken, when the recipe failed to
 	// evaluate or validate; it says why in one line.
 	Error string `json:"error,omitempty"`
+	// TimedOut is set when the evaluation was stopped by the time limit
+	// (Settings.Timeout): the port is broken on this run, but a faster or
+	// less loaded run may succeed, so caches must not keep the result.
+	TimedOut bool `json:"timedOut,omitempty"`
 
 	// BaseName is the port name without a secondary architecture suffix
 	// (equal to Name on the primary architecture).
