@@ -61,12 +61,28 @@ type HeapReader struct {
 	offsets []int64 // file offset of each chunk; len nchunks+1 (end of last chunk)
 
 	mu       sync.Mutex
-	cacheIdx int // chunk index in cache, -1 when empty
-	cache    []byte
-	stored   []byte
-	zr       io.ReadCloser
+	cacheIdx int    // chunk index in cache, -1 when empty
+	cache    []byte // in bufs.cache
+	bufs     *heapBuffers
+	z        *zlibChunkReader
 	zd       *zstd.Decoder
 }
+
+// heapBuffers are the chunk buffers of a HeapReader: taken from a pool on
+// the first read, returned by Close (128 KiB, more than a package's header
+// and attributes need otherwise).
+type heapBuffers struct{ stored, cache [MaxChunkSize]byte }
+
+var heapBufferPool = sync.Pool{New: func() any { return new(heapBuffers) }}
+
+// zlibChunkReader is a zlib reader with the bytes.Reader it reads chunks
+// from, pooled together between HeapReaders.
+type zlibChunkReader struct {
+	src bytes.Reader
+	zr  io.ReadCloser // also a zlib.Resetter
+}
+
+var zlibReaders sync.Pool
 
 // NewHeapReader validates p against the input (fileSize bytes read through
 // r) and reads the chunk-size table. It allocates nothing before checking
@@ -204,25 +220,23 @@ func (h *HeapReader) chunk(idx int) ([]byte, error) {
 	}
 	start, end := h.offsets[idx], h.offsets[idx+1]
 	ssize := int(end - start)
-	if cap(h.stored) < int(cs) {
-		h.stored = make([]byte, cs)
-		h.cache = make([]byte, cs)
+	if h.bufs == nil {
+		h.bufs = heapBufferPool.Get().(*heapBuffers)
 	}
-	where := fmt.Sprintf("heap chunk %d at offset %d", idx, start)
-	h.cache = h.cache[:usize]
+	h.cache = h.bufs.cache[:usize]
 	if ssize == usize {
 		if _, err := h.r.ReadAt(h.cache, start); err != nil {
-			return nil, fmt.Errorf("%w: %s: %v", ErrFormat, where, err)
+			return nil, fmt.Errorf("%w: heap chunk %d at offset %d: %v", ErrFormat, idx, start, err)
 		}
 		h.cacheIdx = idx
 		return h.cache, nil
 	}
-	stored := h.stored[:ssize]
+	stored := h.bufs.stored[:ssize]
 	if _, err := h.r.ReadAt(stored, start); err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrFormat, where, err)
+		return nil, fmt.Errorf("%w: heap chunk %d at offset %d: %v", ErrFormat, idx, start, err)
 	}
 	if err := h.decompress(stored, h.cache); err != nil {
-		return nil, fmt.Errorf("%w: %s: %s: %v", ErrFormat, where, h.p.Compression, err)
+		return nil, fmt.Errorf("%w: heap chunk %d at offset %d: %s: %v", ErrFormat, idx, start, h.p.Compression, err)
 	}
 	h.cacheIdx = idx
 	return h.cache, nil
@@ -232,24 +246,31 @@ func (h *HeapReader) chunk(idx int) ([]byte, error) {
 func (h *HeapReader) decompress(src, dst []byte) error {
 	switch h.p.Compression {
 	case CompressionZlib:
-		br := bytes.NewReader(src)
-		if h.zr == nil {
-			zr, err := zlib.NewReader(br)
+		if h.z == nil {
+			h.z, _ = zlibReaders.Get().(*zlibChunkReader)
+			if h.z == nil {
+				h.z = new(zlibChunkReader)
+			}
+		}
+		z := h.z
+		z.src.Reset(src)
+		if z.zr == nil {
+			zr, err := zlib.NewReader(&z.src)
 			if err != nil {
 				return err
 			}
-			h.zr = zr
-		} else if err := h.zr.(zlib.Resetter).Reset(br, nil); err != nil {
+			z.zr = zr
+		} else if err := z.zr.(zlib.Resetter).Reset(&z.src, nil); err != nil {
 			return err
 		}
-		if _, err := io.ReadFull(h.zr, dst); err != nil {
+		if _, err := io.ReadFull(z.zr, dst); err != nil {
 			if err == io.EOF || err == io.ErrUnexpectedEOF {
 				return fmt.Errorf("decompresses to fewer than %d bytes", len(dst))
 			}
 			return err
 		}
 		var one [1]byte
-		if n, _ := h.zr.Read(one[:]); n != 0 {
+		if n, _ := z.zr.Read(one[:]); n != 0 {
 			return fmt.Errorf("decompresses to more than %d bytes", len(dst))
 		}
 		return nil
@@ -277,10 +298,20 @@ func (h *HeapReader) decompress(src, dst []byte) error {
 	return fmt.Errorf("unknown compression")
 }
 
-// Close releases the decompressor.
+// Close releases the decompressor and the chunk buffers. Reading after
+// Close still works, taking them again.
 func (h *HeapReader) Close() error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.bufs != nil {
+		heapBufferPool.Put(h.bufs)
+		h.bufs, h.cache, h.cacheIdx = nil, nil, -1
+	}
+	if h.z != nil {
+		h.z.src.Reset(nil) // nothing of this reader's input stays referenced
+		zlibReaders.Put(h.z)
+		h.z = nil
+	}
 	if h.zd != nil {
 		h.zd.Close()
 		h.zd = nil
