@@ -36,8 +36,8 @@ func TestLeaseRenewedDuringLongPublish(t *testing.T) {
 	st := newMemStore()
 	ctx := context.Background()
 	mustPublish(t, newTestRepo(t, st), Change{Info: testRepoInfo(pkginfo.ArchX86_64)})
-	ttl := 300 * time.Millisecond
-	slow := New(slowStore{st, 150 * time.Millisecond}, testTarget, Options{Codec: fakeCodec{}, LeaseTTL: ttl, Concurrency: 1, Holder: "slow"})
+	ttl := time.Second
+	slow := New(slowStore{st, 350 * time.Millisecond}, testTarget, Options{Codec: fakeCodec{}, LeaseTTL: ttl, Concurrency: 1, Holder: "slow"})
 	var adds []Add
 	for i := range 8 {
 		adds = append(adds, addBytes("p", fakePkg(fmt.Sprint("p", i), "1-1", pkginfo.ArchX86_64, "")))
