@@ -51,7 +51,7 @@ func (s *planSource) add(cmd *cobra.Command) {
 func (s *planSource) addPortFlags(cmd *cobra.Command, treeHelp string) {
 	f := cmd.Flags()
 	f.StringVar(&s.tree, "tree", "", treeHelp)
-	f.StringVar(&s.licenses, "licenses", "", "Haiku's licenses folder, or a file with one license name a line: recipes with other licenses are broken (with --tree)")
+	f.StringVar(&s.licenses, "licenses", "", "Haiku's license names: a folder (one file per license) or a file with one name a line (default: the 47 licenses Haiku ships); recipes with other licenses are broken (with --tree)")
 	f.StringVar(&s.cacheDir, "cache", "", "keep recipe evaluation results in this folder across runs (with --tree)")
 	f.StringVar(&s.hpRepo, "haikuporter-repository", "", "read the ports from HaikuPorter's repository folder (*.DependencyInfo) instead of evaluating --tree")
 }

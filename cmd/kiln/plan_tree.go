@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -19,10 +17,8 @@ import (
 func loadTreePorts(cmd *cobra.Command, s *planSource, target recipe.Target) ([]*recipe.Port, error) {
 	settings := recipe.DefaultSettings()
 	settings.AllowUntested = s.allowUntested
-	if s.licenses == "" {
-		newLogger(cmd).Warn("no --licenses: every recipe whose license is not in its own licenses/ folder is broken")
-	} else {
-		l, err := knownLicenses(s.licenses)
+	if s.licenses != "" {
+		l, err := readLicenses(s.licenses)
 		if err != nil {
 			return nil, fmt.Errorf("--licenses: %w", err)
 		}
@@ -64,39 +60,6 @@ func activePortsForFiles(ctx context.Context, t *ports.Tree, files []string) ([]
 		}
 	}
 	return ids, nil
-}
-
-// knownLicenses reads license names: the entries of a folder (Haiku's
-// data/licenses) or the lines of a text file.
-func knownLicenses(path string) ([]string, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	if st.IsDir() {
-		entries, err := os.ReadDir(path)
-		if err != nil {
-			return nil, err
-		}
-		for _, e := range entries {
-			out = append(out, e.Name())
-		}
-		return out, nil
-	}
-	if st.Size() > 1<<20 {
-		return nil, fmt.Errorf("%s: larger than 1 MiB, not a list of license names", path)
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if l = strings.TrimSpace(l); l != "" {
-			out = append(out, l)
-		}
-	}
-	return out, nil
 }
 
 // setRecipePaths fills in the recipe paths of ports read from HaikuPorter's

@@ -82,6 +82,9 @@ func readLicenses(path string) ([]string, error) {
 		}
 		return names, nil
 	}
+	if fi.Size() > 1<<20 {
+		return nil, fmt.Errorf("%s: larger than 1 MiB, not a list of license names", path)
+	}
 	fh, err := os.Open(path)
 	if err != nil {
 		return nil, err
