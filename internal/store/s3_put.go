@@ -16,12 +16,11 @@ import (
 // whose CompleteMultipartUpload carries the conditions. A body that is an
 // io.ReaderAt+io.Seeker (a file, a bytes.Reader) goes through the SDK's
 // upload manager, which reads it in place by sections. Any other body is
-// read part by part into the store's part buffers: at most Concurrency
-// buffers of PartSize per store, shared by all concurrent Puts, so a
-// stream of any length costs bounded memory and no disk. A failed or
-// canceled upload is aborted: no object appears. Conditional uploads larger than a part
-// first check the condition with HeadObject, so a lost race does not
-// cost the whole upload.
+// read part by part into the store's part buffers (at most Concurrency+1
+// per upload, PartBuffers per store), so a stream of any length costs
+// bounded memory and no disk. A failed or canceled upload is aborted: no
+// object appears. Conditional uploads larger than a part first check the
+// condition with HeadObject, so a lost race does not cost the upload.
 func (s *S3) Put(ctx context.Context, key string, r io.Reader, size int64, opts PutOptions) (ObjectInfo, error) {
 	k, err := s.key(key)
 	if err != nil {
@@ -35,7 +34,7 @@ func (s *S3) Put(ctx context.Context, key string, r io.Reader, size int64, opts 
 			return ObjectInfo{}, err
 		}
 	}
-	body, counter, err := uploadBody(r, size)
+	body, size, counter, err := uploadBody(r, size)
 	if err != nil {
 		return ObjectInfo{}, fmt.Errorf("store: s3 put %s: %w", key, err)
 	}
@@ -102,36 +101,36 @@ type readerAtSeeker interface {
 	io.ReadSeeker
 }
 
-// uploadBody prepares r for the upload manager: a ReaderAt+Seeker of known
-// size becomes a section of exactly size bytes (checked to be there); any
-// other reader is wrapped so that it cannot be used in place, fails when
-// short and is counted.
-func uploadBody(r io.Reader, size int64) (io.Reader, *exactReader, error) {
+// uploadBody prepares r for the upload: a ReaderAt+Seeker becomes a
+// section of exactly size bytes (checked to be there; size < 0 means up
+// to its end, and the size is returned); any other reader is wrapped so
+// that it fails when short and is counted.
+func uploadBody(r io.Reader, size int64) (io.Reader, int64, *exactReader, error) {
 	if ras, ok := r.(readerAtSeeker); ok {
 		cur, err := ras.Seek(0, io.SeekCurrent)
 		if err != nil {
-			return nil, nil, err
+			return nil, 0, nil, err
 		}
 		end, err := ras.Seek(0, io.SeekEnd)
 		if err != nil {
-			return nil, nil, err
+			return nil, 0, nil, err
 		}
 		if _, err := ras.Seek(cur, io.SeekStart); err != nil {
-			return nil, nil, err
+			return nil, 0, nil, err
 		}
 		if size < 0 {
 			size = end - cur
 		}
 		if end-cur < size {
-			return nil, nil, fmt.Errorf("body has %d bytes, want %d: %w", end-cur, size, errShortBody)
+			return nil, 0, nil, fmt.Errorf("body has %d bytes, want %d: %w", end-cur, size, errShortBody)
 		}
-		return io.NewSectionReader(ras, cur, size), nil, nil
+		return io.NewSectionReader(ras, cur, size), size, nil, nil
 	}
 	e := &exactReader{r: r, left: size}
 	if size >= 0 {
 		e.r = io.LimitReader(r, size)
 	}
-	return e, e, nil
+	return e, size, e, nil
 }
 
 // exactReader counts bytes and turns an early EOF into io.ErrUnexpectedEOF

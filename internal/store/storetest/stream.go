@@ -50,6 +50,18 @@ func testUnknownSize(t *testing.T, s store.Store, o Options) {
 		if !bytes.Equal(got, data) {
 			t.Fatalf("unknown size %d: got %d bytes, content differs", n, len(got))
 		}
+		// A seekable body of unknown size: read from where it stands.
+		r := bytes.NewReader(append([]byte("skip"), data...))
+		r.Seek(4, io.SeekStart)
+		if info, err = s.Put(ctx(t), "unknown-seekable", r, -1, store.PutOptions{}); err != nil {
+			t.Fatalf("Put of %d bytes of unknown size from a bytes.Reader: %v", n, err)
+		}
+		if info.Size != int64(n) {
+			t.Fatalf("Put of unknown size from a bytes.Reader: info.Size = %d, want %d", info.Size, n)
+		}
+		if got, _ := get(t, s, "unknown-seekable", store.GetOptions{}); !bytes.Equal(got, data) {
+			t.Fatalf("unknown size %d from a bytes.Reader: got %d bytes, content differs", n, len(got))
+		}
 	}
 }
 
