@@ -43,6 +43,10 @@ func (s *S3) Get(ctx context.Context, key string, opts GetOptions) (io.ReadClose
 		ETag:     aws.ToString(out.ETag),
 		Modified: aws.ToTime(out.LastModified),
 	}
+	if ranged && out.ContentRange == nil {
+		// The server ignored the range and sent the whole object.
+		return wholeAsRange(out.Body, info, opts)
+	}
 	if ranged {
 		total, ok := parseContentRangeTotal(aws.ToString(out.ContentRange))
 		if !ok {
@@ -52,6 +56,26 @@ func (s *S3) Get(ctx context.Context, key string, opts GetOptions) (io.ReadClose
 		info.Size = total
 	}
 	return out.Body, info, nil
+}
+
+// wholeAsRange cuts the range of opts out of a whole object's body.
+func wholeAsRange(body io.ReadCloser, info ObjectInfo, opts GetOptions) (io.ReadCloser, ObjectInfo, error) {
+	if opts.Offset >= info.Size {
+		body.Close()
+		return nil, ObjectInfo{}, fmt.Errorf("%w: %s: offset %d, size %d", ErrInvalidRange, info.Key, opts.Offset, info.Size)
+	}
+	if _, err := io.CopyN(io.Discard, body, opts.Offset); err != nil {
+		body.Close()
+		return nil, ObjectInfo{}, fmt.Errorf("store: s3 get %s: %w", info.Key, err)
+	}
+	n := info.Size - opts.Offset
+	if opts.Length > 0 && opts.Length < n {
+		n = opts.Length
+	}
+	return struct {
+		io.Reader
+		io.Closer
+	}{io.LimitReader(body, n), body}, info, nil
 }
 
 // parseContentRangeTotal returns the total of "bytes 0-9/1000".
