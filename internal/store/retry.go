@@ -144,6 +144,9 @@ func (r *retryStore) Get(ctx context.Context, key string, opts GetOptions) (rc i
 	if err != nil {
 		return nil, info, err
 	}
+	if _, local := rc.(io.ReaderAt); local {
+		return rc, info, nil // a file: nothing to resume, keep its methods
+	}
 	return &resumingReader{r: r, ctx: ctx, key: key, opts: opts, etag: info.ETag, size: info.Size, rc: rc}, info, nil
 }
 
