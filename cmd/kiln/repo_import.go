@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/haikuports/kiln/internal/pkginfo"
 	"github.com/haikuports/kiln/internal/repo"
 )
 
@@ -51,12 +52,12 @@ stopped when run again. Shows a progress bar on a terminal.`,
 				if err != nil {
 					return err
 				}
-				info, err := repo.HPKGCodec{}.ParseRepoInfo(f)
+				info, err := pkginfo.ParseRepositoryInfo(f, infoFile)
 				f.Close()
 				if err != nil {
-					return fmt.Errorf("%s: %w", infoFile, err)
+					return err
 				}
-				o.Info = &info
+				o.Info = info
 			}
 			if f, ok := cmd.ErrOrStderr().(*os.File); ok && term.IsTerminal(int(f.Fd())) && !asJSON {
 				bar := progressbar.NewOptions64(-1, progressbar.OptionSetWriter(f), progressbar.OptionShowBytes(true),

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/haikuports/kiln/internal/pkginfo"
 	"github.com/haikuports/kiln/internal/repo"
 )
 
@@ -50,12 +51,12 @@ as arguments.`,
 				if err != nil {
 					return err
 				}
-				info, err := repo.HPKGCodec{}.ParseRepoInfo(f)
+				info, err := pkginfo.ParseRepositoryInfo(f, infoFile)
 				f.Close()
 				if err != nil {
-					return fmt.Errorf("%s: %w", infoFile, err)
+					return err
 				}
-				c.Info = &info
+				c.Info = info
 			}
 			for _, p := range append(adds, args...) {
 				f, err := os.Open(p)

@@ -21,10 +21,11 @@ type Codec interface {
 	ReadRepo(r io.ReaderAt, size int64) (pkginfo.RepositoryInfo, []pkginfo.PackageInfo, error)
 	// ReadPackage reads the package info of a package (HPKG) file.
 	ReadPackage(r io.ReaderAt, size int64) (pkginfo.PackageInfo, error)
-	// WriteRepoInfo writes repo.info text; ParseRepoInfo reads it.
-	WriteRepoInfo(w io.Writer, info pkginfo.RepositoryInfo) error
-	ParseRepoInfo(r io.Reader) (pkginfo.RepositoryInfo, error)
 }
+
+// repo.info text is not the codec's business: it is read and written by
+// pkginfo.ParseRepositoryInfo and pkginfo.WriteRepositoryInfo, the one
+// implementation in kiln.
 
 // files are the generated files of a snapshot.
 type files struct {
@@ -49,7 +50,7 @@ func generate(c Codec, m *Manifest, sign Signer) (files, error) {
 	m.RepoSHA256 = hex.EncodeToString(sum[:])
 	f.repoSHA256 = []byte(m.RepoSHA256) // 64 hex characters, no newline, as HaikuPorter
 	var ib bytes.Buffer
-	if err := c.WriteRepoInfo(&ib, m.Repository); err != nil {
+	if err := pkginfo.WriteRepositoryInfo(&ib, &m.Repository); err != nil {
 		return f, fmt.Errorf("repo: generate repo.info of snapshot %s: %w", m.ID, err)
 	}
 	f.repoInfo = ib.Bytes()

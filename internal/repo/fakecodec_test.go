@@ -61,16 +61,6 @@ func (fakeCodec) ReadPackage(r io.ReaderAt, size int64) (pkginfo.PackageInfo, er
 	return p, err
 }
 
-func (fakeCodec) WriteRepoInfo(w io.Writer, info pkginfo.RepositoryInfo) error {
-	return json.NewEncoder(w).Encode(info)
-}
-
-func (fakeCodec) ParseRepoInfo(r io.Reader) (pkginfo.RepositoryInfo, error) {
-	var i pkginfo.RepositoryInfo
-	err := json.NewDecoder(r).Decode(&i)
-	return i, err
-}
-
 // fakePkg returns a fake package file; pad makes distinct contents.
 func fakePkg(name, version string, arch pkginfo.Architecture, pad string) []byte {
 	v, err := pkginfo.ParsePackageVersion(version)

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/haikuports/kiln/internal/pkginfo"
 	"github.com/haikuports/kiln/internal/store"
 )
 
@@ -24,12 +25,12 @@ func (r *Repo) ImportDir(ctx context.Context, dir string, o ImportOptions) (*Imp
 	}
 	if o.Info == nil {
 		if f, err := os.Open(filepath.Join(dir, FileRepoInfo)); err == nil {
-			info, err := r.codec.ParseRepoInfo(f)
+			info, err := pkginfo.ParseRepositoryInfo(f, filepath.Join(dir, FileRepoInfo))
 			f.Close()
 			if err != nil {
 				return nil, fmt.Errorf("repo: import %s: %w", dir, err)
 			}
-			o.Info = &info
+			o.Info = info
 		}
 	}
 	pkgDir := dir
@@ -110,9 +111,9 @@ func (r *Repo) ImportStore(ctx context.Context, src store.Store, prefix string, 
 		return nil, fmt.Errorf("repo: import %s%s: %w", prefix, FileRepo, err)
 	}
 	if o.Info == nil {
-		if ib, _, err := getSmall(ctx, src, prefix+FileRepoInfo, maxRepoInfo); err == nil {
-			if i, err := r.codec.ParseRepoInfo(bytes.NewReader(ib)); err == nil {
-				info = i
+		if ib, _, err := getSmall(ctx, src, prefix+FileRepoInfo, pkginfo.MaxTextSize); err == nil {
+			if i, err := pkginfo.ParseRepositoryInfo(bytes.NewReader(ib), prefix+FileRepoInfo); err == nil {
+				info = *i
 			}
 		}
 		o.Info = &info

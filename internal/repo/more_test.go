@@ -127,7 +127,9 @@ func TestImportHaikuPorterDirResume(t *testing.T) {
 	}
 	f.Close()
 	var w strings.Builder
-	HPKGCodec{}.WriteRepoInfo(&w, *info)
+	if err := pkginfo.WriteRepositoryInfo(&w, info); err != nil {
+		t.Fatal(err)
+	}
 	os.WriteFile(filepath.Join(dir, "repo.info"), []byte(w.String()), 0o644)
 
 	fail := &failingStore{Store: fs}

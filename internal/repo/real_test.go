@@ -50,10 +50,10 @@ func TestRealPackagesFileStore(t *testing.T) {
 	ctx := context.Background()
 	st := newFileStore(t)
 	r := New(st, testTarget, Options{})
-	info, err := HPKGCodec{}.ParseRepoInfo(strings.NewReader(strings.ReplaceAll(
+	info, err := pkginfo.ParseRepositoryInfo(strings.NewReader(strings.ReplaceAll(
 		"name HaikuPorts\nvendor \"Haiku Project\"\nsummary \"The HaikuPorts repository\"\npriority 1\n"+
 			"baseurl https://eu.hpkg.haiku-os.org/haikuports/master/$ARCH/current\n"+
-			"identifier tag:haikuports.org,2013:repositories/haikuports/master/$ARCH\narchitecture $ARCH\n", "$ARCH", "x86_64")))
+			"identifier tag:haikuports.org,2013:repositories/haikuports/master/$ARCH\narchitecture $ARCH\n", "$ARCH", "x86_64")), "repo.info")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func TestRealPackagesFileStore(t *testing.T) {
 	pb, _ := pub.MarshalText()
 	os.WriteFile(pubFile, pb, 0o644)
 
-	res, err := r.Publish(ctx, Change{Info: &info, Add: []Add{fileAdd(t, fixture(t, "hpkg/tipster-1.1.1-1-x86_64.hpkg"))}, Signer: NewMinisignSignerFromKey(priv)})
+	res, err := r.Publish(ctx, Change{Info: info, Add: []Add{fileAdd(t, fixture(t, "hpkg/tipster-1.1.1-1-x86_64.hpkg"))}, Signer: NewMinisignSignerFromKey(priv)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +97,7 @@ func TestRealPackagesFileStore(t *testing.T) {
 		t.Fatalf("verify: %v %+v", err, rp)
 	}
 	ri, _ := os.ReadFile(filepath.Join(served, "repo.info"))
-	back, err := HPKGCodec{}.ParseRepoInfo(bytes.NewReader(ri))
+	back, err := pkginfo.ParseRepositoryInfo(bytes.NewReader(ri), "repo.info")
 	if err != nil || back.Identifier != info.Identifier || back.BaseURL != info.BaseURL || back.Vendor != "Haiku Project" {
 		t.Fatalf("repo.info round trip: %v %+v\n%s", err, back, ri)
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/haikuports/kiln/internal/pkginfo"
 	"github.com/haikuports/kiln/internal/store"
 )
 
@@ -137,7 +138,7 @@ func (r *Repo) verifySnapshotFiles(ctx context.Context, rp *Report, m *Manifest)
 	if !bytes.Equal(f.packageList, packageList(m)) {
 		rp.add("snapshot", r.l.snapshot(m.ID, FilePackageList), "does not list exactly the manifest's packages")
 	}
-	if ri, err := r.codec.ParseRepoInfo(bytes.NewReader(f.repoInfo)); err != nil {
+	if ri, err := pkginfo.ParseRepositoryInfo(bytes.NewReader(f.repoInfo), r.l.snapshot(m.ID, FileRepoInfo)); err != nil {
 		rp.add("snapshot", r.l.snapshot(m.ID, FileRepoInfo), "does not parse: %v", err)
 	} else if ri.Name != m.Repository.Name || ri.Identifier != m.Repository.Identifier || ri.Architecture != m.Repository.Architecture || ri.Vendor != m.Repository.Vendor {
 		rp.add("snapshot", r.l.snapshot(m.ID, FileRepoInfo), "differs from the manifest's repository info")
