@@ -74,6 +74,7 @@ func StartVersityIn(t testing.TB, root string) *Server {
 	cmd := exec.Command(bin, "--port", port, "--quiet", "posix", root)
 	cmd.Env = append(os.Environ(),
 		"ROOT_ACCESS_KEY="+s.AccessKey, "ROOT_SECRET_KEY="+s.SecretKey)
+	dieWithParent(cmd)
 	var out syncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
