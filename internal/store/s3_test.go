@@ -3,6 +3,7 @@ package store_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sync/atomic"
@@ -132,4 +133,49 @@ func (c *cancelAt) ReadAt(p []byte, off int64) (int, error) {
 		c.cancel()
 	}
 	return c.r.ReadAt(p, off)
+}
+
+// Large streaming create-if-absent uploads racing for one key: all pass
+// the HeadObject precheck together, and the server's conditional
+// CompleteMultipartUpload lets exactly one win.
+func TestS3RaceLargeCreate(t *testing.T) {
+	srv := s3test.StartVersity(t)
+	s := srv.Store(t, "race/")
+	const writers = 5
+	errs := make([]error, writers)
+	start := make(chan struct{})
+	var g errgroup.Group
+	for i := range writers {
+		g.Go(func() error {
+			<-start
+			data := storetest.Data(uint64(200+i), 11<<20)
+			_, errs[i] = s.Put(t.Context(), "big", io.MultiReader(bytes.NewReader(data)), -1, store.PutOptions{IfNoneMatch: true})
+			return nil
+		})
+	}
+	close(start)
+	g.Wait()
+	won := -1
+	for i, err := range errs {
+		switch {
+		case err == nil && won >= 0:
+			t.Fatalf("writers %d and %d both created the key", won, i)
+		case err == nil:
+			won = i
+		case !errors.Is(err, store.ErrPreconditionFailed):
+			t.Fatalf("writer %d: %v", i, err)
+		}
+	}
+	if won < 0 {
+		t.Fatal("no writer won")
+	}
+	rc, _, err := s.Get(t.Context(), "big", store.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	got, _ := io.ReadAll(rc)
+	if !bytes.Equal(got, storetest.Data(uint64(200+won), 11<<20)) {
+		t.Fatalf("content is not writer %d's", won)
+	}
 }
