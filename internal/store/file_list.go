@@ -115,15 +115,16 @@ func (w *fileLister) emit(key string) error {
 			return w.fn(ObjectInfo{Key: cp, IsPrefix: true})
 		}
 	}
-	p := filepath.Join(w.s.root, filepath.FromSlash(key))
-	fi, err := os.Stat(p)
+	// open pairs size and ETag of one version even while key is replaced.
+	f, info, err := w.s.open(key, filepath.Join(w.s.root, filepath.FromSlash(key)))
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
+		if errors.Is(err, ErrNotFound) {
 			return nil // deleted while we walked
 		}
 		return fmt.Errorf("store: list %s: %w", key, err)
 	}
-	return w.fn(fileInfo(key, fi, readETag(p, fi)))
+	f.Close()
+	return w.fn(info)
 }
 
 // hasObject reports whether the directory of dirKey holds an object at
