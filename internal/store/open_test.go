@@ -40,6 +40,9 @@ func TestOpen(t *testing.T) {
 	if info, err := raw.Stat(ctx, "pre/fix/k"); err != nil || info.Size != 1 {
 		t.Fatalf("pre/fix/k: %+v %v", info, err)
 	}
+	if _, err := store.NewS3(ctx, "b", "", store.S3Options{PartSize: 6 << 30}); err == nil {
+		t.Error("NewS3 with 6 GiB parts succeeded")
+	}
 	for _, bad := range []string{"", "ftp://x", "s3://", "s3://b/../x", "s3://b?color=red", "s3://b?path-style=maybe", "s3://user:pw@b/x", "file://"} {
 		if _, err := store.Open(ctx, bad, store.S3Options{}); err == nil {
 			t.Errorf("Open(%q) succeeded", bad)

@@ -72,6 +72,7 @@ var (
 
 const (
 	defaultPartSize     = manager.MinUploadPartSize
+	maxPartSize         = 5 << 30
 	defaultConcurrency  = 4
 	defaultPartAttempts = 4
 )
@@ -129,6 +130,9 @@ func NewS3(ctx context.Context, bucket, prefix string, o S3Options) (*S3, error)
 	})
 	partOpts := func(so *s3.Options) { so.Retryer = partRetryer }
 	partSize := max(o.PartSize, defaultPartSize)
+	if partSize > maxPartSize {
+		return nil, fmt.Errorf("store: s3: part size %d above S3's limit of 5 GiB", o.PartSize)
+	}
 	concurrency := defaultConcurrency
 	if o.Concurrency > 0 {
 		concurrency = o.Concurrency
