@@ -56,6 +56,7 @@ func hpkgRatio(b *testing.B, name string, baseline time.Duration) {
 }
 
 func BenchmarkHPKGInfo(b *testing.B) {
+	b.ReportAllocs()
 	raw := tipsterBytes(b)
 	open := func() error {
 		p, err := hpkg.Open(bytes.NewReader(raw), int64(len(raw)))
