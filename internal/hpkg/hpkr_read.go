@@ -101,15 +101,17 @@ func readRepoPackages(section string, strLen, strCount uint64) ([]pkginfo.Packag
 			}
 			continue
 		}
-		at := func() string { return fmt.Sprintf("%s: package %d (%q) at offset %d", where, len(pkgs), a.Str, off) }
+		index := len(pkgs)
+		at := func() string { return fmt.Sprintf("%s: package %d (%q) at offset %d", where, index, a.Str, off) }
 		if a.Type != TypeString {
 			return nil, formatError(at(), "package attribute has type %s, want STRING", a.Type)
 		}
 		if !a.HasChildren {
 			return nil, formatError(at(), "package has no attributes")
 		}
-		p, err := pr.read(d)
-		if err != nil {
+		pkgs = append(pkgs, pkginfo.PackageInfo{})
+		p := &pkgs[len(pkgs)-1]
+		if err := pr.read(d, p); err != nil {
 			return nil, fmt.Errorf("%s: %w", at(), err)
 		}
 		if p.Name == "" {
@@ -117,7 +119,6 @@ func readRepoPackages(section string, strLen, strCount uint64) ([]pkginfo.Packag
 		} else if p.Name != a.Str {
 			return nil, formatError(at(), "package:name is %q", p.Name)
 		}
-		pkgs = append(pkgs, p)
 	}
 	if d.Offset() != len(section) {
 		return nil, formatError(where, "%d bytes after the end of the attribute list", len(section)-d.Offset())

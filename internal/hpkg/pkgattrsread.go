@@ -11,7 +11,9 @@ import (
 // known ones with the wrong type are an error.
 func ReadPackageInfo(d *Decoder) (pkginfo.PackageInfo, error) {
 	var r pkgReader
-	return r.read(d)
+	var p pkginfo.PackageInfo
+	err := r.read(d, &p)
+	return p, err
 }
 
 // pkgReader decodes package after package. Each package's lists are
@@ -25,8 +27,8 @@ type pkgReader struct {
 	exprs    slab[pkginfo.Expression]
 }
 
-func (r *pkgReader) read(d *Decoder) (pkginfo.PackageInfo, error) {
-	var p pkginfo.PackageInfo
+// read decodes one package's attributes into *p, which must be zero.
+func (r *pkgReader) read(d *Decoder, p *pkginfo.PackageInfo) error {
 	sc := &r.scratch
 	var err error
 	for {
@@ -35,7 +37,7 @@ func (r *pkgReader) read(d *Decoder) (pkginfo.PackageInfo, error) {
 		if a, ok, err = d.Next(); err != nil || !ok {
 			break
 		}
-		if err = readPackageAttr(d, &p, sc, a); err != nil {
+		if err = readPackageAttr(d, p, sc, a); err != nil {
 			break
 		}
 	}
@@ -60,7 +62,7 @@ func (r *pkgReader) read(d *Decoder) (pkginfo.PackageInfo, error) {
 			}
 		}
 	}
-	return p, err
+	return err
 }
 
 // slab hands out copies of slices from shared blocks. Blocks start small
