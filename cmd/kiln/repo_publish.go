@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -8,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/haikuports/kiln/internal/pkginfo"
+	"github.com/haikuports/kiln/internal/plan"
 	"github.com/haikuports/kiln/internal/repo"
 )
 
@@ -21,9 +23,11 @@ func newRepoPublishCmd() *cobra.Command {
 		allowDowngrade        bool
 		port, commit, buildID string
 		asJSON                bool
+		systemPackages        string
+		allowRegressions      bool
 	)
 	cmd := &cobra.Command{
-		Use:   "publish --target BRANCH/ARCH [--info repo.info] [--add PKG...] [--remove NAME...] [PKG...]",
+		Use:   "publish --target BRANCH/ARCH [--info repo.info] [--add PKG...] [--remove NAME...] [--system-packages DIR|FILE [--allow-regressions]] [PKG...]",
 		Short: "Publish packages to a target's repository as a new snapshot",
 		Long: `Adds and removes packages in a target's repository in the store, as one new
 snapshot: new packages are uploaded to current/packages/ (create-if-absent;
@@ -35,7 +39,17 @@ Removed packages stay downloadable until "kiln repo prune" retires them.
 
 The first publish of a target needs --info (its repo.info). Publishing what
 is already published changes nothing. Packages may be given with --add or
-as arguments.`,
+as arguments.
+
+With --system-packages (a folder of .PackageInfo/.hpkg files, or one such
+file, a repo file or a JSON list, as for "kiln plan check"), the publish is
+refused, before anything is uploaded, when the new repository would make a
+package that could be installed from the current one uninstallable (a
+requirement no longer satisfied under Haiku's rule, directly or through
+the packages that satisfy it); the error names each such package and the
+requirement. Packages removed with --remove are not themselves counted,
+the packages that need them are. --allow-regressions publishes anyway and
+only logs the regressions.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			r, err := sf.open(cmd)
 			if err != nil {
@@ -73,7 +87,17 @@ as arguments.`,
 			if c.Info == nil && len(c.Add) == 0 && len(c.Remove) == 0 && c.Signer == nil {
 				return errors.New("repo publish: nothing to do (give --add, --remove or --info)")
 			}
+			if systemPackages != "" {
+				if c.Guard, err = publishGuard(cmd, r.Target(), systemPackages, allowRegressions); err != nil {
+					return err
+				}
+			} else if allowRegressions {
+				return errors.New("repo publish: --allow-regressions needs --system-packages")
+			}
 			res, err := r.Publish(cmd.Context(), c)
+			if re := (*repo.RegressionError)(nil); errors.As(err, &re) {
+				return fmt.Errorf("%w (--allow-regressions publishes anyway)", err)
+			}
 			if err != nil {
 				return err
 			}
@@ -107,5 +131,34 @@ as arguments.`,
 	f.StringVar(&commit, "recipe-commit", "", "recipe commit recorded for the added packages")
 	f.StringVar(&buildID, "build-id", "", "build id recorded for the added packages")
 	f.BoolVar(&asJSON, "json", false, "print the result as JSON")
+	f.StringVar(&systemPackages, "system-packages", "", "system packages (folder or file): refuse a publish that makes an installable package uninstallable")
+	f.BoolVar(&allowRegressions, "allow-regressions", false, "with --system-packages: publish even so, logging the packages it makes uninstallable")
 	return cmd
+}
+
+// publishGuard loads the system packages and returns the regression
+// guard for target t; with allow, regressions are logged, not refused.
+func publishGuard(cmd *cobra.Command, t repo.Target, system string, allow bool) (repo.Guard, error) {
+	arch, err := t.Architecture()
+	if err != nil {
+		return nil, err
+	}
+	sys, err := plan.LoadPackages(system)
+	if err != nil {
+		return nil, fmt.Errorf("--system-packages: %w", err)
+	}
+	g := repo.NoRegressions(arch, sys)
+	if !allow {
+		return g, nil
+	}
+	log := newLogger(cmd)
+	return func(ctx context.Context, old, new []pkginfo.PackageInfo) error {
+		err := g(ctx, old, new)
+		var re *repo.RegressionError
+		if errors.As(err, &re) {
+			log.Warn("publishing regressions (--allow-regressions)", "target", t.String(), "regressions", re.Error())
+			return nil
+		}
+		return err
+	}, nil
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/haikuports/kiln/internal/hpkg"
+	"github.com/haikuports/kiln/internal/pkginfo"
 	"github.com/haikuports/kiln/internal/testenv"
 )
 
@@ -138,4 +140,84 @@ func TestRepoPruneActive(t *testing.T) {
 	if _, err := runRepoStore(t, "repo", "prune", "--store", st, "--active", active); err == nil || !strings.Contains(err.Error(), "active:1") {
 		t.Fatalf("bad active file: %v", err)
 	}
+}
+
+// writeTestPkg writes a real x86_64 package that provides itself and
+// provides/requires the given resolvables and expressions.
+func writeTestPkg(t *testing.T, dir, name, version string, provides, requires []string) string {
+	t.Helper()
+	v, err := pkginfo.ParsePackageVersion(version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := pkginfo.PackageInfo{Name: name, Version: v, Architecture: pkginfo.ArchX86_64, Summary: name, Description: name,
+		Vendor: "Haiku Project", Packager: "kiln tests", Licenses: []string{"MIT"}, Copyrights: []string{"2026 kiln"},
+		Provides: []pkginfo.Resolvable{{Name: name, Version: v}}}
+	for _, s := range provides {
+		r, err := pkginfo.ParseResolvable(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		info.Provides = append(info.Provides, r)
+	}
+	for _, s := range requires {
+		e, err := pkginfo.ParseExpression(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		info.Requires = append(info.Requires, e)
+	}
+	var buf bytes.Buffer
+	root := []*hpkg.Entry{{Name: "data", Type: hpkg.FileDirectory, Perm: 0o755}}
+	if err := hpkg.WritePackage(&buf, &info, root, hpkg.WriteOptions{Compression: hpkg.CompressionZlib}); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, info.CanonicalFileName())
+	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestRepoPublishRegressionGuard: with --system-packages, a publish that
+// leaves a package uninstallable is refused with the package and the
+// requirement named, and changes nothing; --allow-regressions publishes.
+func TestRepoPublishRegressionGuard(t *testing.T) {
+	dir := t.TempDir()
+	info := filepath.Join(dir, "repo.info")
+	os.WriteFile(info, []byte(testRepoInfo), 0o644)
+	sys := filepath.Join(testenv.SharedDir(t), "fixtures/system-packages/x86_64")
+	s := []string{"--store", filepath.Join(dir, "store"), "--target", "master/x86_64"}
+	snapshots := append([]string{"repo", "snapshots"}, s...)
+	cmd := func(args ...string) []string { return append(append(args, s...), "--system-packages", sys) }
+
+	libfoo := writeTestPkg(t, dir, "libfoo", "1.0-1", []string{"lib:libfoo = 1.0 compat >= 1"}, nil)
+	app := writeTestPkg(t, dir, "app", "2.0-1", nil, []string{"lib:libfoo >= 1"})
+	libfoo2 := writeTestPkg(t, dir, "libfoo", "2.0-1", nil, nil)
+	mustRun(t, cmd("repo", "publish", "--info", info, libfoo, app)...)
+	head := mustRun(t, snapshots...)
+
+	for _, args := range [][]string{{"--remove", "libfoo"}, {libfoo2}} {
+		_, err := runRepoStore(t, cmd(append([]string{"repo", "publish"}, args...)...)...)
+		if err == nil || !strings.Contains(err.Error(), "publish refused") ||
+			!strings.Contains(err.Error(), "app (app-2.0-1-x86_64.hpkg: lib:libfoo >= 1)") ||
+			!strings.Contains(err.Error(), "--allow-regressions") || strings.Contains(err.Error(), "\n") {
+			t.Fatalf("publish %v: %v", args, err)
+		}
+		if got := mustRun(t, snapshots...); got != head {
+			t.Fatalf("a refused publish made a snapshot:\n%s", got)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "store/master/x86_64/current/packages/libfoo-2.0-1-x86_64.hpkg")); !os.IsNotExist(err) {
+		t.Fatalf("a refused publish uploaded its package: %v", err)
+	}
+	if _, err := runRepoStore(t, "repo", "publish", "--allow-regressions", "--remove", "app", "--store", filepath.Join(dir, "store")); err == nil {
+		t.Fatal("--allow-regressions without --system-packages accepted")
+	}
+	out := mustRun(t, cmd("repo", "publish", "--allow-regressions", "--remove", "libfoo")...)
+	if !strings.Contains(out, "- libfoo-1.0-1-x86_64.hpkg") {
+		t.Fatalf("publish --allow-regressions: %q", out)
+	}
+	// Removing the package that is now uninstallable is no regression.
+	mustRun(t, cmd("repo", "publish", "--remove", "app")...)
 }

@@ -29,6 +29,9 @@ var (
 	// ErrForeignRepo: the target has a current/repo but no kiln head (a
 	// HaikuPorter bucket): it must be imported first.
 	ErrForeignRepo = errors.New("repo: repository not published by kiln")
+	// ErrRefused: the publish's Guard refused the new repository; nothing
+	// was changed.
+	ErrRefused = errors.New("repo: publish refused")
 	// ErrBadTarget: a target name is not branch/arch.
 	ErrBadTarget = errors.New("repo: invalid target")
 )

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -30,6 +31,9 @@ type Change struct {
 	Signer Signer
 	// Reason is recorded in the manifest.
 	Reason string
+	// Guard, if set, may refuse the publish (see Guard); a refusal is
+	// returned wrapped in ErrRefused and changes nothing.
+	Guard Guard
 }
 
 // Result describes a publish.
@@ -127,6 +131,11 @@ func (r *Repo) publishOnce(ctx context.Context, l *lease, c Change, ingested map
 			}
 		}
 	}
+	if c.Guard != nil {
+		if err := r.guard(ctx, c, prev, infos); err != nil {
+			return nil, err
+		}
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(r.opts.Concurrency)
 	added := make([]Package, len(c.Add))
@@ -180,6 +189,38 @@ func (r *Repo) publishOnce(ctx context.Context, l *lease, c Change, ingested map
 	}
 	res.Snapshot, res.Parent, res.RepoSHA256, res.Packages = m.ID, m.Parent, m.RepoSHA256, len(m.Packages)
 	return res, nil
+}
+
+// guard calls c.Guard with the packages of prev and those of the new
+// manifest (prev + infos − c.Remove, as publishOnce builds it).
+func (r *Repo) guard(ctx context.Context, c Change, prev *Manifest, infos []pkginfo.PackageInfo) error {
+	var old []pkginfo.PackageInfo
+	byName := map[string]pkginfo.PackageInfo{}
+	if prev != nil {
+		old = make([]pkginfo.PackageInfo, len(prev.Packages))
+		for i, p := range prev.Packages {
+			old[i] = p.Info
+			byName[p.Info.Name] = p.Info
+		}
+	}
+	for _, n := range c.Remove {
+		delete(byName, n)
+	}
+	for _, p := range infos {
+		byName[p.Name] = p
+	}
+	names := slices.Sorted(maps.Keys(byName))
+	next := make([]pkginfo.PackageInfo, len(names))
+	for i, n := range names {
+		next[i] = byName[n]
+	}
+	if err := c.Guard(ctx, old, next); err != nil {
+		if ctx.Err() != nil {
+			return err
+		}
+		return fmt.Errorf("%w: %s: %w", ErrRefused, r.target, err)
+	}
+	return nil
 }
 
 // commit generates m's files, writes the snapshot, moves the head from
