@@ -12,24 +12,6 @@ import (
 	"github.com/haikuports/kiln/internal/recipe"
 )
 
-// FuzzVersionCompare checks that HaikuPorter's version order is a total
-// order on arbitrary strings: antisymmetric, reflexive, and never panics.
-func FuzzVersionCompare(f *testing.F) {
-	for _, s := range [][2]string{{"1.0", "1.0~rc1"}, {"r1~beta5_hrev58900-1", "r1~alpha4_pm"}, {"1.10", "1.9"},
-		{"", "0"}, {"007", "7"}, {"a.b~c~d", "a.b~c"}, {"1..2", "1.2"}} {
-		f.Add(s[0], s[1])
-	}
-	f.Fuzz(func(t *testing.T, a, b string) {
-		ab, ba := VersionCompare(a, b), VersionCompare(b, a)
-		if ab != -ba || ab < -1 || ab > 1 {
-			t.Fatalf("VersionCompare(%q, %q) = %d but (%q, %q) = %d", a, b, ab, b, a, ba)
-		}
-		if VersionCompare(a, a) != 0 {
-			t.Fatalf("VersionCompare(%q, %q) != 0", a, a)
-		}
-	})
-}
-
 // FuzzPlan builds a random tree from the input (each byte pair an edge
 // between two of 12 ports, some broken, some published) and checks that
 // planning terminates with a consistent plan: every port ordered after

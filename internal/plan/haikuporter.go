@@ -89,7 +89,7 @@ func LoadHaikuPorterRepository(dir string, target recipe.Target) ([]*recipe.Port
 			continue
 		}
 		if old, ok := brokenByName[name]; ok {
-			if VersionCompare(old.Version, version) >= 0 {
+			if recipe.CompareVersions(old.Version, version) >= 0 {
 				continue
 			}
 			delete(byPort, old.ID())

@@ -2,38 +2,6 @@ package plan
 
 import "testing"
 
-func TestVersionCompare(t *testing.T) {
-	cases := []struct {
-		a, b string
-		want int
-	}{
-		{"1.0", "1.0", 0},
-		{"1.10", "1.9", 1},
-		{"1.0", "1.0.0", -1},
-		{"1.0~rc1", "1.0", -1},
-		{"1.0~rc2", "1.0~rc10", -1},
-		{"1.0-2", "1.0-10", -1},
-		{"1.0-1", "1.0", 1},
-		{"2", "10", -1},
-		{"a", "B", -1},
-		{"1a", "1", 1},
-		{"r1~beta5_hrev58900-1", "r1~beta5", 1},
-		{"r1~alpha4_pm_hrev51198", "r1~beta5", -1},
-		{"007", "7", 0},
-		{"99999999999999999999999", "1", 1},
-		{"", "", 0},
-		{"", "1", -1},
-	}
-	for _, c := range cases {
-		if got := VersionCompare(c.a, c.b); got != c.want {
-			t.Errorf("VersionCompare(%q, %q) = %d, want %d", c.a, c.b, got, c.want)
-		}
-		if got := VersionCompare(c.b, c.a); got != -c.want {
-			t.Errorf("VersionCompare(%q, %q) = %d, want %d", c.b, c.a, got, -c.want)
-		}
-	}
-}
-
 func TestRules(t *testing.T) {
 	cases := []struct {
 		req, prov string

@@ -142,7 +142,7 @@ func New(in Input, opt Options) (*Planner, error) {
 }
 
 func pkgVersionLess(a, b *recipe.Port) bool {
-	return VersionCompare(a.Version, b.Version) < 0
+	return recipe.CompareVersions(a.Version, b.Version) < 0
 }
 
 // providing reports whether ports in state st provide their packages to

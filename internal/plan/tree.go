@@ -30,7 +30,7 @@ func TreePorts(active []*recipe.Port, skipped []Skipped) []*recipe.Port {
 		if has[s.Name] {
 			continue
 		}
-		if old, ok := newest[s.Name]; !ok || VersionCompare(s.Version, old.Version) > 0 {
+		if old, ok := newest[s.Name]; !ok || recipe.CompareVersions(s.Version, old.Version) > 0 {
 			newest[s.Name] = s
 		}
 	}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/haikuports/kiln/internal/recipe"
 )
 
 // Recipe is one recipe file of a tree.
@@ -107,7 +109,7 @@ func Scan(root string) (*ScanResult, error) {
 		sr.ByID[sr.Recipes[i].ID()] = &sr.Recipes[i]
 	}
 	for _, vs := range sr.Versions {
-		slices.SortStableFunc(vs, func(a, b string) int { return CompareVersions(b, a) })
+		slices.SortStableFunc(vs, func(a, b string) int { return recipe.CompareVersions(b, a) })
 	}
 	return sr, nil
 }

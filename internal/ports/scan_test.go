@@ -8,36 +8,6 @@ import (
 	"testing"
 )
 
-func TestCompareVersions(t *testing.T) {
-	tests := []struct {
-		a, b string
-		want int
-	}{
-		{"1.0", "1.0", 0},
-		{"1.10", "1.9", 1},
-		{"1.0", "1.0.1", -1},
-		{"2.0~beta1", "2.0", -1},
-		{"2.0~beta2", "2.0~beta10", -1},
-		{"2.0~rc1", "2.0~beta1", 1},
-		{"1.2a", "1.2b", -1},
-		{"1.2A", "1.2a", 0},
-		{"20230125.3", "20220623.1", 1},
-		{"1.0_20251213", "1.0_20250101", 1},
-		{"007", "7", 0},
-		{"1.u242_b8", "1.u80", 1},
-		{"0.15~git", "0.15", -1},
-		{"a", "1", 1}, // "a" > "" + 1 + "" chunk-wise: "" < "a"
-	}
-	for _, tt := range tests {
-		if got := CompareVersions(tt.a, tt.b); got != tt.want {
-			t.Errorf("CompareVersions(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.want)
-		}
-		if got := CompareVersions(tt.b, tt.a); got != -tt.want {
-			t.Errorf("CompareVersions(%q, %q) = %d, want %d", tt.b, tt.a, got, -tt.want)
-		}
-	}
-}
-
 func TestScanRules(t *testing.T) {
 	root := t.TempDir()
 	for _, f := range []string{
