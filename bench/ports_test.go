@@ -18,7 +18,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -51,25 +50,8 @@ func portsSettings(b *testing.B) *recipe.Settings {
 // portsTree copies the corpus into a temporary tree the benchmark may change.
 func portsTree(b *testing.B) string {
 	b.Helper()
-	src := testenv.Corpus(b)
 	dst := b.TempDir()
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
+	testenv.CopyTree(b, dst, testenv.Corpus(b))
 	return dst
 }
 

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,27 +17,8 @@ import (
 // license) into a new tree.
 func smallTree(t *testing.T) string {
 	t.Helper()
-	src := testenv.Corpus(t)
 	dst := t.TempDir()
-	for _, d := range []string{"sys-libs/zlib", "games-strategy/1oom", "dev-build/cmake_gui"} {
-		err := filepath.WalkDir(filepath.Join(src, d), func(p string, de os.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			rel, _ := filepath.Rel(src, p)
-			if de.IsDir() {
-				return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-			}
-			data, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	testenv.CopyTree(t, dst, testenv.Corpus(t), "sys-libs/zlib", "games-strategy/1oom", "dev-build/cmake_gui")
 	return dst
 }
 

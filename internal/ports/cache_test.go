@@ -3,7 +3,6 @@ package ports
 import (
 	"context"
 	"encoding/json"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,27 +16,8 @@ import (
 // copyTree copies the given categories of the corpus into a new directory.
 func copyTree(t *testing.T, categories ...string) string {
 	t.Helper()
-	src := testenv.Corpus(t)
 	dst := t.TempDir()
-	for _, c := range categories {
-		err := filepath.WalkDir(filepath.Join(src, c), func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			rel, _ := filepath.Rel(src, p)
-			if d.IsDir() {
-				return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-			}
-			data, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	testenv.CopyTree(t, dst, testenv.Corpus(t), categories...)
 	return dst
 }
 

@@ -26,27 +26,6 @@ func runGit(t *testing.T, dir string, args ...string) string {
 	return strings.TrimSpace(string(out))
 }
 
-func copyPortDir(t *testing.T, src, dst, rel string) {
-	t.Helper()
-	err := filepath.WalkDir(filepath.Join(src, rel), func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		r, _ := filepath.Rel(src, p)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, r), 0o755)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, r), data, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
 func writeFile(t *testing.T, root, rel, content string) {
 	t.Helper()
 	p := filepath.Join(root, filepath.FromSlash(rel))
@@ -65,9 +44,7 @@ func TestGitChangedFilesToPorts(t *testing.T) {
 	corpus := testenv.Corpus(t)
 	repo := t.TempDir()
 	runGit(t, repo, "init", "-q", "-b", "main")
-	for _, d := range []string{"sys-libs/zlib", "games-strategy/1oom", "dev-util/abi_compliance_checker"} {
-		copyPortDir(t, corpus, repo, d)
-	}
+	testenv.CopyTree(t, repo, corpus, "sys-libs/zlib", "games-strategy/1oom", "dev-util/abi_compliance_checker")
 	runGit(t, repo, "add", "-A")
 	runGit(t, repo, "commit", "-q", "-m", "A")
 	a := runGit(t, repo, "rev-parse", "HEAD")

@@ -22,3 +22,42 @@ func TestFixture(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestCopyTree(t *testing.T) {
+	src := t.TempDir()
+	for _, f := range []string{"a-b/x/x-1.recipe", "a-b/y/y-2.recipe", "c-d/z/patches/z.patchset", "top.txt"} {
+		p := filepath.Join(src, filepath.FromSlash(f))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(f), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		dirs      []string
+		want, not []string
+	}{
+		{[]string{"a-b/x", "c-d"}, []string{"a-b/x/x-1.recipe", "c-d/z/patches/z.patchset"}, []string{"a-b/y", "top.txt"}},
+		{nil, []string{"a-b/x/x-1.recipe", "a-b/y/y-2.recipe", "c-d/z/patches/z.patchset", "top.txt"}, nil},
+	}
+	for _, tt := range tests {
+		dst := t.TempDir()
+		CopyTree(t, dst, src, tt.dirs...)
+		for _, f := range tt.want {
+			p := filepath.Join(dst, filepath.FromSlash(f))
+			data, err := os.ReadFile(p)
+			if err != nil || string(data) != f {
+				t.Errorf("%v: %s = %q, %v; want %q", tt.dirs, f, data, err, f)
+			}
+			if fi, err := os.Stat(p); err == nil && fi.Mode().Perm() != 0o644 {
+				t.Errorf("%v: %s has mode %v, want 0644", tt.dirs, f, fi.Mode().Perm())
+			}
+		}
+		for _, f := range tt.not {
+			if _, err := os.Stat(filepath.Join(dst, filepath.FromSlash(f))); !os.IsNotExist(err) {
+				t.Errorf("%v: %s copied (%v)", tt.dirs, f, err)
+			}
+		}
+	}
+}
