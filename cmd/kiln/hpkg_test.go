@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -14,7 +12,7 @@ import (
 )
 
 func TestHpkgInfoJSON(t *testing.T) {
-	out, _, err := runHpkgCmd(t, "hpkg", "info", "--json", testenv.Fixture(t, "hpkg/tipster-1.1.1-1-x86_64.hpkg"))
+	out, _, err := runKiln(t, "hpkg", "info", "--json", testenv.Fixture(t, "hpkg/tipster-1.1.1-1-x86_64.hpkg"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +50,7 @@ func TestHpkgInfoJSON(t *testing.T) {
 }
 
 func TestHpkgInfoText(t *testing.T) {
-	out, _, err := runHpkgCmd(t, "hpkg", "info", testenv.Fixture(t, "hpkg/artificial-1.0.0-any.hpkg"))
+	out, _, err := runKiln(t, "hpkg", "info", testenv.Fixture(t, "hpkg/artificial-1.0.0-any.hpkg"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,14 +60,14 @@ func TestHpkgInfoText(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
-	_, _, err = runHpkgCmd(t, "hpkg", "info", testenv.Fixture(t, "hpkr/repo-2013-x86.hpkr"))
+	_, _, err = runKiln(t, "hpkg", "info", testenv.Fixture(t, "hpkr/repo-2013-x86.hpkr"))
 	if err == nil || !strings.Contains(err.Error(), `magic "hpkr"`) {
 		t.Errorf("info on a repo file: %v", err)
 	}
 }
 
 func TestHpkgList(t *testing.T) {
-	out, _, err := runHpkgCmd(t, "hpkg", "list", "-a", testenv.Fixture(t, "hpkg/tipster-1.1.1-1-x86_64.hpkg"))
+	out, _, err := runKiln(t, "hpkg", "list", "-a", testenv.Fixture(t, "hpkg/tipster-1.1.1-1-x86_64.hpkg"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,10 +124,10 @@ requires { haiku >= r1~beta4 }
 		if zstd {
 			args = append(args, "--zstd")
 		}
-		if _, _, err := runHpkgCmd(t, args...); err != nil {
+		if _, _, err := runKiln(t, args...); err != nil {
 			t.Fatal(err)
 		}
-		stdout, _, err := runHpkgCmd(t, "hpkg", "info", "--json", out)
+		stdout, _, err := runKiln(t, "hpkg", "info", "--json", out)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -142,7 +140,7 @@ requires { haiku >= r1~beta4 }
 		if got.Name != "demo" || got.Version != "1.0-1" || got.Architecture != "x86_64" || got.Format.Compression != wantComp {
 			t.Errorf("info after create: %+v", got)
 		}
-		list, _, err := runHpkgCmd(t, "hpkg", "list", out)
+		list, _, err := runKiln(t, "hpkg", "list", out)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -152,20 +150,7 @@ requires { haiku >= r1~beta4 }
 			}
 		}
 	}
-	if _, _, err := runHpkgCmd(t, "hpkg", "create", "--dir", filepath.Join(dir, "missing"), "-o", filepath.Join(dir, "x.hpkg")); err == nil {
+	if _, _, err := runKiln(t, "hpkg", "create", "--dir", filepath.Join(dir, "missing"), "-o", filepath.Join(dir, "x.hpkg")); err == nil {
 		t.Error("create from a missing directory succeeded")
 	}
-}
-
-// runHpkgCmd runs the kiln command line in-process and returns its
-// standard output and error output.
-func runHpkgCmd(t *testing.T, args ...string) (stdout, stderr string, err error) {
-	t.Helper()
-	var out, errOut bytes.Buffer
-	root := newRootCmd()
-	root.SetArgs(args)
-	root.SetOut(&out)
-	root.SetErr(&errOut)
-	err = root.ExecuteContext(context.Background())
-	return out.String(), errOut.String(), err
 }

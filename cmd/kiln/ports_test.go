@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"path/filepath"
@@ -31,7 +29,7 @@ func TestRecipeEval(t *testing.T) {
 	lic := licensesFile(t)
 	zlib := filepath.Join(tree, "sys-libs/zlib/zlib-1.3.2.recipe")
 
-	out, _, err := runPortsCmd(t, "recipe", "eval", zlib) // built-in license list
+	out, _, err := runKiln(t, "recipe", "eval", zlib) // built-in license list
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +44,7 @@ func TestRecipeEval(t *testing.T) {
 		}
 	}
 
-	out, _, err = runPortsCmd(t, "recipe", "eval", "--json", "--arch", "x86_gcc2", "--secondary", "x86", "--licenses", lic, zlib)
+	out, _, err = runKiln(t, "recipe", "eval", "--json", "--arch", "x86_gcc2", "--secondary", "x86", "--licenses", lic, zlib)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +57,7 @@ func TestRecipeEval(t *testing.T) {
 	}
 
 	// cmake_gui's license is neither known nor in its own licenses/ folder.
-	out, _, err = runPortsCmd(t, "recipe", "eval", "--licenses", lic, filepath.Join(tree, "dev-build/cmake_gui/cmake_gui-4.1.6.recipe"))
+	out, _, err = runKiln(t, "recipe", "eval", "--licenses", lic, filepath.Join(tree, "dev-build/cmake_gui/cmake_gui-4.1.6.recipe"))
 	var ec *errExitCode
 	if !errors.As(err, &ec) || ec.code != 1 || !strings.Contains(err.Error(), "no match found for license CMake") {
 		t.Errorf("broken recipe: err %v", err)
@@ -68,10 +66,10 @@ func TestRecipeEval(t *testing.T) {
 		t.Errorf("broken recipe output:\n%s", out)
 	}
 
-	if _, _, err := runPortsCmd(t, "recipe", "eval", filepath.Join(tree, "nope.recipe")); err == nil {
+	if _, _, err := runKiln(t, "recipe", "eval", filepath.Join(tree, "nope.recipe")); err == nil {
 		t.Error("missing recipe accepted")
 	}
-	if _, _, err := runPortsCmd(t, "recipe", "eval", "--arch", "vax", zlib); err == nil || !strings.Contains(err.Error(), "--arch") {
+	if _, _, err := runKiln(t, "recipe", "eval", "--arch", "vax", zlib); err == nil || !strings.Contains(err.Error(), "--arch") {
 		t.Errorf("bad arch: %v", err)
 	}
 }
@@ -80,7 +78,7 @@ func TestPortsListShow(t *testing.T) {
 	tree := smallTree(t)
 	lic := licensesFile(t)
 	cache := t.TempDir()
-	out, _, err := runPortsCmd(t, "ports", "list", "--tree", tree, "--licenses", lic, "--cache", cache)
+	out, _, err := runKiln(t, "ports", "list", "--tree", tree, "--licenses", lic, "--cache", cache)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,14 +88,14 @@ func TestPortsListShow(t *testing.T) {
 	if strings.Contains(out, "cmake_gui") {
 		t.Errorf("broken cmake_gui listed as active:\n%s", out)
 	}
-	out, _, err = runPortsCmd(t, "ports", "list", "--tree", tree, "--licenses", lic, "--cache", cache, "--skipped")
+	out, _, err = runKiln(t, "ports", "list", "--tree", tree, "--licenses", lic, "--cache", cache, "--skipped")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(out, "cmake_gui-4.1.6\tbroken\tno match found for license CMake") {
 		t.Errorf("ports list --skipped:\n%s", out)
 	}
-	out, _, err = runPortsCmd(t, "ports", "list", "--tree", tree, "--licenses", lic, "--json", "--arch", "x86_gcc2", "--secondary", "x86")
+	out, _, err = runKiln(t, "ports", "list", "--tree", tree, "--licenses", lic, "--json", "--arch", "x86_gcc2", "--secondary", "x86")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,35 +114,23 @@ func TestPortsListShow(t *testing.T) {
 		t.Errorf("x86_gcc2 active ports %q, stats %+v", got, tr.Stats)
 	}
 
-	out, _, err = runPortsCmd(t, "ports", "show", "zlib", "--tree", tree, "--licenses", lic, "--cache", cache)
+	out, _, err = runKiln(t, "ports", "show", "zlib", "--tree", tree, "--licenses", lic, "--cache", cache)
 	if err != nil || !strings.HasPrefix(out, "zlib-1.3.2 (sys-libs/zlib/zlib-1.3.2.recipe) on x86_64: stable, buildable") {
 		t.Errorf("ports show zlib: %v\n%s", err, out)
 	}
-	out, _, err = runPortsCmd(t, "ports", "show", "cmake_gui", "--tree", tree, "--licenses", lic, "--cache", cache)
+	out, _, err = runKiln(t, "ports", "show", "cmake_gui", "--tree", tree, "--licenses", lic, "--cache", cache)
 	var ec *errExitCode
 	if !errors.As(err, &ec) || !strings.Contains(out, "skipped cmake_gui-4.1.6: no match found for license CMake") {
 		t.Errorf("ports show cmake_gui: %v\n%s", err, out)
 	}
-	out, _, err = runPortsCmd(t, "ports", "show", "cmake_gui-4.1.6", "--tree", tree, "--licenses", lic, "--json")
+	out, _, err = runKiln(t, "ports", "show", "cmake_gui-4.1.6", "--tree", tree, "--licenses", lic, "--json")
 	if err != nil || !strings.Contains(out, `"error": "no match found for license CMake`) {
 		t.Errorf("ports show cmake_gui-4.1.6: %v\n%s", err, out)
 	}
-	if _, _, err := runPortsCmd(t, "ports", "show", "nosuchport", "--tree", tree); err == nil {
+	if _, _, err := runKiln(t, "ports", "show", "nosuchport", "--tree", tree); err == nil {
 		t.Error("unknown port accepted")
 	}
-	if _, _, err := runPortsCmd(t, "ports", "list"); err == nil || !strings.Contains(err.Error(), "--tree") {
+	if _, _, err := runKiln(t, "ports", "list"); err == nil || !strings.Contains(err.Error(), "--tree") {
 		t.Errorf("ports list without --tree: %v", err)
 	}
-}
-
-// runPortsCmd runs the kiln command line in-process.
-func runPortsCmd(t *testing.T, args ...string) (stdout, stderr string, err error) {
-	t.Helper()
-	var out, errOut bytes.Buffer
-	root := newRootCmd()
-	root.SetArgs(args)
-	root.SetOut(&out)
-	root.SetErr(&errOut)
-	err = root.ExecuteContext(context.Background())
-	return out.String(), errOut.String(), err
 }

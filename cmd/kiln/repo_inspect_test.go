@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,19 +9,6 @@ import (
 
 	"github.com/haikuports/kiln/internal/testenv"
 )
-
-// runKiln runs the kiln command line in-process and returns its standard
-// output and error output.
-func runKiln(t *testing.T, args ...string) (stdout, stderr string, err error) {
-	t.Helper()
-	var out, errOut bytes.Buffer
-	root := newRootCmd()
-	root.SetArgs(args)
-	root.SetOut(&out)
-	root.SetErr(&errOut)
-	err = root.ExecuteContext(context.Background())
-	return out.String(), errOut.String(), err
-}
 
 func TestRepoInspectFixture(t *testing.T) {
 	repo := testenv.Fixture(t, "hpkr/repo-2013-x86.hpkr")
