@@ -1,7 +1,6 @@
 package repo
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -33,16 +32,12 @@ func (r *Repo) ReadHead(ctx context.Context) (*Head, error) {
 	if err != nil {
 		return nil, fmt.Errorf("repo: read head of %s: %w", r.target, err)
 	}
-	var h Head
-	d := json.NewDecoder(bytes.NewReader(b))
-	if err := d.Decode(&h); err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrBadManifest, r.l.head(), err)
-	}
-	if h.Schema < 1 || h.Schema > ManifestSchema || !validSnapshotID(h.Snapshot) || !isHexSHA256(h.RepoSHA256) {
-		return nil, fmt.Errorf("%w: %s: bad schema, snapshot or repoSHA256", ErrBadManifest, r.l.head())
+	h, err := parseHead(b, r.l.head())
+	if err != nil {
+		return nil, err
 	}
 	h.etag = oi.ETag
-	return &h, nil
+	return h, nil
 }
 
 // moveHead moves the head from old (nil: no head yet) to the snapshot m by

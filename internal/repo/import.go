@@ -85,9 +85,10 @@ func (r *Repo) runImport(ctx context.Context, items []importItem, o ImportOption
 
 	ck := importCheckpoint{Uploaded: map[string]ckEntry{}}
 	if b, _, err := getSmall(ctx, r.st, r.l.importCheckpoint(), maxManifestSize); err == nil {
-		_ = json.Unmarshal(b, &ck)
-		if ck.Uploaded == nil {
-			ck.Uploaded = map[string]ckEntry{}
+		if c, err := parseImportCheckpoint(b, r.l.importCheckpoint()); err != nil {
+			r.log.Warn("unreadable import checkpoint, starting afresh", "err", err)
+		} else {
+			ck = c
 		}
 	}
 	// One listing of the destination tells what is already there.

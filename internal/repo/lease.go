@@ -1,7 +1,6 @@
 package repo
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -41,11 +40,8 @@ func (r *Repo) ReadLease(ctx context.Context) (LeaseInfo, string, error) {
 	if err != nil {
 		return LeaseInfo{}, "", err
 	}
-	var li LeaseInfo
-	if err := json.NewDecoder(bytes.NewReader(b)).Decode(&li); err != nil {
-		return LeaseInfo{}, oi.ETag, fmt.Errorf("%w: %s: %v", ErrBadManifest, r.l.lease(), err)
-	}
-	return li, oi.ETag, nil
+	li, err := parseLease(b, r.l.lease())
+	return li, oi.ETag, err
 }
 
 // acquire takes the target's lease, waiting up to LeaseWait for another

@@ -124,8 +124,7 @@ func (m *Manifest) Marshal() ([]byte, error) {
 // ParseManifest decodes and validates a manifest.
 func ParseManifest(b []byte) (*Manifest, error) {
 	var m Manifest
-	d := json.NewDecoder(bytes.NewReader(b))
-	if err := d.Decode(&m); err != nil {
+	if err := decodeStrict(b, &m); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadManifest, err)
 	}
 	if err := m.Validate(); err != nil {

@@ -1,7 +1,6 @@
 package repo
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -231,9 +230,10 @@ func (r *Repo) prunePackages(ctx context.Context, o PruneOptions, now time.Time,
 	b, _, err := getSmall(ctx, r.st, r.l.obsoleteIndex(), maxManifestSize)
 	switch {
 	case err == nil:
-		if err := json.NewDecoder(bytes.NewReader(b)).Decode(&idx); err != nil || idx.Moved == nil {
+		if i, err := parseObsoleteIndex(b, r.l.obsoleteIndex()); err != nil {
 			r.log.Warn("unreadable obsolete index, starting a new one", "err", err)
-			idx.Moved = map[string]time.Time{}
+		} else {
+			idx = i
 		}
 	case !errors.Is(err, store.ErrNotFound):
 		return fmt.Errorf("repo: read %s: %w", r.l.obsoleteIndex(), err)
