@@ -249,25 +249,8 @@ func TestPlanUpdateCommand(t *testing.T) {
 	}
 	hp, sys := planFixture(t)
 	tree := t.TempDir()
-	git := func(args ...string) string {
-		cmd := exec.Command("git", append([]string{"-C", tree}, args...)...)
-		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@t", "GIT_COMMITTER_NAME=t",
-			"GIT_COMMITTER_EMAIL=t@t", "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_SYSTEM=/dev/null")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-		return strings.TrimSpace(string(out))
-	}
-	write := func(rel, content string) {
-		p := filepath.Join(tree, rel)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	git := func(args ...string) string { return testenv.Git(t, tree, args...) }
+	write := func(rel, content string) { testenv.WriteFile(t, tree, rel, content) }
 	git("init", "-q")
 	write("sys-libs/zlib/zlib-1.3.recipe", "one")
 	write("app-misc/app/app-2.0.recipe", "one")

@@ -6,7 +6,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/haikuports/kiln/internal/pkginfo"
@@ -23,32 +22,10 @@ func TestPlanTreeCommand(t *testing.T) {
 	}
 	corpus := testenv.Corpus(t)
 	tree := t.TempDir()
-	for _, rel := range []string{
+	testenv.CopyTree(t, tree, corpus,
 		"sys-libs/zlib/zlib-1.3.2.recipe", "sys-libs/zlib/patches/zlib-1.3.2.patchset", "sys-libs/zlib/licenses/Zlib",
-		"app-arch/pigz/pigz-2.8.recipe",
-	} {
-		b, err := os.ReadFile(filepath.Join(corpus, rel))
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := filepath.Join(tree, rel)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	git := func(args ...string) string {
-		cmd := exec.Command("git", append([]string{"-C", tree}, args...)...)
-		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@t", "GIT_COMMITTER_NAME=t",
-			"GIT_COMMITTER_EMAIL=t@t", "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_SYSTEM=/dev/null")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-		return strings.TrimSpace(string(out))
-	}
+		"app-arch/pigz/pigz-2.8.recipe")
+	git := func(args ...string) string { return testenv.Git(t, tree, args...) }
 	git("init", "-q")
 	git("add", "-A")
 	git("commit", "-q", "-m", "one")

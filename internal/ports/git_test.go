@@ -6,7 +6,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
-	"strings"
 	"testing"
 
 	"github.com/haikuports/kiln/internal/pkginfo"
@@ -14,56 +13,33 @@ import (
 	"github.com/haikuports/kiln/internal/testenv"
 )
 
-func runGit(t *testing.T, dir string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command("git", append([]string{"-C", dir}, args...)...)
-	cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=kiln", "GIT_AUTHOR_EMAIL=kiln@example.org",
-		"GIT_COMMITTER_NAME=kiln", "GIT_COMMITTER_EMAIL=kiln@example.org", "GIT_CONFIG_GLOBAL=/dev/null")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("git %v: %v\n%s", args, err, out)
-	}
-	return strings.TrimSpace(string(out))
-}
-
-func writeFile(t *testing.T, root, rel, content string) {
-	t.Helper()
-	p := filepath.Join(root, filepath.FromSlash(rel))
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func TestGitChangedFilesToPorts(t *testing.T) {
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("no git")
 	}
 	corpus := testenv.Corpus(t)
 	repo := t.TempDir()
-	runGit(t, repo, "init", "-q", "-b", "main")
+	testenv.Git(t, repo, "init", "-q", "-b", "main")
 	testenv.CopyTree(t, repo, corpus, "sys-libs/zlib", "games-strategy/1oom", "dev-util/abi_compliance_checker")
-	runGit(t, repo, "add", "-A")
-	runGit(t, repo, "commit", "-q", "-m", "A")
-	a := runGit(t, repo, "rev-parse", "HEAD")
+	testenv.Git(t, repo, "add", "-A")
+	testenv.Git(t, repo, "commit", "-q", "-m", "A")
+	a := testenv.Git(t, repo, "rev-parse", "HEAD")
 
-	writeFile(t, repo, "sys-libs/zlib/patches/zlib-1.3.2.patchset", "changed\n")
-	writeFile(t, repo, "sys-libs/zlib/licenses/Zlib", "changed\n")
-	writeFile(t, repo, "sys-libs/zlib/licenses/Unused", "new\n")
-	writeFile(t, repo, "games-strategy/1oom/additional-files/1oom.rdef", "changed\n")
-	writeFile(t, repo, "dev-util/abi_compliance_checker/additional-files/example-descriptors/zlib-1.2.2.desc", "changed\n")
+	testenv.WriteFile(t, repo, "sys-libs/zlib/patches/zlib-1.3.2.patchset", "changed\n")
+	testenv.WriteFile(t, repo, "sys-libs/zlib/licenses/Zlib", "changed\n")
+	testenv.WriteFile(t, repo, "sys-libs/zlib/licenses/Unused", "new\n")
+	testenv.WriteFile(t, repo, "games-strategy/1oom/additional-files/1oom.rdef", "changed\n")
+	testenv.WriteFile(t, repo, "dev-util/abi_compliance_checker/additional-files/example-descriptors/zlib-1.2.2.desc", "changed\n")
 	old, err := os.ReadFile(filepath.Join(repo, "games-strategy/1oom/1oom-1.0.recipe"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeFile(t, repo, "games-strategy/1oom/1oom-1.1.recipe", string(old))
-	runGit(t, repo, "add", "-A")
-	runGit(t, repo, "commit", "-q", "-m", "B")
-	b := runGit(t, repo, "rev-parse", "HEAD")
-	runGit(t, repo, "rm", "-q", "games-strategy/1oom/1oom-1.1.recipe")
-	runGit(t, repo, "commit", "-q", "-m", "C")
+	testenv.WriteFile(t, repo, "games-strategy/1oom/1oom-1.1.recipe", string(old))
+	testenv.Git(t, repo, "add", "-A")
+	testenv.Git(t, repo, "commit", "-q", "-m", "B")
+	b := testenv.Git(t, repo, "rev-parse", "HEAD")
+	testenv.Git(t, repo, "rm", "-q", "games-strategy/1oom/1oom-1.1.recipe")
+	testenv.Git(t, repo, "commit", "-q", "-m", "C")
 
 	ctx := context.Background()
 	changed, err := ChangedFiles(ctx, repo, a, b)

@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 )
@@ -26,13 +27,7 @@ func TestFixture(t *testing.T) {
 func TestCopyTree(t *testing.T) {
 	src := t.TempDir()
 	for _, f := range []string{"a-b/x/x-1.recipe", "a-b/y/y-2.recipe", "c-d/z/patches/z.patchset", "top.txt"} {
-		p := filepath.Join(src, filepath.FromSlash(f))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(f), 0o600); err != nil {
-			t.Fatal(err)
-		}
+		WriteFile(t, src, f, f)
 	}
 	tests := []struct {
 		dirs      []string
@@ -40,6 +35,7 @@ func TestCopyTree(t *testing.T) {
 	}{
 		{[]string{"a-b/x", "c-d"}, []string{"a-b/x/x-1.recipe", "c-d/z/patches/z.patchset"}, []string{"a-b/y", "top.txt"}},
 		{nil, []string{"a-b/x/x-1.recipe", "a-b/y/y-2.recipe", "c-d/z/patches/z.patchset", "top.txt"}, nil},
+		{[]string{"c-d/z/patches/z.patchset", "a-b/y/y-2.recipe"}, []string{"c-d/z/patches/z.patchset", "a-b/y/y-2.recipe"}, []string{"a-b/x", "top.txt"}},
 	}
 	for _, tt := range tests {
 		dst := t.TempDir()
@@ -59,5 +55,32 @@ func TestCopyTree(t *testing.T) {
 				t.Errorf("%v: %s copied (%v)", tt.dirs, f, err)
 			}
 		}
+	}
+}
+
+func TestWriteFile(t *testing.T) {
+	root := t.TempDir()
+	WriteFile(t, root, "a/b/c.txt", "one")
+	WriteFile(t, root, "a/b/c.txt", "two") // replaces
+	data, err := os.ReadFile(filepath.Join(root, "a", "b", "c.txt"))
+	if err != nil || string(data) != "two" {
+		t.Fatalf("a/b/c.txt = %q, %v", data, err)
+	}
+}
+
+func TestGit(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git not installed")
+	}
+	dir := t.TempDir()
+	Git(t, dir, "init", "-q")
+	WriteFile(t, dir, "f", "x")
+	Git(t, dir, "add", "-A")
+	Git(t, dir, "commit", "-q", "-m", "one")
+	if h := Git(t, dir, "rev-parse", "HEAD"); len(h) != 40 {
+		t.Errorf("rev-parse HEAD = %q", h)
+	}
+	if a := Git(t, dir, "log", "-1", "--format=%an <%ae> %cn"); a != "kiln <kiln@example.org> kiln" {
+		t.Errorf("author = %q", a)
 	}
 }
