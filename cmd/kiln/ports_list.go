@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -84,9 +83,7 @@ counts.`,
 			}
 			out := cmd.OutOrStdout()
 			if f.asJSON {
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(t)
+				return printJSON(cmd, t)
 			}
 			if skipped {
 				for _, s := range t.Skipped {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -33,9 +32,7 @@ skipped and why. Exits with status 1 when the port has no active version.`,
 			}
 			out := cmd.OutOrStdout()
 			if f.asJSON {
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(struct {
+				return printJSON(cmd, struct {
 					Port    *recipe.Port `json:"port"`
 					Skipped []ports.Skip `json:"skipped"`
 				}{p, skipped})

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -153,9 +152,7 @@ With --secondary B the recipe is evaluated for the secondary architecture B
 			}
 			out := cmd.OutOrStdout()
 			if f.asJSON {
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(p); err != nil {
+				if err := printJSON(cmd, p); err != nil {
 					return err
 				}
 			} else {
