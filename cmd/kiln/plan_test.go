@@ -11,8 +11,23 @@ import (
 
 	"github.com/haikuports/kiln/internal/pkginfo"
 	"github.com/haikuports/kiln/internal/plan"
+	"github.com/haikuports/kiln/internal/recipe"
 	"github.com/haikuports/kiln/internal/testenv"
 )
+
+// systemPackage is an x86_64 package name-1-1 with the given provides.
+func systemPackage(t *testing.T, name string, provides ...string) pkginfo.PackageInfo {
+	t.Helper()
+	p := pkginfo.PackageInfo{Name: name, Architecture: pkginfo.ArchX86_64, Version: pkginfo.Version{Major: "1", Revision: 1}}
+	for _, s := range provides {
+		r, err := pkginfo.ParseResolvable(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Provides = append(p.Provides, r)
+	}
+	return p
+}
 
 // planFixture writes a small HaikuPorter repository folder (the ports) and
 // a system package list, and returns their paths.
@@ -32,16 +47,7 @@ func planFixture(t *testing.T) (hpRepo, system string) {
 			t.Fatal(err)
 		}
 	}
-	type di struct {
-		Name             string   `json:"name"`
-		Version          string   `json:"version"`
-		Architecture     string   `json:"architecture"`
-		Provides         []string `json:"provides"`
-		Requires         []string `json:"requires"`
-		BuildRequires    []string `json:"buildRequires"`
-		BuildPrerequires []string `json:"buildPrerequires"`
-		TestRequires     []string `json:"testRequires"`
-	}
+	type di = recipe.DependencyInfo
 	write(".portIdForPackageIdMap", map[string]string{
 		"zlib-1.3": "zlib-1.3", "zlib_devel-1.3": "zlib-1.3", "app-2.0": "app-2.0", "lonely-1": "lonely-1",
 	})
@@ -61,17 +67,7 @@ func planFixture(t *testing.T) (hpRepo, system string) {
 	}
 	// The system: Haiku and a build toolchain.
 	var sys []pkginfo.PackageInfo
-	add := func(name string, provides ...string) {
-		p := pkginfo.PackageInfo{Name: name, Architecture: pkginfo.ArchX86_64, Version: pkginfo.Version{Major: "1", Revision: 1}}
-		for _, s := range provides {
-			r, err := pkginfo.ParseResolvable(s)
-			if err != nil {
-				t.Fatal(err)
-			}
-			p.Provides = append(p.Provides, r)
-		}
-		sys = append(sys, p)
-	}
+	add := func(name string, provides ...string) { sys = append(sys, systemPackage(t, name, provides...)) }
 	add("haiku", "haiku = 1", "cmd:xres")
 	add("haiku_devel", "haiku_devel = 1")
 	add("toolchain", "toolchain", "coreutils", "cmd:bash", "cmd:find", "cmd:grep", "cmd:objcopy", "cmd:readelf",

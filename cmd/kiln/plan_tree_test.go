@@ -39,15 +39,7 @@ func TestPlanTreeCommand(t *testing.T) {
 		"toolchain": {"coreutils", "cmd:bash", "cmd:find", "cmd:grep", "cmd:objcopy", "cmd:readelf", "cmd:sed",
 			"cmd:strip", "cmd:gcc", "cmd:ld", "cmd:make", "cmd:cmake", "cmd:awk", "cmd:pkg_config"},
 	} {
-		p := pkginfo.PackageInfo{Name: name, Architecture: pkginfo.ArchX86_64, Version: pkginfo.Version{Major: "1", Revision: 1}}
-		for _, s := range provides {
-			r, err := pkginfo.ParseResolvable(s)
-			if err != nil {
-				t.Fatal(err)
-			}
-			p.Provides = append(p.Provides, r)
-		}
-		sys = append(sys, p)
+		sys = append(sys, systemPackage(t, name, provides...))
 	}
 	sysFile := filepath.Join(t.TempDir(), "system.json")
 	b, _ := json.Marshal(sys)
