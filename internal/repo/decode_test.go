@@ -17,8 +17,9 @@ import (
 
 // storedObjects publishes the tipster fixture into an in-memory store,
 // removes it and prunes, and returns the .kiln objects that leaves:
-// head.json, lease.json and obsolete.json as kiln writes them, plus an
-// import checkpoint naming the same package.
+// head.json, lease.json and obsolete.json as kiln writes them, the
+// manifest of the first snapshot, and an import checkpoint naming the
+// same package.
 func storedObjects(tb testing.TB) map[string][]byte {
 	tb.Helper()
 	ctx := context.Background()
@@ -52,6 +53,9 @@ func storedObjects(tb testing.TB) map[string][]byte {
 		}
 	}
 	p := m.Packages[0]
+	if out["manifest.json"], err = m.Marshal(); err != nil {
+		tb.Fatal(err)
+	}
 	out["import.json"], _ = json.Marshal(importCheckpoint{Uploaded: map[string]ckEntry{p.File: {p.Size, p.SHA256}}})
 	return out
 }

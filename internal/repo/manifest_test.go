@@ -40,6 +40,7 @@ func TestManifestRoundTrip(t *testing.T) {
 }
 
 func FuzzParseManifest(f *testing.F) {
+	f.Add(storedObjects(f)["manifest.json"]) // the real tipster package's
 	f.Add([]byte(`{"schema":1,"id":"x","packages":[]}`))
 	f.Add([]byte(`{"schema":1,"id":"x","packages":[{"file":"a-1-1-any.hpkg","size":1,"sha256":"` + strings.Repeat("0", 64) + `","info":{"name":"a","version":"1-1","architecture":"any"}}]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -49,10 +50,14 @@ func FuzzParseManifest(f *testing.F) {
 		}
 		out, err := m.Marshal()
 		if err != nil {
-			return
+			t.Fatalf("valid manifest does not encode: %v", err)
 		}
-		if _, err := ParseManifest(out); err != nil {
+		m2, err := ParseManifest(out)
+		if err != nil {
 			t.Fatalf("re-encoded manifest does not parse: %v", err)
+		}
+		if out2, _ := m2.Marshal(); !bytes.Equal(out, out2) {
+			t.Fatalf("round trip changed the manifest\n%s\n%s", out, out2)
 		}
 	})
 }
