@@ -19,5 +19,8 @@
 // a new snapshot under new keys, moves the head by compare-and-swap while
 // holding the target's lease and then refreshes current/ with repo.sha256
 // last. A crash at any point leaves the previous snapshot served; the next
-// run repairs current/ and converges.
+// run repairs current/ and converges. A Change may carry a Guard
+// (NoRegressions: no package may become uninstallable) that can refuse a
+// publish before anything is uploaded (ErrRefused). repo.info text is read
+// and written by internal/pkginfo; the Codec covers HPKG and HPKR only.
 package repo
