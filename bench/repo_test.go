@@ -13,6 +13,7 @@ package bench
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -24,9 +25,11 @@ import (
 
 	"github.com/haikuports/kiln/internal/hpkg"
 	"github.com/haikuports/kiln/internal/pkginfo"
+	"github.com/haikuports/kiln/internal/plan"
 	"github.com/haikuports/kiln/internal/repo"
 	"github.com/haikuports/kiln/internal/store"
 	"github.com/haikuports/kiln/internal/store/s3test"
+	"github.com/haikuports/kiln/internal/testenv"
 )
 
 // countingStore counts requests and the bytes read from package files.
@@ -201,4 +204,84 @@ func BenchmarkRepoPublish(b *testing.B) {
 				mode, benchPackages, float64(total.Milliseconds())/n, float64(requests)/n, pkgRead, base)
 		})
 	}
+}
+
+// BenchmarkRepoPublishGuard measures the publish guard (repo.NoRegressions:
+// plan.Check of the old and the new package list, then Regressions) on the
+// real HaikuPorts x86_64 package set (HaikuPorter's reference output, one
+// package per name) with the system packages fixture, removing one
+// package. x-check is the time as a ratio to one plan.Check of the same
+// list measured in the same run (best of 3; the guard does two).
+// Run: go test -run '^$' -bench RepoPublishGuard -benchtime 10x ./bench
+func BenchmarkRepoPublishGuard(b *testing.B) {
+	loadPlanData(b)
+	byName := map[string]pkginfo.PackageInfo{}
+	for _, port := range planPorts {
+		for _, p := range port.Packages {
+			if o, ok := byName[p.Name]; ok && o.Version.Compare(p.Version) >= 0 {
+				continue
+			}
+			byName[p.Name] = pkginfo.PackageInfo{Name: p.Name, Version: p.Version, Architecture: p.Architecture,
+				Provides: p.Provides, Requires: p.Requires}
+		}
+	}
+	var old []pkginfo.PackageInfo
+	for _, p := range byName {
+		old = append(old, p)
+	}
+	system, err := plan.LoadPackages(testenv.Fixture(b, "system-packages/x86_64"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ptrs := make([]*pkginfo.PackageInfo, len(old))
+	for i := range old {
+		ptrs[i] = &old[i]
+	}
+	var rep *plan.Report
+	check := time.Duration(1<<63 - 1)
+	for range 3 { // best of 3
+		start := time.Now()
+		rep = plan.Check(plan.CheckInput{Arch: pkginfo.ArchX86_64, Repository: ptrs, System: system})
+		check = min(check, time.Since(start))
+	}
+	// Remove an installable package others need (the first installable
+	// one whose own name another installable package requires), so that
+	// the guard has regressions to report.
+	installable := map[string]bool{}
+	for _, n := range rep.Installable {
+		installable[n] = true
+	}
+	victim := ""
+	for _, p := range old {
+		for _, e := range p.Requires {
+			if installable[p.Name] && installable[e.Name] && e.Name != p.Name && (victim == "" || e.Name < victim) {
+				victim = e.Name
+			}
+		}
+	}
+	if victim == "" {
+		b.Fatalf("no installable package is required by another (%d of %d installable)", len(rep.Installable), len(old))
+	}
+	var next []pkginfo.PackageInfo
+	for _, p := range old {
+		if p.Name != victim {
+			next = append(next, p)
+		}
+	}
+	guard := repo.NoRegressions(pkginfo.ArchX86_64, system)
+	var regressions int
+	b.ResetTimer()
+	for range b.N {
+		err := guard(context.Background(), old, next)
+		var re *repo.RegressionError
+		if !errors.As(err, &re) {
+			b.Fatalf("guard: %v", err)
+		}
+		regressions = len(re.Regressions)
+	}
+	per := b.Elapsed() / time.Duration(b.N)
+	b.ReportMetric(float64(len(old)), "packages")
+	b.ReportMetric(float64(len(rep.Installable)), "installable")
+	b.ReportMetric(float64(regressions), "regressions")
+	b.ReportMetric(float64(per)/float64(check), "x-check")
 }
