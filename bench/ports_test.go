@@ -34,16 +34,8 @@ import (
 
 func portsSettings(b *testing.B) *recipe.Settings {
 	b.Helper()
-	data, err := os.ReadFile(filepath.Join(testenv.SharedDir(b), "corpus", "known-licenses.txt"))
-	if err != nil {
-		b.Fatal(err)
-	}
 	s := recipe.DefaultSettings()
-	for _, l := range strings.Split(string(data), "\n") {
-		if l = strings.TrimSpace(l); l != "" {
-			s.KnownLicenses = append(s.KnownLicenses, l)
-		}
-	}
+	s.KnownLicenses = testenv.KnownLicenses(b)
 	return &s
 }
 

@@ -1,10 +1,6 @@
 package plan
 
 import (
-	"bufio"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -25,17 +21,7 @@ func TestRealTree(t *testing.T) {
 	settings := recipe.DefaultSettings()
 	settings.PackageLinksDirectory = "/packages"
 	settings.BuildArchitecture = "x86_64"
-	f, err := os.Open(filepath.Join(testenv.SharedDir(t), "corpus", "known-licenses.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if l := strings.TrimSpace(sc.Text()); l != "" {
-			settings.KnownLicenses = append(settings.KnownLicenses, l)
-		}
-	}
-	f.Close()
+	settings.KnownLicenses = testenv.KnownLicenses(t)
 	target := recipe.Target{Arch: pkginfo.ArchX86_64}
 	start := time.Now()
 	tree, err := ports.Load(t.Context(), testenv.Corpus(t), target, ports.Options{Settings: &settings})

@@ -1,7 +1,6 @@
 package ports
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -23,20 +22,10 @@ import (
 // no automatic source packages.
 func referenceSettings(t testing.TB) *recipe.Settings {
 	t.Helper()
-	f, err := os.Open(filepath.Join(testenv.SharedDir(t), "corpus", "known-licenses.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
 	s := recipe.DefaultSettings()
 	s.PackageLinksDirectory = "/packages"
 	s.BuildArchitecture = "x86_64"
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if l := strings.TrimSpace(sc.Text()); l != "" {
-			s.KnownLicenses = append(s.KnownLicenses, l)
-		}
-	}
+	s.KnownLicenses = testenv.KnownLicenses(t)
 	return &s
 }
 

@@ -5,7 +5,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/haikuports/kiln/internal/pkginfo"
@@ -15,18 +14,11 @@ import (
 // referenceSettings are the settings of the corpus's reference run.
 func referenceSettings(t testing.TB) *Settings {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(testenv.SharedDir(t), "corpus", "known-licenses.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	s := DefaultSettings()
 	// The reference ran HaikuPorter on Linux, not as a buildmaster.
 	s.PackageLinksDirectory = "/packages"
 	s.BuildArchitecture = "x86_64"
-	s.KnownLicenses = strings.Fields(strings.ReplaceAll(string(data), " ", "\x00"))
-	for i, l := range s.KnownLicenses {
-		s.KnownLicenses[i] = strings.ReplaceAll(l, "\x00", " ")
-	}
+	s.KnownLicenses = testenv.KnownLicenses(t)
 	return &s
 }
 

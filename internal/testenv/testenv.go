@@ -169,3 +169,21 @@ func extractTarZst(src, dst string) error {
 		}
 	}
 }
+
+// KnownLicenses returns the license names of shared/corpus/known-licenses.txt
+// (one a line; blank lines skipped, white space around a name trimmed): the
+// licenses HaikuPorter knew in the corpus's reference run.
+func KnownLicenses(t testing.TB) []string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(SharedDir(t), "corpus", "known-licenses.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var l []string
+	for _, s := range strings.Split(string(data), "\n") {
+		if s = strings.TrimSpace(s); s != "" {
+			l = append(l, s)
+		}
+	}
+	return l
+}

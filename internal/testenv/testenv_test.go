@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"testing"
 )
 
@@ -82,5 +83,17 @@ func TestGit(t *testing.T) {
 	}
 	if a := Git(t, dir, "log", "-1", "--format=%an <%ae> %cn"); a != "kiln <kiln@example.org> kiln" {
 		t.Errorf("author = %q", a)
+	}
+}
+
+func TestKnownLicenses(t *testing.T) {
+	l := KnownLicenses(t)
+	if len(l) != 47 {
+		t.Errorf("%d licenses, want 47", len(l))
+	}
+	for _, want := range []string{"MIT", "GNU GPL v2"} {
+		if !slices.Contains(l, want) {
+			t.Errorf("%q missing from %q", want, l)
+		}
 	}
 }
