@@ -185,6 +185,21 @@ func planOf(t testing.TB, in Input, opt Options, req Request) *Plan {
 	return p
 }
 
+// planEverything plans every port of in (ModeEverything) with the default
+// options and returns the planner as well as the plan.
+func planEverything(t testing.TB, in Input) (*Planner, *Plan) {
+	t.Helper()
+	pl, err := New(in, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := pl.Plan(t.Context(), Request{Mode: ModeEverything})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pl, p
+}
+
 // checkInvariants verifies what every plan must satisfy.
 func checkInvariants(t testing.TB, p *Plan) {
 	t.Helper()

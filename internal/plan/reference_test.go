@@ -115,14 +115,7 @@ func verifyBlocked(t *testing.T, p *Plan, in Input, allow bool) (blocked int) {
 func TestReferenceTreeEmptyRepository(t *testing.T) {
 	ports := referencePorts(t)
 	in := Input{Target: recipe.Target{Arch: pkginfo.ArchX86_64}, Ports: ports, System: systemPackages(t, "x86_64")}
-	pl, err := New(in, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := pl.Plan(t.Context(), Request{Mode: ModeEverything})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, p := planEverything(t, in)
 	checkInvariants(t, p)
 	blocked := verifyBlocked(t, p, in, false)
 	// With nothing published, everything buildable is requested.
@@ -137,14 +130,7 @@ func TestReferenceTreeEmptyRepository(t *testing.T) {
 	// The same input in another order gives the same plan, byte for byte.
 	rev := slices.Clone(ports)
 	slices.Reverse(rev)
-	pl2, err := New(Input{Target: in.Target, Ports: rev, System: in.System}, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p2, err := pl2.Plan(t.Context(), Request{Mode: ModeEverything})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, p2 := planEverything(t, Input{Target: in.Target, Ports: rev, System: in.System})
 	a, _ := json.Marshal(p)
 	b, _ := json.Marshal(p2)
 	if !bytes.Equal(a, b) {
@@ -179,13 +165,7 @@ func TestReferenceTreePartlyPublished(t *testing.T) {
 			}
 		}
 		in = Input{Target: recipe.Target{Arch: pkginfo.ArchX86_64}, Ports: ports, Repository: repo, System: sys}
-		var err error
-		if pl, err = New(in, Options{}); err != nil {
-			t.Fatal(err)
-		}
-		if p, err = pl.Plan(t.Context(), Request{Mode: ModeEverything}); err != nil {
-			t.Fatal(err)
-		}
+		pl, p = planEverything(t, in)
 		if len(p.Cycles) == 0 {
 			break
 		}

@@ -35,14 +35,7 @@ func TestRealTree(t *testing.T) {
 		skipped[i] = Skipped{Name: s.Name, Version: s.Version, Status: s.Status, Reason: s.Reason}
 	}
 	in := Input{Target: target, Ports: TreePorts(tree.Active, skipped), System: systemPackages(t, "x86_64")}
-	pl, err := New(in, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := pl.Plan(t.Context(), Request{Mode: ModeEverything})
-	if err != nil {
-		t.Fatal(err)
-	}
+	pl, p := planEverything(t, in)
 	checkInvariants(t, p)
 	blocked := verifyBlocked(t, p, in, false)
 	if len(p.Requested) < 3000 {
@@ -52,14 +45,7 @@ func TestRealTree(t *testing.T) {
 	// Compare the verdicts with those planned from HaikuPorter's own
 	// evaluation of the same tree.
 	ref := referencePorts(t)
-	rpl, err := New(Input{Target: target, Ports: ref, System: in.System}, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rp, err := rpl.Plan(t.Context(), Request{Mode: ModeEverything})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, rp := planEverything(t, Input{Target: target, Ports: ref, System: in.System})
 	// HaikuPorter's .skipped does not say why a version was skipped, so
 	// broken, unsupported and untested count as one verdict.
 	class := func(s State) State {
