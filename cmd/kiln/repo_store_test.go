@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"os"
@@ -17,13 +16,8 @@ import (
 
 func runRepoStore(t *testing.T, args ...string) (string, error) {
 	t.Helper()
-	var out, errOut bytes.Buffer
-	root := newRootCmd()
-	root.SetArgs(args)
-	root.SetOut(&out)
-	root.SetErr(&errOut)
-	err := root.ExecuteContext(context.Background())
-	return out.String(), err
+	out, _, err := runKiln(t, args...)
+	return out, err
 }
 
 func mustRun(t *testing.T, args ...string) string {
