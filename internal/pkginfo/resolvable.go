@@ -30,6 +30,27 @@ func (o Operator) String() string {
 // Valid reports whether o is a known operator.
 func (o Operator) Valid() bool { return o < numOperators }
 
+// Holds reports whether a comparison result c (negative, zero or positive,
+// as from Version.Compare of the provided against the required version)
+// satisfies the operator. An unknown operator never holds.
+func (o Operator) Holds(c int) bool {
+	switch o {
+	case OpLess:
+		return c < 0
+	case OpLessEqual:
+		return c <= 0
+	case OpEqual:
+		return c == 0
+	case OpNotEqual:
+		return c != 0
+	case OpGreaterEqual:
+		return c >= 0
+	case OpGreater:
+		return c > 0
+	}
+	return false
+}
+
 // ParseOperator returns the operator spelled s ("<", "<=", "==", "!=", ">=", ">").
 func ParseOperator(s string) (Operator, bool) {
 	for i, n := range operatorNames {
@@ -110,21 +131,7 @@ func (e Expression) Matches(p Resolvable) bool {
 		return false
 	}
 	c := p.Version.Compare(e.Version)
-	var ok bool
-	switch e.Op {
-	case OpLess:
-		ok = c < 0
-	case OpLessEqual:
-		ok = c <= 0
-	case OpEqual:
-		ok = c == 0
-	case OpNotEqual:
-		ok = c != 0
-	case OpGreaterEqual:
-		ok = c >= 0
-	case OpGreater:
-		ok = c > 0
-	}
+	ok := e.Op.Holds(c)
 	if !ok {
 		return false
 	}

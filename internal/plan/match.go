@@ -49,21 +49,7 @@ func (r Rule) Matches(e pkginfo.Expression, p pkginfo.Resolvable) bool {
 		return false
 	}
 	c := recipe.CompareVersions(p.Version.String(), e.Version.String())
-	var ok bool
-	switch e.Op {
-	case pkginfo.OpLess:
-		ok = c < 0
-	case pkginfo.OpLessEqual:
-		ok = c <= 0
-	case pkginfo.OpEqual:
-		ok = c == 0
-	case pkginfo.OpNotEqual:
-		ok = c != 0
-	case pkginfo.OpGreaterEqual:
-		ok = c >= 0
-	case pkginfo.OpGreater:
-		ok = c > 0
-	}
+	ok := e.Op.Holds(c)
 	if !ok {
 		return false
 	}
