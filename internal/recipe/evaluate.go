@@ -166,9 +166,9 @@ func evaluate(ctx context.Context, p *Port, pc *portContext, src, target, second
 			return err
 		}
 		if errors.Is(err, sandbox.ErrLimit) && strings.Contains(err.Error(), ": time limit ") {
-			return fmt.Errorf("%w: can't evaluate %s: %w", ErrBroken, p.RecipePath, errTimeLimit{err})
+			return fmt.Errorf("%w: can't evaluate: %w", ErrBroken, errTimeLimit{err})
 		}
-		return brokenf("can't evaluate %s: %v", p.RecipePath, err)
+		return brokenf("can't evaluate: %v", err)
 	}
 	pr, err := parseOutput(evaluatorOutput(res.vars, res.funcs), p.RecipePath, pc.meta)
 	if err != nil {
