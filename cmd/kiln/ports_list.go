@@ -73,8 +73,12 @@ func newPortsListCmd() *cobra.Command {
 first, until one is neither broken nor unbuildable, as HaikuPorter's repository
 update does) and lists the active port versions: name, version, revision,
 category and packages. With --skipped it lists the skipped versions with the
-reason instead. --json prints the active ports, the skipped versions and
-counts.`,
+reason instead. --json prints one object per package of the active ports,
+with exactly the fields of HaikuPorter's DependencyInfo (name, version,
+architecture, provides, requires, buildRequires, buildPrerequires,
+testRequires) plus "port" (name-version), then the skipped versions with
+their reason, and counts. "kiln ports show --json" gives a port's full
+evaluation.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			t, err := f.load(cmd)
@@ -83,7 +87,7 @@ counts.`,
 			}
 			out := cmd.OutOrStdout()
 			if f.asJSON {
-				return printJSON(cmd, t)
+				return printJSON(cmd, newPortsListJSON(t))
 			}
 			if skipped {
 				for _, s := range t.Skipped {

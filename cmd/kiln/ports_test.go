@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -100,18 +101,38 @@ func TestPortsListShow(t *testing.T) {
 		t.Fatal(err)
 	}
 	var tr struct {
-		Active []recipe.Port
-		Stats  struct{ Recipes, Evaluated int }
+		Packages []struct {
+			recipe.DependencyInfo
+			Port string
+		}
+		Skipped []struct{ ID, Reason string }
+		Stats   struct{ Recipes, Evaluated int }
 	}
 	if err := json.Unmarshal([]byte(out), &tr); err != nil {
 		t.Fatal(err)
 	}
+	portsSeen := map[string]bool{}
 	var names []string
-	for _, p := range tr.Active {
-		names = append(names, p.Name)
+	for _, p := range tr.Packages {
+		if !portsSeen[p.Port] {
+			portsSeen[p.Port] = true
+			names = append(names, p.Port)
+		}
+		if p.Name == "zlib_x86_devel" {
+			if p.Architecture != "x86_gcc2" || p.Port != "zlib_x86-1.3.2" || !slices.Contains(p.Requires, "zlib_x86 == 1.3.2 base") || !slices.Contains(p.BuildRequires, "haiku_x86_devel") {
+				t.Errorf("zlib_x86_devel package: %+v", p)
+			}
+		}
 	}
-	if got := strings.Join(names, " "); got != "1oom_x86 zlib zlib_x86" || tr.Stats.Recipes != 3 {
+	if got := strings.Join(names, " "); got != "1oom_x86-1.0 zlib-1.3.2 zlib_x86-1.3.2" || tr.Stats.Recipes != 3 {
 		t.Errorf("x86_gcc2 active ports %q, stats %+v", got, tr.Stats)
+	}
+	skippedCMake := false
+	for _, s := range tr.Skipped {
+		skippedCMake = skippedCMake || (s.ID == "cmake_gui-4.1.6" && strings.HasPrefix(s.Reason, "no match found for license CMake"))
+	}
+	if !skippedCMake {
+		t.Errorf("x86_gcc2 skipped: %+v", tr.Skipped)
 	}
 
 	out, _, err = runKiln(t, "ports", "show", "zlib", "--tree", tree, "--licenses", lic, "--cache", cache)
