@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -64,9 +63,7 @@ with the field names of "kiln repo inspect --json", plus "format".`,
 			}
 			out := cmd.OutOrStdout()
 			if asJSON {
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(hpkgInfoJSON{PackageInfo: p.Info, Format: f})
+				return printJSON(cmd, hpkgInfoJSON{PackageInfo: p.Info, Format: f})
 			}
 			return printHpkgInfo(out, &p.Info, f)
 		},

@@ -24,7 +24,7 @@ func TestHpkgInfoJSON(t *testing.T) {
 		Copyrights   []string `json:"copyrights"`
 		Requires     []struct {
 			Name    string `json:"name"`
-			Op      int    `json:"op"`
+			Op      string `json:"op"`
 			Version string `json:"version"`
 		} `json:"requires"`
 		Format struct {
@@ -41,7 +41,7 @@ func TestHpkgInfoJSON(t *testing.T) {
 		len(got.Licenses) != 1 || got.Licenses[0] != "MIT" || len(got.Copyrights) != 6 {
 		t.Errorf("got %+v", got)
 	}
-	if len(got.Requires) != 1 || got.Requires[0].Name != "haiku" || got.Requires[0].Op != 4 || got.Requires[0].Version != "r1~beta1_hrev52295_129-1" {
+	if len(got.Requires) != 1 || got.Requires[0].Name != "haiku" || got.Requires[0].Op != ">=" || got.Requires[0].Version != "r1~beta1_hrev52295_129-1" {
 		t.Errorf("requires %+v", got.Requires)
 	}
 	if got.Format.Version != "2.0" || got.Format.Compression != "zlib" || got.Format.Chunks != 3 || got.Format.Size != 49334 {

@@ -74,6 +74,7 @@ func writeRepoJSON(w io.Writer, repo *hpkg.Repository) error {
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
 	return enc.Encode(repoJSON{Info: repo.Info, Packages: pkgs})
 }
 
