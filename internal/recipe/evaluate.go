@@ -165,7 +165,7 @@ func evaluate(ctx context.Context, p *Port, pc *portContext, src, target, second
 		if errors.Is(err, ErrNoEvaluator) {
 			return err
 		}
-		if errors.Is(err, sandbox.ErrLimit) && strings.Contains(err.Error(), ": time limit ") {
+		if errors.Is(err, sandbox.ErrTimeLimit) {
 			return fmt.Errorf("%w: can't evaluate: %w", ErrBroken, errTimeLimit{err})
 		}
 		return brokenf("can't evaluate: %v", err)

@@ -119,7 +119,7 @@ func (st *state) failure(ctx context.Context, runErr error, r *interp.Runner) er
 		return fmt.Errorf("%s: %w", st.name, err)
 	}
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return fmt.Errorf("%s: %w: time limit %v", st.name, ErrLimit, st.o.Timeout)
+		return fmt.Errorf("%s: %w: %w %v", st.name, ErrLimit, ErrTimeLimit, st.o.Timeout)
 	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("%s: %w", st.name, err)

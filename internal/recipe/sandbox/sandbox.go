@@ -35,6 +35,10 @@ var (
 	ErrRefused = errors.New("refused by sandbox")
 	// ErrLimit: the recipe exceeded a time, size or count limit.
 	ErrLimit = errors.New("sandbox limit exceeded")
+	// ErrTimeLimit: the recipe ran out of time (it also wraps ErrLimit).
+	// Callers should not cache such a result: the recipe may be fine on a
+	// less loaded machine.
+	ErrTimeLimit = errors.New("time limit")
 )
 
 // Defaults for zero Options fields.

@@ -369,7 +369,7 @@ func TestLimits(t *testing.T) {
 func TestTimeout(t *testing.T) {
 	start := time.Now()
 	_, err := eval(t, "while :; do :; done\n", Options{Timeout: 50 * time.Millisecond, MaxCalls: 1 << 40})
-	if !errors.Is(err, ErrLimit) || !strings.Contains(err.Error(), "time") {
+	if !errors.Is(err, ErrLimit) || !errors.Is(err, ErrTimeLimit) {
 		t.Errorf("err = %v", err)
 	}
 	if d := time.Since(start); d > 2*time.Second {
