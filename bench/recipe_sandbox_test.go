@@ -16,8 +16,6 @@ package bench
 import (
 	"bytes"
 	"context"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -41,21 +39,9 @@ type benchRecipe struct {
 
 func loadRecipes(b *testing.B) []benchRecipe {
 	b.Helper()
-	root := testenv.Corpus(b)
 	var rs []benchRecipe
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".recipe") {
-			return err
-		}
-		src, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rs = append(rs, benchRecipe{name: p, src: src, opts: sandbox.Options{Vars: sandboxVars(p), Dir: filepath.Dir(p)}})
-		return nil
-	})
-	if err != nil {
-		b.Fatal(err)
+	for _, r := range testenv.CorpusRecipes(b) {
+		rs = append(rs, benchRecipe{name: r.Path, src: r.Src, opts: sandbox.Options{Vars: sandboxVars(r.Path), Dir: filepath.Dir(r.Path)}})
 	}
 	return rs
 }

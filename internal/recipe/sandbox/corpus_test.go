@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -33,22 +32,9 @@ type corpusRecipe struct {
 
 func corpusRecipes(t testing.TB) []corpusRecipe {
 	t.Helper()
-	root := testenv.Corpus(t)
 	var rs []corpusRecipe
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".recipe") {
-			return err
-		}
-		src, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(root, p)
-		rs = append(rs, corpusRecipe{rel: filepath.ToSlash(rel), path: p, src: src})
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
+	for _, r := range testenv.CorpusRecipes(t) {
+		rs = append(rs, corpusRecipe{rel: r.Rel, path: r.Path, src: r.Src})
 	}
 	return rs
 }
