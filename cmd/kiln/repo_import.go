@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/haikuports/kiln/internal/pkginfo"
 	"github.com/haikuports/kiln/internal/repo"
 )
 
@@ -48,16 +47,11 @@ stopped when run again. Shows a progress bar on a terminal.`,
 			}
 			o.Deep = deep
 			if infoFile != "" {
-				f, err := os.Open(infoFile)
+				info, err := parseRepoInfoFile(infoFile)
 				if err != nil {
 					return err
 				}
-				info, err := pkginfo.ParseRepositoryInfo(f, infoFile)
-				f.Close()
-				if err != nil {
-					return err
-				}
-				o.Info = info
+				o.Info = &info
 			}
 			if f, ok := cmd.ErrOrStderr().(*os.File); ok && term.IsTerminal(int(f.Fd())) && !asJSON {
 				bar := progressbar.NewOptions64(-1, progressbar.OptionSetWriter(f), progressbar.OptionShowBytes(true),

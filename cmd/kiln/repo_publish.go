@@ -61,16 +61,11 @@ only logs the regressions.`,
 				return err
 			}
 			if infoFile != "" {
-				f, err := os.Open(infoFile)
+				info, err := parseRepoInfoFile(infoFile)
 				if err != nil {
 					return err
 				}
-				info, err := pkginfo.ParseRepositoryInfo(f, infoFile)
-				f.Close()
-				if err != nil {
-					return err
-				}
-				c.Info = info
+				c.Info = &info
 			}
 			for _, p := range append(adds, args...) {
 				f, err := os.Open(p)
