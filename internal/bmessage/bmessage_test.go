@@ -7,6 +7,8 @@ import (
 	"errors"
 	"io"
 	"os"
+	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/haikuports/kiln/internal/testenv"
@@ -255,4 +257,45 @@ func FuzzUnflatten(f *testing.F) {
 			t.Fatal("flatten is not stable")
 		}
 	})
+}
+
+// zeroSizeItems is a message with one fixed-size field of count items and
+// no data: a 96-byte allocation bomb for a parser that trusts count.
+func zeroSizeItems(count uint32) []byte {
+	le := binary.LittleEndian
+	b := make([]byte, HeaderSize+FieldHeaderSize+2)
+	le.PutUint32(b, Format)
+	le.PutUint32(b[8:], FlagValid)
+	le.PutUint32(b[36:], 2) // data: the name "x\0"
+	le.PutUint32(b[40:], 1)
+	le.PutUint32(b[44:], HashTableSize)
+	for i := range HashTableSize {
+		le.PutUint32(b[48+4*i:], 0xffffffff)
+	}
+	fh := b[HeaderSize:]
+	le.PutUint16(fh, fieldFlagValid|fieldFlagFixedSize)
+	le.PutUint16(fh[2:], 2)
+	le.PutUint32(fh[4:], TypeUint8)
+	le.PutUint32(fh[8:], count)
+	le.PutUint32(fh[20:], 0xffffffff)
+	copy(b[HeaderSize+FieldHeaderSize:], "x\x00")
+	return b
+}
+
+// A fixed-size field of size 0 with 2^32-1 items used to make 4 G slice
+// headers (96 GiB): now it is an error that costs almost nothing.
+func TestUnflattenZeroSizeItemsBomb(t *testing.T) {
+	for _, count := range []uint32{1, 2, 1 << 20, 0xffffffff} {
+		in := zeroSizeItems(count)
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		_, err := Unflatten(in)
+		runtime.ReadMemStats(&after)
+		if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "do not fit") {
+			t.Errorf("count %d: %v, want ErrCorrupt (do not fit)", count, err)
+		}
+		if grew := after.TotalAlloc - before.TotalAlloc; grew > 64<<10 {
+			t.Errorf("count %d: rejecting a %d-byte message allocated %d bytes", count, len(in), grew)
+		}
+	}
 }

@@ -8,7 +8,10 @@ import (
 // Unflatten parses a flattened message that fills b exactly. It checks
 // every size, offset, count and link against the input and returns an
 // error wrapping ErrFormat or ErrCorrupt, naming the field, for anything
-// out of bounds; it never allocates more than a small multiple of len(b).
+// out of bounds. Every item takes at least one byte of b (fixed-size
+// items are at least one byte, variable-size ones carry a 4-byte size), so
+// it never allocates more than a small multiple of len(b): at most one
+// 24-byte slice header per byte of input.
 //
 // Items alias b. Fields are returned in the order of their headers. The hash table and
 // next_field links are only bounds-checked (as Haiku does); Flatten
@@ -103,6 +106,11 @@ func parseField(f *Field, fh, data []byte, i int, fieldCount uint64, off *uint64
 		return fmt.Errorf("%w: field %q: no items", ErrCorrupt, f.Name)
 	}
 	if f.Fixed {
+		// Each item takes at least one byte: a field of zero-size items
+		// would make count (up to 2^32) slice headers out of nothing.
+		if count > size {
+			return fmt.Errorf("%w: field %q: %d fixed-size items do not fit in %d bytes", ErrCorrupt, f.Name, count, size)
+		}
 		if size%count != 0 {
 			return fmt.Errorf("%w: field %q: %d bytes do not split into %d fixed-size items", ErrCorrupt, f.Name, size, count)
 		}

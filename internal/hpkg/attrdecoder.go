@@ -13,6 +13,12 @@ const (
 	// MaxNodes is the most attributes ReadTree builds (a few hundred MiB
 	// of nodes at most).
 	MaxNodes = 1 << 21
+	// MaxStrings is the longest string table accepted (each entry costs a
+	// 16-byte string header, so a table of empty strings would otherwise
+	// cost 16 times its size). The fixtures' tables hold at most 766
+	// strings; a repository of all of HaikuPorts' 6,552 packages a few tens
+	// of thousands.
+	MaxStrings = 1 << 20
 )
 
 // Decoder is a pull parser for one attribute section (FORMATS.md §1.4): a
@@ -52,6 +58,9 @@ func newDecoderString(section string, stringsLength, stringsCount uint64, where 
 	}
 	if stringsCount > stringsLength {
 		return nil, formatError(where, "string table of %d bytes cannot hold %d strings", stringsLength, stringsCount)
+	}
+	if stringsCount > MaxStrings {
+		return nil, fmt.Errorf("%w: %s: string table of %d strings, more than %d", ErrLimit, where, stringsCount, MaxStrings)
 	}
 	if stringsLength > 0 {
 		d.strs = make([]string, 0, stringsCount)

@@ -7,11 +7,26 @@ import (
 	"github.com/haikuports/kiln/internal/pkginfo"
 )
 
-// MaxRepositoryHeap is the largest uncompressed heap ReadRepository
-// accepts (HaikuPorts' biggest repositories hold a few MiB). Memory grows
-// only with the bytes that really decompress (ReadSection), never with a
-// size claimed by the header.
-const MaxRepositoryHeap = MaxSectionSize
+// Repository limits. They are far above any real repository, and bound
+// the memory a small, highly compressed file can make ReadRepository use
+// (about 300 MiB at worst: the heap, the packages and their lists).
+//
+//   - MaxRepositoryHeap is the largest uncompressed heap. The 2013 fixture
+//     uses 558 bytes per package, so all of HaikuPorts' 6,552 x86_64
+//     packages take about 4 MiB. Memory grows only with the bytes that
+//     really decompress (ReadSection), never with a size claimed by the
+//     header.
+//   - MaxRepositoryPackages is the most packages (HaikuPorts: 6,552); each
+//     costs 592 bytes.
+//   - MaxRepositoryAttributes is the most top-level package attributes of
+//     all packages together (HaikuPorts' 6,552 packages have 61,740
+//     provides and requires, plus about 15 other attributes each); each
+//     costs at most 160 bytes. One package may have MaxPackageAttributes.
+const (
+	MaxRepositoryHeap       = 64 << 20
+	MaxRepositoryPackages   = 1 << 16
+	MaxRepositoryAttributes = 1 << 20
+)
 
 // Repository is the content of a repository (HPKR) file.
 type Repository struct {
@@ -85,7 +100,7 @@ func readRepoPackages(section string, strLen, strCount uint64) ([]pkginfo.Packag
 	// the section once instead of growing it (bounded by the input size
 	// and a cap).
 	pkgs := make([]pkginfo.PackageInfo, 0, min(len(section)/256+1, 1<<14))
-	var pr pkgReader
+	pr := pkgReader{maxTotal: MaxRepositoryAttributes}
 	for {
 		off := d.Offset()
 		a, ok, err := d.Next()
@@ -102,6 +117,9 @@ func readRepoPackages(section string, strLen, strCount uint64) ([]pkginfo.Packag
 			continue
 		}
 		index := len(pkgs)
+		if index == MaxRepositoryPackages {
+			return nil, fmt.Errorf("%w: %s at offset %d: more than %d packages", ErrLimit, where, off, MaxRepositoryPackages)
+		}
 		at := func() string { return fmt.Sprintf("%s: package %d (%q) at offset %d", where, index, a.Str, off) }
 		if a.Type != TypeString {
 			return nil, formatError(at(), "package attribute has type %s, want STRING", a.Type)

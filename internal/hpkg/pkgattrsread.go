@@ -1,8 +1,17 @@
 package hpkg
 
 import (
+	"fmt"
+
 	"github.com/haikuports/kiln/internal/pkginfo"
 )
+
+// MaxPackageAttributes is the most top-level package attributes (name,
+// version, each provides, each requires, each copyright, ...) one package
+// may have. The largest real package, HaikuPorts' texlive_latexextra, has
+// 1,651 provides and fewer than 1,700 attributes; every list element costs
+// at most 160 bytes, so one package's lists stay under 11 MiB.
+const MaxPackageAttributes = 1 << 16
 
 // ReadPackageInfo decodes package attributes (FORMATS.md §1.5–1.6) from the
 // current list of d until that list ends: the top-level list of an HPKG
@@ -20,7 +29,14 @@ func ReadPackageInfo(d *Decoder) (pkginfo.PackageInfo, error) {
 // collected in scratch slices reused from package to package, then copied
 // into blocks shared by the packages read (slabs): a repository's packages
 // cost a few allocations for all their lists instead of several each.
+//
+// Each package may have at most MaxPackageAttributes top-level attributes
+// (every list element is one), and all packages read by one pkgReader at
+// most maxTotal (no limit when 0): a small, highly compressed section
+// cannot make it build unbounded lists.
 type pkgReader struct {
+	maxTotal int // top-level attributes of all packages; 0 = no limit
+	total    int
 	scratch  pkginfo.PackageInfo // only the slice fields are used
 	strs     slab[string]
 	provides slab[pkginfo.Resolvable]
@@ -31,10 +47,18 @@ type pkgReader struct {
 func (r *pkgReader) read(d *Decoder, p *pkginfo.PackageInfo) error {
 	sc := &r.scratch
 	var err error
-	for {
+	for n := 1; ; n++ {
 		var a Attr
 		var ok bool
 		if a, ok, err = d.Next(); err != nil || !ok {
+			break
+		}
+		if r.total++; n > MaxPackageAttributes {
+			err = fmt.Errorf("%w: %s at offset %d: package has more than %d attributes", ErrLimit, d.where, d.pos, MaxPackageAttributes)
+			break
+		}
+		if r.maxTotal > 0 && r.total > r.maxTotal {
+			err = fmt.Errorf("%w: %s at offset %d: packages have more than %d attributes in all", ErrLimit, d.where, d.pos, r.maxTotal)
 			break
 		}
 		if err = readPackageAttr(d, p, sc, a); err != nil {
@@ -402,6 +426,9 @@ func (d *Decoder) readUser(a Attr) (pkginfo.User, error) {
 		case AttrPackageUserGroup:
 			if err := d.wantString(c); err != nil {
 				return err
+			}
+			if len(u.Groups) >= MaxPackageAttributes {
+				return fmt.Errorf("%w: %s at offset %d: user %q has more than %d groups", ErrLimit, d.where, d.pos, u.Name, MaxPackageAttributes)
 			}
 			u.Groups = append(u.Groups, c.Str)
 			return nil

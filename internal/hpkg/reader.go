@@ -9,6 +9,11 @@ import (
 	"github.com/haikuports/kiln/internal/pkginfo"
 )
 
+// MaxAttributesSection is the largest package-attributes section Open
+// accepts. The largest real package, texlive_latexextra with 1,651
+// provides, needs well under 100 KiB; TOCs may use MaxSectionSize.
+const MaxAttributesSection = 16 << 20
+
 // Package is an opened HPKG v2 file. Open reads the header and the package
 // attributes; the TOC is read on first use (Entries, Walk, Lookup, ...).
 // A Package is safe for concurrent use.
@@ -50,6 +55,10 @@ func Open(r io.ReaderAt, size int64) (*Package, error) {
 	}
 	p := &Package{Header: h, r: r, size: size, heap: heap}
 	const where = "package attributes"
+	if h.AttributesLength > MaxAttributesSection {
+		heap.Close()
+		return nil, fmt.Errorf("%w: %s: %d bytes, more than the maximum %d", ErrLimit, where, h.AttributesLength, MaxAttributesSection)
+	}
 	sec, err := readSectionString(heap, h.AttributesOffset(), uint64(h.AttributesLength), where)
 	if err != nil {
 		return nil, err

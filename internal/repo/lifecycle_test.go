@@ -203,6 +203,10 @@ func TestVerifyFindsViolations(t *testing.T) {
 			h, _ := r.ReadHead(ctx)
 			putBytes(ctx, st, p+".kiln/snapshots/"+h.Snapshot+"/repo", []byte("FAKEHPKR\n{}"), store.PutOptions{})
 		}},
+		{"snapshot repo planted", false, "snapshot", func(st *memStore, r *Repo) {
+			h, _ := r.ReadHead(ctx)
+			putBytes(ctx, st, p+".kiln/snapshots/"+h.Snapshot+"/repo", []byte("not a repository"), store.PutOptions{})
+		}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -219,6 +223,13 @@ func TestVerifyFindsViolations(t *testing.T) {
 			}
 			if !found {
 				t.Fatalf("no %q problem reported: %v", tc.check, rp.Problems)
+			}
+			for _, pr := range rp.Problems {
+				// A repo whose hash differs is not the file publish wrote
+				// and is never parsed (it may be hostile).
+				if strings.Contains(pr.Msg, "does not read back") {
+					t.Errorf("parsed a repo whose SHA-256 differs: %v", pr)
+				}
 			}
 		})
 	}

@@ -129,7 +129,8 @@ func (r *Repo) verifySnapshotFiles(ctx context.Context, rp *Report, m *Manifest)
 		return nil, nil
 	}
 	sum := sha256.Sum256(f.repo)
-	if hex.EncodeToString(sum[:]) != m.RepoSHA256 {
+	repoOK := hex.EncodeToString(sum[:]) == m.RepoSHA256
+	if !repoOK {
 		rp.add("snapshot", r.l.snapshot(m.ID, FileRepo), "SHA-256 %x differs from the manifest's %s", sum, m.RepoSHA256)
 	}
 	if string(f.repoSHA256) != m.RepoSHA256 {
@@ -142,6 +143,10 @@ func (r *Repo) verifySnapshotFiles(ctx context.Context, rp *Report, m *Manifest)
 		rp.add("snapshot", r.l.snapshot(m.ID, FileRepoInfo), "does not parse: %v", err)
 	} else if ri.Name != m.Repository.Name || ri.Identifier != m.Repository.Identifier || ri.Architecture != m.Repository.Architecture || ri.Vendor != m.Repository.Vendor {
 		rp.add("snapshot", r.l.snapshot(m.ID, FileRepoInfo), "differs from the manifest's repository info")
+	}
+	if !repoOK {
+		// Not the file publish wrote: it is not parsed (it may be hostile).
+		return &f, nil
 	}
 	info, pkgs, err := r.codec.ReadRepo(bytes.NewReader(f.repo), int64(len(f.repo)))
 	if err != nil {
