@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/haikuports/kiln/internal/pkginfo"
 	"github.com/haikuports/kiln/internal/recipe"
 )
 
@@ -101,15 +100,15 @@ func readLicenses(path string) ([]string, error) {
 // target returns the primary target; with forSecondary the first
 // --secondary architecture is the one evaluated.
 func (f *evalFlags) target(forSecondary bool) (recipe.Target, error) {
-	a, err := pkginfo.ParseArchitecture(f.arch)
+	a, err := parseTargetArch("--arch", f.arch)
 	if err != nil {
-		return recipe.Target{}, fmt.Errorf("--arch: %w", err)
+		return recipe.Target{}, err
 	}
 	t := recipe.Target{Arch: a}
 	for _, s := range f.secondary {
-		b, err := pkginfo.ParseArchitecture(s)
+		b, err := parseTargetArch("--secondary", s)
 		if err != nil {
-			return recipe.Target{}, fmt.Errorf("--secondary: %w", err)
+			return recipe.Target{}, err
 		}
 		t.Secondary = append(t.Secondary, b)
 	}

@@ -66,3 +66,13 @@ func (a *Architecture) UnmarshalText(b []byte) error {
 	*a = v
 	return nil
 }
+
+// Architectures returns every architecture Haiku knows, in the order of
+// their numeric values.
+func Architectures() []Architecture {
+	l := make([]Architecture, numArchitectures)
+	for i := range l {
+		l[i] = Architecture(i)
+	}
+	return l
+}
