@@ -45,13 +45,29 @@ func exitCode(err error) int {
 	if errors.As(err, &ec) {
 		return ec.code
 	}
+	var ue *usageError
+	if errors.As(err, &ue) {
+		return 2
+	}
 	return 1
 }
 
-// newLogger returns the logger commands use: text on stderr, debug with -v.
+// verbosity returns how often -v was given.
+func verbosity(cmd *cobra.Command) int {
+	v, _ := cmd.Flags().GetCount("verbose")
+	return v
+}
+
+// newLogger returns the logger every command logs with (and passes to the
+// packages it calls): text on stderr, warnings and errors only; with -v
+// also INFO (what was done), with -vv DEBUG. A command's result goes to
+// standard output, never to the log.
 func newLogger(cmd *cobra.Command) *slog.Logger {
-	level := slog.LevelInfo
-	if v, _ := cmd.Flags().GetBool("verbose"); v {
+	level := slog.LevelWarn
+	switch v := verbosity(cmd); {
+	case v == 1:
+		level = slog.LevelInfo
+	case v >= 2:
 		level = slog.LevelDebug
 	}
 	return slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
@@ -71,7 +87,7 @@ and publishes repository snapshots atomically.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.PersistentFlags().BoolP("verbose", "v", false, "log debug messages")
+	root.PersistentFlags().CountP("verbose", "v", "log what is done (-v), and debug messages (-vv); default: warnings only")
 	root.SetOut(os.Stdout)
 	root.AddCommand(
 		newHpkgCmd(),
@@ -80,5 +96,6 @@ and publishes repository snapshots atomically.`,
 		newPortsCmd(),
 		newPlanCmd(),
 	)
+	checkUsage(root)
 	return root
 }
