@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/haikuports/kiln/internal/pkginfo"
 	"github.com/haikuports/kiln/internal/plan"
 	"github.com/haikuports/kiln/internal/recipe"
 )
@@ -61,15 +61,15 @@ func (s *planSource) target() (recipe.Target, error) {
 	if s.arch == "" {
 		return recipe.Target{}, errors.New("--arch is required")
 	}
-	a, err := pkginfo.ParseArchitecture(s.arch)
+	a, err := parseTargetArch("--arch", s.arch)
 	if err != nil {
-		return recipe.Target{}, fmt.Errorf("--arch: %w", err)
+		return recipe.Target{}, err
 	}
 	t := recipe.Target{Arch: a}
 	for _, sec := range s.secondary {
-		b, err := pkginfo.ParseArchitecture(sec)
+		b, err := parseTargetArch("--secondary", sec)
 		if err != nil {
-			return recipe.Target{}, fmt.Errorf("--secondary: %w", err)
+			return recipe.Target{}, err
 		}
 		t.Secondary = append(t.Secondary, b)
 	}
@@ -173,8 +173,9 @@ func loadPorts(cmd *cobra.Command, s *planSource, target recipe.Target) ([]*reci
 
 func newPlanCmd() *cobra.Command {
 	var (
-		src    planSource
-		asJSON bool
+		src           planSource
+		asJSON        bool
+		ignoreMissing bool
 	)
 	cmd := &cobra.Command{
 		Use:   "plan [flags] [PORT...]",
@@ -193,7 +194,10 @@ or a package name), everything (exactly the ports whose outputs are missing
 from the repository), update (the ports whose files changed between --from
 and --to in the --tree git checkout, plus any PORT arguments).
 
-A port named like a subcommand (check, why) is given as name-version.`,
+A PORT that names no port (nor a package of one) is an error (status 1,
+nothing planned); --ignore-missing plans the others and lists it as
+unknown. A port named like a subcommand (check, why) is given as
+name-version.`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			pl, err := src.planner(cmd)
@@ -208,6 +212,9 @@ A port named like a subcommand (check, why) is given as name-version.`,
 			if err != nil {
 				return err
 			}
+			if len(p.Unknown) > 0 && !ignoreMissing {
+				return unknownPortsError(cmd, p.Unknown)
+			}
 			if asJSON {
 				return printJSON(cmd, p)
 			}
@@ -216,6 +223,30 @@ A port named like a subcommand (check, why) is given as name-version.`,
 	}
 	src.add(cmd)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the plan as JSON")
+	cmd.Flags().BoolVar(&ignoreMissing, "ignore-missing", false, "plan the ports that exist and list the unknown ones, instead of failing")
 	cmd.AddCommand(newPlanWhyCmd(), newPlanCheckCmd())
 	return cmd
+}
+
+// unknownPortsError names every requested port that does not exist; one
+// that looks like a mistyped subcommand of plan gets cobra's suggestion.
+func unknownPortsError(cmd *cobra.Command, unknown []plan.Unknown) error {
+	if cmd.SuggestionsMinimumDistance <= 0 {
+		cmd.SuggestionsMinimumDistance = 2
+	}
+	var b strings.Builder
+	for i, u := range unknown {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		fmt.Fprintf(&b, "%q: %s", u.Spec, u.Reason)
+		if s := cmd.SuggestionsFor(u.Spec); len(s) > 0 {
+			fmt.Fprintf(&b, " (did you mean the subcommand %q?)", s[0])
+		}
+	}
+	what := "unknown port"
+	if len(unknown) > 1 {
+		what = "unknown ports"
+	}
+	return fmt.Errorf("plan: %s %s (--ignore-missing plans the others)", what, b.String())
 }
