@@ -14,6 +14,8 @@ import (
 	"errors"
 	"io"
 	"time"
+
+	"github.com/haikuports/kiln/internal/pkginfo"
 )
 
 // Sentinel errors. Implementations wrap them so callers test with errors.Is.
@@ -86,6 +88,13 @@ type Job struct {
 	// Outputs are the package files the build is expected to produce; each
 	// one is handed to Collect. A missing output is ErrBuildFailed.
 	Outputs []string
+	// OutputInfos, when set, holds the package info each output is
+	// expected to carry (from the recipe: name, version, architecture,
+	// provides, requires, summary), keyed by output file name; see
+	// OutputInfos. Builders that really build ignore it (haikuporter
+	// computes the same from the recipe); the mock builder produces its
+	// packages from it.
+	OutputInfos map[string]*pkginfo.PackageInfo
 	// Log receives the build log as it is produced (haikuporter's merged
 	// stdout/stderr and the master's own lines, e.g. "running command: …").
 	// Writes are sequential; a Write error aborts the build.
@@ -105,6 +114,11 @@ type Job struct {
 //
 // When ctx is cancelled, Build stops the build on the machine (it is killed
 // there, not left running) and returns an error wrapping context.Cause(ctx).
+// Close while a build runs ends that build the same way (its Build returns
+// an error promptly); Prepare and Build after Close return ErrUnavailable.
+// Close is idempotent.
+//
+// The conformance suite internal/builder/buildertest checks this contract.
 type Builder interface {
 	// Name is the builder's configured name.
 	Name() string
@@ -169,6 +183,15 @@ type Cacher interface {
 // from Dependency.URL themselves, so the master never moves their bytes.
 type URLFetcher interface {
 	FetchesURLs() bool
+}
+
+// Disconnecter is implemented by builders that can drop their connections
+// without becoming unusable: the next Prepare or Build connects again, and
+// no reconnection is attempted in between. The on-demand decorator calls it
+// before it stops the machine, so a stopped builder does not count
+// connection errors.
+type Disconnecter interface {
+	Disconnect() error
 }
 
 // Checker is implemented by builders that can report on themselves
