@@ -409,7 +409,10 @@ func dependency(t *testing.T, name string) (builder.Dependency, []byte, *int) {
 	opens := new(int)
 	return builder.Dependency{
 		File: name + "-1.0-1-x86_64.hpkg", Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:]),
-		Open: func(context.Context) (io.ReadCloser, error) { *opens++; return io.NopCloser(bytes.NewReader(data)), nil },
+		Open: func(context.Context) (io.ReadCloser, error) {
+			*opens++
+			return io.NopCloser(bytes.NewReader(data)), nil
+		},
 	}, data, opens
 }
 
