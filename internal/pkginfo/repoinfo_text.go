@@ -4,14 +4,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 )
 
-// ParseRepositoryInfo reads a repo.info text (FORMATS.md §2.4) from r as
-// BRepositoryInfo::_SetTo(BEntry) does: driver-settings syntax, keys
-// compared case-sensitively at the top level, the last occurrence of a key
-// winning and only its first value counting. name, identifier (falling
+// ParseRepositoryInfo reads a repo.info text (FORMATS.md §2.4) from r in
+// BRepositoryInfo::_SetTo(BEntry)'s driver-settings syntax, with keys
+// compared case-sensitively, but more strictly than Haiku (kiln writes what
+// clients read, so it refuses what it does not understand): every
+// top-level parameter must be one of RepositoryInfoKeys with exactly one
+// value and no block, and no key may appear twice; such errors name the
+// file, line and column (ErrInvalid), the first one found. name, identifier (falling
 // back to the legacy url key), vendor, summary, priority and architecture
 // must be present and non-empty; baseurl is optional. priority is read like
 // atoi (leading digits, so "10 # x" is 10) but must lie within 0…255 (Haiku
@@ -26,6 +30,9 @@ func ParseRepositoryInfo(r io.Reader, name string) (*RepositoryInfo, error) {
 	}
 	settings, err := parseSettings(src, name)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkRepoInfoKeys(src, name, settings); err != nil {
 		return nil, err
 	}
 	get := func(key string) (string, *setting) {
@@ -84,6 +91,37 @@ func ParseRepositoryInfo(r io.Reader, name string) (*RepositoryInfo, error) {
 		return nil, err
 	}
 	return info, nil
+}
+
+// RepositoryInfoKeys are the parameters a repo.info may hold (url is the
+// legacy name of identifier).
+var RepositoryInfoKeys = []string{"name", "identifier", "url", "baseurl", "vendor", "summary", "priority", "architecture"}
+
+// checkRepoInfoKeys refuses unknown keys, repeated keys, keys without
+// exactly one value and blocks, naming the first offending line.
+func checkRepoInfoKeys(src, file string, settings []setting) error {
+	seen := map[string]int{}
+	for i := range settings {
+		s := &settings[i]
+		line, col := position(src, s.pos)
+		bad := func(format string, args ...any) error {
+			return fmt.Errorf("%s:%d:%d: %w: "+format, append([]any{file, line, col, ErrInvalid}, args...)...)
+		}
+		if !slices.Contains(RepositoryInfoKeys, s.name) {
+			return bad("unknown key %q (a repo.info holds %s)", s.name, strings.Join(RepositoryInfoKeys, ", "))
+		}
+		if first, dup := seen[s.name]; dup {
+			return bad("%s given twice (first on line %d)", s.name, first)
+		}
+		seen[s.name] = line
+		switch {
+		case len(s.children) > 0:
+			return bad("%s: a repo.info has no { } blocks", s.name)
+		case len(s.values) > 1:
+			return bad("%s: %d values, want one (quote a value with spaces)", s.name, len(s.values))
+		}
+	}
+	return nil
 }
 
 // atoi reads an optionally signed decimal number after leading white space
