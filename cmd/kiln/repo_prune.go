@@ -19,9 +19,10 @@ func newRepoPruneCmd() *cobra.Command {
 		o          repo.PruneOptions
 		activeFile string
 		asJSON     bool
+		guard      guardFlags
 	)
 	cmd := &cobra.Command{
-		Use:   "prune [--dry-run]",
+		Use:   "prune [--dry-run] [--active FILE [--system-packages DIR|FILE [--allow-regressions]]]",
 		Short: "Apply retention: drop old snapshots, retire unreferenced packages",
 		Long: `Keeps the newest --keep snapshots of the head history and all younger than
 --keep-age; deletes the others. A package file leaves current/packages/
@@ -33,7 +34,9 @@ With --active FILE (one "name version" line per package the active ports
 produce, e.g. "curl_devel 8.5.0-1"), HaikuPorter's rules first drop from
 the listing, in a new snapshot, every package no active port produces and
 every package newer than its active port; more than a quarter of the
-packages needs --allow-mass-removal.`,
+packages needs --allow-mass-removal. --system-packages refuses that
+snapshot if it makes an installable package uninstallable, as for
+"kiln repo publish" (then nothing is pruned).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			r, err := sf.open(cmd)
@@ -57,9 +60,15 @@ packages needs --allow-mass-removal.`,
 			if o.Signer, err = sig.signer(); err != nil {
 				return err
 			}
+			if o.Guard, err = guard.guard(cmd, r.Target()); err != nil {
+				return err
+			}
+			if o.Guard != nil && o.Active == nil {
+				return fmt.Errorf("repo prune: --system-packages guards the snapshot --active makes; give --active")
+			}
 			res, err := r.Prune(cmd.Context(), o)
 			if err != nil {
-				return err
+				return guard.explain(err)
 			}
 			if asJSON {
 				return printJSON(cmd, res)
@@ -88,6 +97,7 @@ packages needs --allow-mass-removal.`,
 	}
 	sf.add(cmd)
 	sig.add(cmd)
+	guard.add(cmd)
 	f := cmd.Flags()
 	f.StringVar(&activeFile, "active", "", `file of "name version" lines: the packages active ports produce`)
 	f.BoolVar(&o.AllowMassRemoval, "allow-mass-removal", false, "let --active remove more than a quarter of the packages")

@@ -23,11 +23,11 @@ func newRepoPublishCmd() *cobra.Command {
 		allowDowngrade        bool
 		port, commit, buildID string
 		asJSON                bool
-		systemPackages        string
-		allowRegressions      bool
+		guard                 guardFlags
+		ignoreMissing         bool
 	)
 	cmd := &cobra.Command{
-		Use:   "publish --target BRANCH/ARCH [--info repo.info] [--add PKG...] [--remove NAME...] [--system-packages DIR|FILE [--allow-regressions]] [PKG...]",
+		Use:   "publish --target BRANCH/ARCH [--info repo.info] [--add PKG...] [--remove NAME... [--ignore-missing]] [--system-packages DIR|FILE [--allow-regressions]] [PKG...]",
 		Short: "Publish packages to a target's repository as a new snapshot",
 		Long: `Adds and removes packages in a target's repository in the store, as one new
 snapshot: new packages are uploaded to current/packages/ (create-if-absent;
@@ -35,7 +35,9 @@ a published file never changes), the repo file is generated from the
 snapshot's manifest without reading any package, the head moves by
 compare-and-swap under the target's lease, and current/ is refreshed with
 repo.sha256 last. An added package replaces the package of the same name.
-Removed packages stay downloadable until "kiln repo prune" retires them.
+Removed packages stay downloadable until "kiln repo prune" retires them;
+removing a name the target does not list is an error naming it, unless
+--ignore-missing.
 
 The first publish of a target needs --info (its repo.info). Publishing what
 is already published changes nothing. Packages may be given with --add or
@@ -56,7 +58,7 @@ only logs the regressions.`,
 				return err
 			}
 			var c repo.Change
-			c.Reason, c.AllowDowngrade, c.Remove = reason, allowDowngrade, removes
+			c.Reason, c.AllowDowngrade, c.Remove, c.IgnoreMissing = reason, allowDowngrade, removes, ignoreMissing
 			if c.Signer, err = sig.signer(); err != nil {
 				return err
 			}
@@ -82,19 +84,15 @@ only logs the regressions.`,
 			if c.Info == nil && len(c.Add) == 0 && len(c.Remove) == 0 && c.Signer == nil {
 				return errors.New("repo publish: nothing to do (give --add, --remove or --info)")
 			}
-			if systemPackages != "" {
-				if c.Guard, err = publishGuard(cmd, r.Target(), systemPackages, allowRegressions); err != nil {
-					return err
-				}
-			} else if allowRegressions {
-				return errors.New("repo publish: --allow-regressions needs --system-packages")
+			if c.Guard, err = guard.guard(cmd, r.Target()); err != nil {
+				return err
 			}
 			res, err := r.Publish(cmd.Context(), c)
-			if re := (*repo.RegressionError)(nil); errors.As(err, &re) {
-				return fmt.Errorf("%w (--allow-regressions publishes anyway)", err)
+			if errors.Is(err, repo.ErrNotListed) {
+				return fmt.Errorf("%w (--ignore-missing removes only the listed ones)", err)
 			}
 			if err != nil {
-				return err
+				return guard.explain(err)
 			}
 			if asJSON {
 				return printJSON(cmd, res)
@@ -126,9 +124,41 @@ only logs the regressions.`,
 	f.StringVar(&commit, "recipe-commit", "", "recipe commit recorded for the added packages")
 	f.StringVar(&buildID, "build-id", "", "build id recorded for the added packages")
 	f.BoolVar(&asJSON, "json", false, "print the result as JSON")
-	f.StringVar(&systemPackages, "system-packages", "", "system packages (folder or file): refuse a publish that makes an installable package uninstallable")
-	f.BoolVar(&allowRegressions, "allow-regressions", false, "with --system-packages: publish even so, logging the packages it makes uninstallable")
+	f.BoolVar(&ignoreMissing, "ignore-missing", false, "a --remove name the target does not list is no error (for scripts that rerun a removal)")
+	guard.add(cmd)
 	return cmd
+}
+
+// guardFlags are --system-packages and --allow-regressions, taken by every
+// command that publishes a snapshot (publish, rollback, prune --active).
+type guardFlags struct {
+	systemPackages   string
+	allowRegressions bool
+}
+
+func (g *guardFlags) add(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&g.systemPackages, "system-packages", "", "system packages (folder or file): refuse a new snapshot that makes an installable package uninstallable")
+	f.BoolVar(&g.allowRegressions, "allow-regressions", false, "with --system-packages: publish even so, logging the packages it makes uninstallable")
+}
+
+// guard returns the regression guard the flags ask for (nil: none).
+func (g *guardFlags) guard(cmd *cobra.Command, t repo.Target) (repo.Guard, error) {
+	if g.systemPackages == "" {
+		if g.allowRegressions {
+			return nil, fmt.Errorf("%s: --allow-regressions needs --system-packages", cmd.CommandPath())
+		}
+		return nil, nil
+	}
+	return publishGuard(cmd, t, g.systemPackages, g.allowRegressions)
+}
+
+// explain adds the way out to a regression refusal.
+func (g *guardFlags) explain(err error) error {
+	if re := (*repo.RegressionError)(nil); errors.As(err, &re) {
+		return fmt.Errorf("%w (--allow-regressions publishes anyway)", err)
+	}
+	return err
 }
 
 // publishGuard loads the system packages and returns the regression

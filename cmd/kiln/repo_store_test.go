@@ -208,10 +208,80 @@ func TestRepoPublishRegressionGuard(t *testing.T) {
 	if _, err := runRepoStore(t, "repo", "publish", "--allow-regressions", "--remove", "app", "--store", filepath.Join(dir, "store")); err == nil {
 		t.Fatal("--allow-regressions without --system-packages accepted")
 	}
+	// Prune --active and rollback publish under the same guard.
+	active := filepath.Join(dir, "active")
+	os.WriteFile(active, []byte("app 2.0-1\n"), 0o644)
+	_, err := runRepoStore(t, cmd("repo", "prune", "--active", active, "--allow-mass-removal")...)
+	if err == nil || !strings.Contains(err.Error(), "publish refused") || !strings.Contains(err.Error(), "app (app-2.0-1-x86_64.hpkg: lib:libfoo >= 1)") {
+		t.Fatalf("prune --active --system-packages: %v", err)
+	}
+	if got := mustRun(t, snapshots...); got != head {
+		t.Fatalf("a refused prune made a snapshot:\n%s", got)
+	}
+	if _, err := runRepoStore(t, append([]string{"repo", "prune", "--system-packages", sys}, s...)...); err == nil || !strings.Contains(err.Error(), "--active") {
+		t.Fatalf("prune --system-packages without --active: %v", err)
+	}
 	out := mustRun(t, cmd("repo", "publish", "--allow-regressions", "--remove", "libfoo")...)
 	if !strings.Contains(out, "- libfoo-1.0-1-x86_64.hpkg") {
 		t.Fatalf("publish --allow-regressions: %q", out)
 	}
+	mustRun(t, cmd("repo", "publish", "--allow-regressions", libfoo)...)
+	mustRun(t, cmd("repo", "publish", "--allow-regressions", "--remove", "libfoo")...)
+	// head~1 lists libfoo and app: rolling back to it is fine; rolling
+	// back from there to the snapshot without libfoo is refused.
+	mustRun(t, cmd("repo", "rollback", "head~1")...)
+	before := mustRun(t, snapshots...)
+	_, err = runRepoStore(t, cmd("repo", "rollback", "head~1")...)
+	if err == nil || !strings.Contains(err.Error(), "publish refused") || !strings.Contains(err.Error(), "--allow-regressions") {
+		t.Fatalf("rollback --system-packages: %v", err)
+	}
+	if got := mustRun(t, snapshots...); got != before {
+		t.Fatalf("a refused rollback made a snapshot:\n%s", got)
+	}
+	mustRun(t, cmd("repo", "rollback", "head~1", "--allow-regressions")...)
 	// Removing the package that is now uninstallable is no regression.
 	mustRun(t, cmd("repo", "publish", "--remove", "app")...)
+}
+
+// TestRepoStoreTypos: commands that would have done nothing because of a
+// typo fail naming it; a rollback to the head makes no snapshot.
+func TestRepoStoreTypos(t *testing.T) {
+	dir := t.TempDir()
+	info := filepath.Join(dir, "repo.info")
+	os.WriteFile(info, []byte(testRepoInfo), 0o644)
+	s := []string{"--store", filepath.Join(dir, "store")}
+	cmd := func(args ...string) []string { return append(args, s...) }
+	tip := testenv.Fixture(t, "hpkg/tipster-1.1.1-1-x86_64.hpkg")
+
+	// repo.info: a README is not one; a garbage line or a repeated key names file and line.
+	readme := filepath.Join(dir, "README.md")
+	os.WriteFile(readme, []byte("# kiln\n\n"+testRepoInfo+"kiln is a build master\n"), 0o644)
+	dup := filepath.Join(dir, "dup.info")
+	os.WriteFile(dup, []byte(testRepoInfo+"name Other\n"), 0o644)
+	for file, want := range map[string]string{readme: readme + `:9:1: pkginfo: invalid package or repository info: unknown key "kiln"`,
+		dup: dup + ":7:1: pkginfo: invalid package or repository info: name given twice (first on line 1)"} {
+		if _, err := runRepoStore(t, cmd("repo", "publish", "--info", file, tip)...); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("--info %s: %v, want %s", file, err, want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "store/master/x86_64/.kiln/head.json")); !os.IsNotExist(err) {
+		t.Fatalf("a bad repo.info published: %v", err)
+	}
+
+	mustRun(t, cmd("repo", "publish", "--info", info, tip)...)
+	snaps := mustRun(t, cmd("repo", "snapshots")...)
+	_, err := runRepoStore(t, cmd("repo", "publish", "--remove", "tipstr")...)
+	if err == nil || !strings.Contains(err.Error(), `does not list "tipstr"`) || !strings.Contains(err.Error(), "--ignore-missing") {
+		t.Fatalf("--remove of an unlisted name: %v", err)
+	}
+	if out := mustRun(t, cmd("repo", "publish", "--remove", "tipstr", "--ignore-missing")...); !strings.Contains(out, "unchanged") {
+		t.Fatalf("--ignore-missing: %q", out)
+	}
+	out := mustRun(t, cmd("repo", "rollback", "head")...)
+	if !strings.Contains(out, "already at head") {
+		t.Fatalf("rollback to the head: %q", out)
+	}
+	if got := mustRun(t, cmd("repo", "snapshots")...); got != snaps {
+		t.Fatalf("a no-op made a snapshot:\n%s", got)
+	}
 }

@@ -32,6 +32,8 @@ var (
 	// ErrRefused: the publish's Guard refused the new repository; nothing
 	// was changed.
 	ErrRefused = errors.New("repo: publish refused")
+	// ErrNotListed: a package name to remove is not listed by the head.
+	ErrNotListed = errors.New("repo: package not listed")
 	// ErrBadTarget: a target name is not branch/arch.
 	ErrBadTarget = errors.New("repo: invalid target")
 )

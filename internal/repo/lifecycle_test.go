@@ -59,7 +59,7 @@ func TestRollbackPruneVerify(t *testing.T) {
 	}
 
 	// Rollback to the first snapshot: a new snapshot with its content.
-	res, err := r.Rollback(ctx, ids[0], nil, "")
+	res, err := r.Rollback(ctx, ids[0], RollbackOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +73,7 @@ func TestRollbackPruneVerify(t *testing.T) {
 	mustVerify(t, r, false)
 	clk.advance(time.Hour)
 	// Roll forward again (head~1 is the state before the rollback).
-	if _, err := r.Rollback(ctx, "head~1", nil, ""); err != nil {
+	if _, err := r.Rollback(ctx, "head~1", RollbackOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	clk.advance(time.Hour)
@@ -134,7 +134,7 @@ func TestRollbackPruneVerify(t *testing.T) {
 	mustVerify(t, r, true)
 
 	// Rolling back to a pruned snapshot is impossible; obsolete files expire.
-	if _, err := r.Rollback(ctx, ids[0], nil, ""); err == nil {
+	if _, err := r.Rollback(ctx, ids[0], RollbackOptions{}); err == nil {
 		t.Fatal("rollback to a deleted snapshot succeeded")
 	}
 	clk.advance(49 * time.Hour)

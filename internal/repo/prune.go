@@ -42,6 +42,9 @@ type PruneOptions struct {
 	AllowMassRemoval bool
 	// Signer signs that new snapshot.
 	Signer Signer
+	// Guard, if set, may refuse that new snapshot as it refuses a publish
+	// (see Guard); a refusal is wrapped in ErrRefused and prunes nothing.
+	Guard Guard
 }
 
 func (o *PruneOptions) defaults() {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	"golang.org/x/sync/errgroup"
@@ -23,8 +24,11 @@ type Change struct {
 	// package of the same name.
 	Add []Add
 	// Remove are package names to drop from the listing (their files stay
-	// until prune). Names not listed are ignored (so reruns converge).
-	Remove []string
+	// until prune). A name the head does not list is an error wrapping
+	// ErrNotListed (a typo must not pass as "unchanged"), unless
+	// IgnoreMissing is set (so reruns of a removal converge).
+	Remove        []string
+	IgnoreMissing bool
 	// AllowDowngrade lets an added package replace a newer version of itself.
 	AllowDowngrade bool
 	// Signer, if set, signs the repo (repo.minisig).
@@ -131,6 +135,22 @@ func (r *Repo) publishOnce(ctx context.Context, l *lease, c Change, ingested map
 			}
 		}
 	}
+	if !c.IgnoreMissing {
+		var missing []string
+		for _, n := range c.Remove {
+			if _, ok := seen[n]; ok {
+				continue // replaced by an added package of that name
+			}
+			if prev == nil {
+				missing = append(missing, n)
+			} else if _, ok := prev.ByName(n); !ok {
+				missing = append(missing, n)
+			}
+		}
+		if len(missing) > 0 {
+			return nil, fmt.Errorf("%w: %s does not list %s", ErrNotListed, r.target, strings.Join(quoteAll(missing), ", "))
+		}
+	}
 	if c.Guard != nil {
 		if err := r.guard(ctx, c, prev, infos); err != nil {
 			return nil, err
@@ -214,7 +234,13 @@ func (r *Repo) guard(ctx context.Context, c Change, prev *Manifest, infos []pkgi
 	for i, n := range names {
 		next[i] = byName[n]
 	}
-	if err := c.Guard(ctx, old, next); err != nil {
+	return r.askGuard(ctx, c.Guard, old, next)
+}
+
+// askGuard asks g about replacing the packages old by new; a refusal is
+// wrapped in ErrRefused.
+func (r *Repo) askGuard(ctx context.Context, g Guard, old, next []pkginfo.PackageInfo) error {
+	if err := g(ctx, old, next); err != nil {
 		if ctx.Err() != nil {
 			return err
 		}
@@ -267,4 +293,12 @@ func diffFiles(a, b *Manifest) (added, removed []string) {
 	slices.Sort(added)
 	slices.Sort(removed)
 	return added, removed
+}
+
+func quoteAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = strconv.Quote(s)
+	}
+	return out
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -74,9 +75,18 @@ func TestPublishFirstAndReplace(t *testing.T) {
 		t.Fatalf("republish: %+v", again)
 	}
 
-	// Replace alpha with a newer version, remove beta.
+	// Removing a name the head does not list is an error naming it and
+	// changes nothing, unless IgnoreMissing.
 	a2 := fakePkg("alpha", "1.1-1", pkginfo.ArchX86_64, "a2")
-	res2 := mustPublish(t, r, Change{Add: []Add{addBytes("a2", a2)}, Remove: []string{"beta", "nonexistent"}})
+	if _, err := r.Publish(ctx, Change{Add: []Add{addBytes("a2", a2)}, Remove: []string{"beta", "nonexistent"}}); !errors.Is(err, ErrNotListed) ||
+		!strings.Contains(err.Error(), `"nonexistent"`) || strings.Contains(err.Error(), `"beta"`) {
+		t.Fatalf("remove of an unlisted name: %v", err)
+	}
+	if _, m, _ := r.Current(ctx); m.ID != res.Snapshot {
+		t.Fatalf("a refused removal moved the head to %s", m.ID)
+	}
+	// Replace alpha with a newer version, remove beta.
+	res2 := mustPublish(t, r, Change{Add: []Add{addBytes("a2", a2)}, Remove: []string{"beta", "nonexistent"}, IgnoreMissing: true})
 	if res2.Parent != res.Snapshot || fmt.Sprint(res2.Added) != "[alpha-1.1-1-x86_64.hpkg]" ||
 		fmt.Sprint(res2.Removed) != "[alpha-1.0-1-x86_64.hpkg beta-2.0-1-any.hpkg]" {
 		t.Fatalf("result %+v", res2)

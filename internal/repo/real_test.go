@@ -113,7 +113,7 @@ func TestRealPackagesFileStore(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(served, "repo.minisig")); !os.IsNotExist(err) {
 		t.Fatalf("stale repo.minisig: %v", err)
 	}
-	if _, err := r.Rollback(ctx, res.Snapshot, nil, ""); err != nil {
+	if _, err := r.Rollback(ctx, res.Snapshot, RollbackOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	mustVerify(t, r, true)

@@ -5,30 +5,74 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/haikuports/kiln/internal/pkginfo"
 	"github.com/haikuports/kiln/internal/store"
 )
 
+// RollbackOptions configure Rollback. Zero values are fine.
+type RollbackOptions struct {
+	Signer Signer // signs the new snapshot; may be nil
+	Reason string // recorded in the manifest (default "rollback to ID")
+	// Guard, if set, may refuse the rollback as it refuses a publish (see
+	// Guard): it is asked with the head's packages and the target
+	// snapshot's; a refusal is wrapped in ErrRefused and changes nothing.
+	Guard Guard
+}
+
 // Rollback makes the content of snapshot id current again, as a new
 // snapshot (the history only grows). Package files the target snapshot
-// lists that were moved to .obsolete/ are restored first. sign may be nil.
-func (r *Repo) Rollback(ctx context.Context, id string, sign Signer, reason string) (*Result, error) {
+// lists that were moved to .obsolete/ are restored first.
+//
+// When the head already has the content of id (same packages, repository
+// info and signing), nothing is written and the Result is Unchanged: a
+// repeated rollback is idempotent. A head whose manifest cannot be read
+// (a target an older kiln bricked) does not stop a rollback to an explicit
+// snapshot id: the new snapshot's parent is the unreadable head, and
+// current/ is rewritten from scratch.
+func (r *Repo) Rollback(ctx context.Context, id string, o RollbackOptions) (*Result, error) {
 	l, lctx, err := r.acquire(ctx, "rollback")
 	if err != nil {
 		return nil, err
 	}
 	defer l.release(ctx)
 	head, cur, err := r.Current(lctx)
-	if err != nil {
+	switch {
+	case head != nil && err != nil && (errors.Is(err, ErrBadManifest) || errors.Is(err, ErrSnapshotNotFound)):
+		if !validSnapshotID(id) {
+			return nil, fmt.Errorf("%w (roll back to a snapshot id: kiln repo snapshots lists them)", err)
+		}
+		r.log.Warn("head snapshot unreadable, rolling back past it", "head", head.Snapshot, "err", err)
+		cur = nil
+	case err != nil:
 		return nil, err
-	}
-	if _, err := r.repairCurrent(lctx, head, cur); err != nil {
-		return nil, err
+	default:
+		if _, err := r.repairCurrent(lctx, head, cur); err != nil {
+			return nil, err
+		}
 	}
 	to, err := r.ResolveSnapshot(lctx, id)
 	if err != nil {
 		return nil, err
 	}
-	have := cur.Files()
+	parent := head.Snapshot
+	res := &Result{Parent: parent}
+	if cur != nil && sameContent(cur, to) && cur.Signed == (o.Signer != nil) {
+		res.Snapshot, res.Parent, res.RepoSHA256, res.Packages, res.Unchanged = cur.ID, cur.Parent, cur.RepoSHA256, len(cur.Packages), true
+		return res, nil
+	}
+	if o.Guard != nil {
+		var old []pkginfo.PackageInfo
+		if cur != nil {
+			old = manifestInfos(cur)
+		}
+		if err := r.askGuard(lctx, o.Guard, old, manifestInfos(to)); err != nil {
+			return nil, err
+		}
+	}
+	var have map[string]bool
+	if cur != nil {
+		have = cur.Files()
+	}
 	for _, p := range to.Packages {
 		if have[p.File] {
 			continue
@@ -37,19 +81,40 @@ func (r *Repo) Rollback(ctx context.Context, id string, sign Signer, reason stri
 			return nil, err
 		}
 	}
-	m := &Manifest{Schema: ManifestSchema, Created: r.now(), Parent: cur.ID, RolledBackTo: to.ID, Repository: to.Repository, Packages: to.Packages}
+	m := &Manifest{Schema: ManifestSchema, Created: r.now(), Parent: parent, RolledBackTo: to.ID, Repository: to.Repository, Packages: to.Packages}
 	m.ID = newSnapshotID(m.Created)
-	m.Reason = reason
+	m.Reason = o.Reason
 	if m.Reason == "" {
 		m.Reason = "rollback to " + to.ID
 	}
-	res := &Result{Parent: cur.ID}
 	res.Added, res.Removed = diffFiles(cur, m)
-	if err := r.commit(lctx, l, head, cur, m, sign); err != nil {
+	if err := r.commit(lctx, l, head, cur, m, o.Signer); err != nil {
 		return nil, err
 	}
 	res.Snapshot, res.RepoSHA256, res.Packages = m.ID, m.RepoSHA256, len(m.Packages)
 	return res, nil
+}
+
+// sameContent reports whether two manifests list the same package files
+// with the same repository info (what clients would see).
+func sameContent(a, b *Manifest) bool {
+	if len(a.Packages) != len(b.Packages) || !repoInfoEqual(a, b) {
+		return false
+	}
+	for i := range a.Packages {
+		if a.Packages[i].File != b.Packages[i].File || a.Packages[i].SHA256 != b.Packages[i].SHA256 {
+			return false
+		}
+	}
+	return true
+}
+
+func manifestInfos(m *Manifest) []pkginfo.PackageInfo {
+	out := make([]pkginfo.PackageInfo, len(m.Packages))
+	for i, p := range m.Packages {
+		out[i] = p.Info
+	}
+	return out
 }
 
 // ensurePackage makes sure p's file is in current/packages/, restoring it

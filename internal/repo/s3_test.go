@@ -48,11 +48,11 @@ func TestS3EndToEnd(t *testing.T) {
 	}
 	clk.advance(time.Hour)
 	mustVerify(t, r, true)
-	if _, err := r.Rollback(ctx, first.Snapshot, sign, ""); err != nil {
+	if _, err := r.Rollback(ctx, first.Snapshot, RollbackOptions{Signer: sign}); err != nil {
 		t.Fatal(err)
 	}
 	clk.advance(time.Hour)
-	if _, err := r.Rollback(ctx, "head~1", sign, ""); err != nil {
+	if _, err := r.Rollback(ctx, "head~1", RollbackOptions{Signer: sign}); err != nil {
 		t.Fatal(err)
 	}
 	clk.advance(2 * time.Hour)
