@@ -1,0 +1,24 @@
+package buildrun
+
+import "errors"
+
+// Sentinel errors; errors of this package wrap them where callers may
+// want to react.
+var (
+	// ErrPlan: the plan cannot be run (a cycle, duplicate ports).
+	ErrPlan = errors.New("buildrun: invalid plan")
+	// ErrNotFound: no such run, build or log.
+	ErrNotFound = errors.New("buildrun: not found")
+	// ErrFinished: the run is over and cannot be resumed or changed.
+	ErrFinished = errors.New("buildrun: run is finished")
+	// ErrActive: another live kiln process drives the run.
+	ErrActive = errors.New("buildrun: run is driven by another process")
+	// ErrNoBuilders: no builder can take builds (all lost or disabled).
+	ErrNoBuilders = errors.New("buildrun: no usable builder")
+	// ErrBadRecord: a stored record cannot be read.
+	ErrBadRecord = errors.New("buildrun: invalid record")
+	// ErrCancelled: the run or build was cancelled by an operator.
+	ErrCancelled = errors.New("buildrun: cancelled")
+	// ErrBusy: the engine already drives a run.
+	ErrBusy = errors.New("buildrun: engine busy")
+)
