@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/haikuports/kiln/internal/builder"
-	"github.com/haikuports/kiln/internal/plan"
 	"github.com/haikuports/kiln/internal/pkginfo"
+	"github.com/haikuports/kiln/internal/plan"
 	"github.com/haikuports/kiln/internal/recipe"
 	"github.com/haikuports/kiln/internal/repo"
 	"github.com/haikuports/kiln/internal/store"
