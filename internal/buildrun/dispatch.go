@@ -139,9 +139,7 @@ func (r *runner) onAttempt(ctx context.Context, m attemptDone) {
 		r.setBuild(b, BuildSucceeded, "")
 		r.masterf("build %d %s succeeded on %s (%s)", b.rec.Number, b.task.ID, s.b.Name(), now.Sub(a.Started).Round(time.Millisecond))
 		r.succeeded(b)
-		if r.cancelled == "" {
-			r.toPublish = append(r.toPublish, b)
-		}
+		r.toPublish = append(r.toPublish, b)
 	case "cancelled":
 		if b.cancelled != "" {
 			r.fail(b, BuildCancelled, b.cancelled)

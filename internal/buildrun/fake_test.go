@@ -30,7 +30,7 @@ type fakeBuilder struct {
 	fail      map[string]bool // port id → fails (real failure)
 	failOnce  map[string]bool // fails the first time only
 	transient map[string]int  // port id → transient failures left
-	hang      map[string]bool // port id → hangs (no output until cancelled)
+	hang      map[string]int  // port id → hangs left (no output until cancelled); < 0: always
 	loseAfter int             // lost after this many builds (0: never)
 	built     []string        // port ids built successfully here
 	attempts  int
@@ -39,7 +39,7 @@ type fakeBuilder struct {
 
 func newFake(name string, ports map[string]*recipe.Port) *fakeBuilder {
 	return &fakeBuilder{name: name, ports: ports, state: builder.StateAvailable,
-		fail: map[string]bool{}, failOnce: map[string]bool{}, transient: map[string]int{}, hang: map[string]bool{}}
+		fail: map[string]bool{}, failOnce: map[string]bool{}, transient: map[string]int{}, hang: map[string]int{}}
 }
 
 func (f *fakeBuilder) Name() string { return f.name }
@@ -84,7 +84,10 @@ func (f *fakeBuilder) Build(ctx context.Context, job builder.Job) error {
 		fmt.Fprintf(job.Log, "connection to %s lost\n", f.name)
 		return fmt.Errorf("%w: connection to %s lost", builder.ErrUnavailable, f.name)
 	}
-	fail, hang := f.fail[id], f.hang[id]
+	fail, hang := f.fail[id], f.hang[id] != 0
+	if f.hang[id] > 0 {
+		f.hang[id]--
+	}
 	if f.failOnce[id] {
 		fail = true
 		delete(f.failOnce, id)

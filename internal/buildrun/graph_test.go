@@ -154,3 +154,13 @@ func openFileStore(t testing.TB) store.Store {
 	}
 	return st
 }
+
+type (
+	portT = recipe.Port
+	pkgT  = recipe.Package
+)
+
+var (
+	targetX86 = recipe.Target{Arch: pkginfo.ArchX86_64}
+	stable    = recipe.StatusStable
+)
