@@ -177,17 +177,30 @@ func (s *suite) status(t *testing.T) {
 		t.Error("Name is empty")
 	}
 	st := b.Status()
-	if !st.State.Usable() {
-		t.Errorf("a new builder is %s (%s), want a usable state", st.State, st.Reason)
+	if !st.State.Usable() || st.Since.IsZero() {
+		t.Errorf("a new builder is %+v, want a usable state with a Since", st)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), Slow)
 	defer cancel()
 	if err := b.Prepare(ctx, s.h.Tree(t)); err != nil {
 		t.Fatalf("Prepare: %v", err)
 	}
-	st = b.Status()
-	if st.State != builder.StateAvailable || st.Since.IsZero() {
-		t.Errorf("after Prepare: %+v, want available with a Since", st)
+	// An on-demand builder may stay stopped until it gets a build.
+	if st = b.Status(); !st.State.Usable() {
+		t.Errorf("after Prepare: %+v, want a usable state", st)
+	}
+	e := &env{t: t, s: s, b: b, notes: n}
+	e.arch, _ = pkginfo.ParseArchitecture("x86_64")
+	if a := s.h.Tree(t).Settings.TargetArch; a != "" {
+		e.arch, _ = pkginfo.ParseArchitecture(a)
+	}
+	j := e.job("ktstatus")
+	e.arrange(j, Succeed, j.infos)
+	if err := b.Build(ctx, j.Job); err != nil {
+		t.Fatalf("Build: %v", err)
+	}
+	if st = b.Status(); st.State != builder.StateAvailable {
+		t.Errorf("after a successful build: %+v, want available", st)
 	}
 	if got := n.states(); !slices.Contains(got, builder.StateAvailable) {
 		t.Errorf("notified states %v, want available among them", got)
@@ -203,7 +216,7 @@ func (s *suite) prepareIdempotent(t *testing.T) {
 			t.Fatalf("Prepare again (%d): %v", i+2, err)
 		}
 	}
-	if st := e.b.Status(); st.State != builder.StateAvailable {
+	if st := e.b.Status(); !st.State.Usable() {
 		t.Errorf("after three Prepares: %+v", st)
 	}
 }
