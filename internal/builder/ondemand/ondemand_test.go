@@ -332,3 +332,16 @@ func TestActionOutputBounded(t *testing.T) {
 	var buf bytes.Buffer
 	buf.WriteString(fmt.Sprint(err))
 }
+
+func TestSettings(t *testing.T) {
+	c, err := Settings{Start: []string{"vm", "start"}, StopURL: "https://cloud.example/stop", IdleTime: builder.Duration(time.Minute)}.Config("riscv", nil, nil)
+	if err != nil || c.Start.Command[1] != "start" || c.Stop.URL == "" || c.IdleTime != time.Minute {
+		t.Errorf("%+v, %v", c, err)
+	}
+	if _, err := (Settings{StartURL: "cloud"}).Config("riscv", nil, nil); err == nil || !strings.Contains(err.Error(), `builder riscv: ondemand: start: URL "cloud"`) {
+		t.Errorf("bad URL: %v", err)
+	}
+	if _, err := (Settings{}).Config("riscv", nil, nil); err == nil || !strings.Contains(err.Error(), "riscv") {
+		t.Errorf("no start: %v", err)
+	}
+}
