@@ -82,6 +82,11 @@ func (r *Repo) runImport(ctx context.Context, items []importItem, o ImportOption
 	}
 	res := &ImportResult{}
 	items, res.Skipped = newestPerName(items)
+	for _, it := range items {
+		if err := ValidatePackage(it.info); err != nil {
+			return nil, fmt.Errorf("%w %s: %v", ErrBadPackage, it.file, err)
+		}
+	}
 
 	ck := importCheckpoint{Uploaded: map[string]ckEntry{}}
 	if b, _, err := getSmall(ctx, r.st, r.l.importCheckpoint(), maxManifestSize); err == nil {

@@ -67,8 +67,8 @@ func (r *Repo) parsePackage(a Add, repoInfo pkginfo.RepositoryInfo) (pkginfo.Pac
 	if repoInfo.Vendor != "" && !strings.EqualFold(info.Vendor, repoInfo.Vendor) {
 		return info, fmt.Errorf("%w %s: vendor %q differs from the repository's %q", ErrBadPackage, a.Name, info.Vendor, repoInfo.Vendor)
 	}
-	if !validPackageFile(info.CanonicalFileName()) {
-		return info, fmt.Errorf("%w %s: unusable file name %q", ErrBadPackage, a.Name, info.CanonicalFileName())
+	if err := ValidatePackage(&info); err != nil {
+		return info, fmt.Errorf("%w %s: %v", ErrBadPackage, a.Name, err)
 	}
 	info.Checksum = ""
 	return info, nil

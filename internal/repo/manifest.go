@@ -134,7 +134,8 @@ func ParseManifest(b []byte) (*Manifest, error) {
 }
 
 // Validate checks the manifest's invariants: known schema, an id, sorted
-// unique file names that are canonical for their package info, one package
+// unique file names that are canonical for their package info, package
+// infos that pass ValidatePackage (the check publish applies), one package
 // per name, hex SHA-256 sums and non-negative sizes.
 func (m *Manifest) Validate() error {
 	if m.Schema < 1 || m.Schema > ManifestSchema {
@@ -156,6 +157,9 @@ func (m *Manifest) Validate() error {
 		}
 		if p.Size < 0 || !isHexSHA256(p.SHA256) {
 			return fmt.Errorf("%w %s: package %s: bad size or sha256", ErrBadManifest, m.ID, p.File)
+		}
+		if err := ValidatePackage(&p.Info); err != nil {
+			return fmt.Errorf("%w %s: package %s: %v", ErrBadManifest, m.ID, p.File, err)
 		}
 		if c := p.Info.CanonicalFileName(); c != p.File {
 			return fmt.Errorf("%w %s: package %s: file name does not match its info (%s)", ErrBadManifest, m.ID, p.File, c)
