@@ -91,6 +91,8 @@ func (b *Builder) Build(ctx context.Context, job builder.Job) error {
 	if err := b.usable(); err != nil {
 		return err
 	}
+	ctx, done := b.bound(ctx)
+	defer done()
 	b.mu.Lock()
 	tree, state := b.tree, b.st.State
 	b.mu.Unlock()
@@ -124,6 +126,9 @@ func (b *Builder) Build(ctx context.Context, job builder.Job) error {
 	b.mu.Lock()
 	b.cancelRun, b.running = nil, nil
 	b.history = append(b.history, rec)
+	if n := len(b.history) - b.cfg.HistoryLimit; n > 0 {
+		b.history = slices.Delete(b.history, 0, n)
+	}
 	b.mu.Unlock()
 	return err
 }

@@ -150,6 +150,10 @@ type Config struct {
 	// (an HTTP GET) instead of streamed by the master (URLFetcher).
 	FetchURLs bool
 
+	// HistoryLimit is how many build records History keeps (the oldest
+	// go first); 0 means 10000.
+	HistoryLimit int
+
 	Logger *slog.Logger     // the builder log (setup and staging); nil discards
 	Notify builder.Notifier // state changes; nil for none
 }
@@ -177,7 +181,7 @@ func (c *Config) validate() error {
 			return fmt.Errorf("mock: builder %s: port %s: unknown result %q", c.Name, k, o.Result)
 		}
 	}
-	if c.LostAfter < 0 || c.LogLines < 0 || c.PayloadSize < 0 || c.CacheLimit < 0 || c.MaxConnectionErrors < 0 {
+	if c.LostAfter < 0 || c.LogLines < 0 || c.PayloadSize < 0 || c.CacheLimit < 0 || c.MaxConnectionErrors < 0 || c.HistoryLimit < 0 {
 		return fmt.Errorf("mock: builder %s: negative setting", c.Name)
 	}
 	return nil

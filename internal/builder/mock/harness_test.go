@@ -10,7 +10,8 @@ import (
 
 // harness runs the conformance suite on mock builders.
 type harness struct {
-	cfg Config
+	cfg  Config
+	wrap func(*Builder) builder.Builder // nil: the mock itself
 
 	mu        sync.Mutex
 	builders  []*Builder
@@ -33,6 +34,9 @@ func (h *harness) New(t *testing.T, notify builder.Notifier) builder.Builder {
 		b.Set(k, o)
 	}
 	h.builders = append(h.builders, b)
+	if h.wrap != nil {
+		return h.wrap(b)
+	}
 	return b
 }
 
@@ -72,6 +76,9 @@ func (h *harness) Arrange(t *testing.T, s buildertest.Scenario) {
 }
 
 func (h *harness) mock(t *testing.T, b builder.Builder) *Builder {
+	if br, ok := b.(*broken); ok {
+		return br.Builder
+	}
 	m, ok := b.(*Builder)
 	if !ok {
 		t.Fatalf("%T is not a mock builder", b)

@@ -31,6 +31,8 @@ type Builder struct {
 	log *slog.Logger
 
 	busy sync.Mutex // held by the running Prepare or Build (TryLock: ErrBusy)
+	life context.Context
+	kill context.CancelCauseFunc // Close: ends the running Prepare or Build
 
 	mu        sync.Mutex
 	st        builder.Status
@@ -77,6 +79,9 @@ func New(cfg Config) (*Builder, error) {
 	if cfg.PayloadSize == 0 {
 		cfg.PayloadSize = 4 << 10
 	}
+	if cfg.HistoryLimit == 0 {
+		cfg.HistoryLimit = 10000
+	}
 	if cfg.MaxConnectionErrors == 0 {
 		cfg.MaxConnectionErrors = 10
 	}
@@ -97,6 +102,7 @@ func New(cfg Config) (*Builder, error) {
 	for k, o := range cfg.Ports {
 		b.ports[k] = o
 	}
+	b.life, b.kill = context.WithCancelCause(context.Background())
 	return b, nil
 }
 
@@ -129,7 +135,8 @@ func (b *Builder) Set(port string, o Override) error {
 	return nil
 }
 
-// History returns the builds run so far, oldest first.
+// History returns the builds run so far (at most Config.HistoryLimit, the
+// latest), oldest first.
 func (b *Builder) History() []Record {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -208,12 +215,16 @@ func (b *Builder) Disconnect() error {
 func (b *Builder) Close() error {
 	b.mu.Lock()
 	b.closed = true
-	cancel := b.cancelRun
 	b.mu.Unlock()
-	if cancel != nil {
-		cancel(fmt.Errorf("mock: builder %s closed", b.cfg.Name))
-	}
+	b.kill(fmt.Errorf("mock: builder %s closed", b.cfg.Name))
 	return nil
+}
+
+// bound returns ctx, also cancelled when the builder is closed.
+func (b *Builder) bound(ctx context.Context) (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	unregister := context.AfterFunc(b.life, func() { cancel(context.Cause(b.life)) })
+	return ctx, func() { unregister(); cancel(nil) }
 }
 
 // setState changes the state and notifies (outside the lock); errs < 0
@@ -253,6 +264,8 @@ func (b *Builder) Prepare(ctx context.Context, tree builder.Tree) error {
 		return fmt.Errorf("mock: builder %s: %w", b.cfg.Name, builder.ErrBusy)
 	}
 	defer b.busy.Unlock()
+	ctx, done := b.bound(ctx)
+	defer done()
 	return b.prepare(ctx, tree)
 }
 

@@ -345,7 +345,7 @@ func TestLostAfter(t *testing.T) {
 }
 
 func TestTransientMakesLost(t *testing.T) {
-	b := newMock(t, Config{MaxConnectionErrors: 3, Ports: map[string]Override{"kiltflaky": {Result: ResultTransient}}})
+	b := newMock(t, Config{MaxConnectionErrors: 3, HistoryLimit: 6, Ports: map[string]Override{"kiltflaky": {Result: ResultTransient}}})
 	c := &collector{}
 	for i := 1; i <= 2; i++ {
 		if err := b.Build(context.Background(), simpleJob("kiltflaky", c, io.Discard)); !errors.Is(err, builder.ErrTransient) {
@@ -370,6 +370,11 @@ func TestTransientMakesLost(t *testing.T) {
 	}
 	if h := b.History(); len(h) != 6 || h[5].Attempt != 5 || h[2].Port.Name != "kiltgood" {
 		t.Errorf("history: %d records, last %+v", len(h), h[len(h)-1])
+	}
+	b.Revive()
+	b.Build(context.Background(), simpleJob("kiltgood", c, io.Discard))
+	if h := b.History(); len(h) != 6 || h[0].Attempt != 2 || h[5].Port.Name != "kiltgood" {
+		t.Errorf("history beyond its limit: %d records, first %+v", len(h), h[0])
 	}
 }
 
@@ -530,8 +535,11 @@ func TestConcurrentBuilders(t *testing.T) {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	files := map[string]bool{}
+	var all []*Builder
 	for i := range 4 {
-		b := newMock(t, Config{Name: fmt.Sprintf("m%d", i), Seed: 3, Durations: Durations{Dist: DistLogNormal, Median: time.Millisecond, Sigma: 1}})
+		all = append(all, newMock(t, Config{Name: fmt.Sprintf("m%d", i), Seed: 3, Durations: Durations{Dist: DistLogNormal, Median: time.Millisecond, Sigma: 1}}))
+	}
+	for i, b := range all {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -550,7 +558,32 @@ func TestConcurrentBuilders(t *testing.T) {
 			}
 		}()
 	}
+	// Observers while the builds run: Status, History, Set, CachedPackages
+	// and Check are safe from any goroutine.
+	stop := make(chan struct{})
+	var obs sync.WaitGroup
+	obs.Add(1)
+	go func() {
+		defer obs.Done()
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			for _, b := range all {
+				b.Status()
+				b.History()
+				b.CachedPackages()
+				b.Check(context.Background())
+				b.Running()
+				b.Set(fmt.Sprintf("other%d", i%5), Override{Result: ResultFail})
+			}
+		}
+	}()
 	wg.Wait()
+	close(stop)
+	obs.Wait()
 	names := make([]string, 0, len(files))
 	for f := range files {
 		names = append(names, f)
