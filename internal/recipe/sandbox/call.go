@@ -26,7 +26,8 @@ const (
 // call runs before every simple command (builtins and functions too): it
 // enforces the budgets and implements what the interpreter lacks by
 // rewriting the command, mostly into an eval of generated code.
-func (st *state) call(ctx context.Context, args []string) ([]string, error) {
+func (st *state) call(ctx context.Context, args []string) (_ []string, err error) {
+	defer st.recovered(&err)
 	if st.calls.Add(1) > st.o.MaxCalls {
 		return nil, st.limit("more than %d commands", st.o.MaxCalls)
 	}

@@ -89,7 +89,8 @@ func (st *state) execMiddleware(next interp.ExecHandlerFunc) interp.ExecHandlerF
 	return st.exec
 }
 
-func (st *state) exec(ctx context.Context, args []string) error {
+func (st *state) exec(ctx context.Context, args []string) (err error) {
+	defer st.recovered(&err)
 	name := args[0]
 	cmd, ok := commands[name]
 	if !ok || strings.Contains(name, "/") {

@@ -50,7 +50,8 @@ func notExist(op, path string) error {
 	return &os.PathError{Op: op, Path: path, Err: fs.ErrNotExist}
 }
 
-func (st *state) open(ctx context.Context, path string, flag int, perm os.FileMode) (io.ReadWriteCloser, error) {
+func (st *state) open(ctx context.Context, path string, flag int, perm os.FileMode) (_ io.ReadWriteCloser, err error) {
+	defer st.recovered(&err)
 	if path == os.DevNull {
 		return nullFile{}, nil
 	}
@@ -76,7 +77,8 @@ func (st *state) open(ctx context.Context, path string, flag int, perm os.FileMo
 	return readOnlyFile{f, st}, nil
 }
 
-func (st *state) stat(ctx context.Context, name string, followSymlinks bool) (fs.FileInfo, error) {
+func (st *state) stat(ctx context.Context, name string, followSymlinks bool) (_ fs.FileInfo, err error) {
+	defer st.recovered(&err)
 	if name == os.DevNull {
 		return devNullInfo{}, nil
 	}
@@ -94,7 +96,8 @@ func (st *state) stat(ctx context.Context, name string, followSymlinks bool) (fs
 	return root.Lstat(rel)
 }
 
-func (st *state) readDir(ctx context.Context, path string) ([]fs.DirEntry, error) {
+func (st *state) readDir(ctx context.Context, path string) (_ []fs.DirEntry, err error) {
+	defer st.recovered(&err)
 	rel, ok := st.resolve(ctx, path)
 	if !ok {
 		return nil, notExist("readdir", path)
@@ -106,7 +109,8 @@ func (st *state) readDir(ctx context.Context, path string) ([]fs.DirEntry, error
 	return fs.ReadDir(root.FS(), filepath.ToSlash(rel))
 }
 
-func (st *state) access(ctx context.Context, path string, mode interp.AccessMode) error {
+func (st *state) access(ctx context.Context, path string, mode interp.AccessMode) (err error) {
+	defer st.recovered(&err)
 	if mode&interp.AccessWrite != 0 {
 		return &os.PathError{Op: "access", Path: path, Err: fs.ErrPermission}
 	}

@@ -230,11 +230,12 @@ func expandTrSet(s string) ([]byte, bool) {
 	var out []byte
 	for i := 0; i < len(s); {
 		if strings.HasPrefix(s[i:], "[:") {
-			end := strings.Index(s[i:], ":]")
+			// The class name starts after "[:" ("[:]" is no class).
+			end := strings.Index(s[i+2:], ":]")
 			if end < 0 {
 				return nil, false
 			}
-			f, ok := trClasses[s[i+2:i+end]]
+			f, ok := trClasses[s[i+2:i+2+end]]
 			if !ok {
 				return nil, false
 			}
@@ -243,7 +244,7 @@ func expandTrSet(s string) ([]byte, bool) {
 					out = append(out, byte(b))
 				}
 			}
-			i += end + 2
+			i += end + 4
 			continue
 		}
 		b, n := trChar(s[i:])

@@ -1,0 +1,104 @@
+package sandbox
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Hostile input (issue 7): each case is generated, must end in a clear
+// error (of a known kind) within its time, and must leave the process
+// alive with a peak RSS below 1 GiB.
+
+const maxPeakRSS = 1 << 30
+
+// resetPeakRSS resets the kernel's high-water mark of this process's RSS
+// (Linux); peakRSS reads it. Without /proc both report nothing.
+func resetPeakRSS() bool {
+	return os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
+}
+
+func peakRSS() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+type hostileCase struct {
+	name string
+	src  string
+	want error // the error kind expected
+	// optional: a substring of the message
+	msg  string
+	opts Options
+}
+
+func runHostile(t *testing.T, cases []hostileCase) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			runtime.GC()
+			measured := resetPeakRSS()
+			opts := c.opts
+			if opts.Timeout == 0 {
+				opts.Timeout = 2 * time.Second
+			}
+			start := time.Now()
+			_, err := Eval(context.Background(), []byte(c.src), "hostile.recipe", opts)
+			d := time.Since(start)
+			if !errors.Is(err, c.want) {
+				t.Errorf("err = %.300v, want %v", err, c.want)
+			} else if c.msg != "" && !strings.Contains(err.Error(), c.msg) {
+				t.Errorf("err = %.300v, want it to mention %q", err, c.msg)
+			}
+			if err != nil && len(err.Error()) > 1000 {
+				t.Errorf("error of %d bytes", len(err.Error()))
+			}
+			if limit := opts.Timeout + 3*time.Second; d > limit {
+				t.Errorf("took %v (time limit %v)", d, opts.Timeout)
+			}
+			if rss := peakRSS(); measured && rss > maxPeakRSS {
+				t.Errorf("peak RSS %d MiB", rss>>20)
+			}
+		})
+	}
+}
+
+func init() {
+	// A command that panics, standing for any bug in an emulation.
+	commands["kiln-test-panic"] = func(c *cmdIO, args []string) uint8 { panic("test panic") }
+}
+
+// TestHostilePanics: a panic in a handler, also on the left of a pipeline
+// (a goroutine of the interpreter's), fails the recipe instead of the
+// process.
+func TestHostilePanics(t *testing.T) {
+	runHostile(t, []hostileCase{
+		{name: "tr [:]", src: "x=$(tr '[:]' b | head -n 1)\n", want: ErrRefused, msg: "tr"},
+		{name: "tr [:] alone", src: "x=$(echo a | tr '[:]' b)\n", want: ErrRefused},
+		{name: "pipeline left", src: "x=$(kiln-test-panic | head -n 1)\n", want: ErrFailed, msg: "internal error"},
+		{name: "pipeline right", src: "echo a | kiln-test-panic\n", want: ErrFailed, msg: "internal error"},
+		{name: "plain", src: "kiln-test-panic || true\n", want: ErrFailed, msg: "internal error"},
+	})
+	// The classes still work.
+	res := mustEval(t, "x=$(echo aB1 | tr '[:lower:][:digit:]' 'xy')\n", Options{})
+	if got := res.Vars["x"]; got != "xBy" {
+		t.Errorf("tr classes: %q", got)
+	}
+}
+
+var _ = bytes.Repeat
