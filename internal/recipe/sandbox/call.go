@@ -82,6 +82,13 @@ func (st *state) call(ctx context.Context, args []string) (_ []string, err error
 				return nil, st.refuse("%s with a path (%s)", args[0], a)
 			}
 		}
+	case "unset":
+		// An array subscript is parsed as arithmetic at run time.
+		for _, a := range args[1:] {
+			if err := checkNesting(a, "unset subscript"); err != nil {
+				return nil, st.violate(err)
+			}
+		}
 	case "exec":
 		if len(args) > 1 {
 			return nil, st.refuse("exec %s", args[1])
@@ -147,6 +154,9 @@ func (st *state) source(ctx context.Context, args []string) ([]string, error) {
 func (st *state) rewriteText(code, name string) (string, bool, error) {
 	if len(code) > st.o.MaxSource {
 		return "", false, st.limit("%s: %d bytes of code", name, len(code))
+	}
+	if err := checkNesting(code, name); err != nil {
+		return "", false, st.violate(err)
 	}
 	f, err := parse(strings.NewReader(code), name)
 	if err != nil {

@@ -45,6 +45,9 @@ func Eval(ctx context.Context, src []byte, name string, opts Options) (res *Resu
 		// HaikuPorter reads recipes as strict UTF-8 and fails on them.
 		return nil, fmt.Errorf("%s: %w: not valid UTF-8", name, ErrSyntax)
 	}
+	if err := checkNesting(string(src), "recipe"); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
 	src = rewriteRevision(src)
 	file, err := parse(bytes.NewReader(src), "")
 	if err != nil {

@@ -73,6 +73,8 @@ func runHostile(t *testing.T, cases []hostileCase) {
 			}
 			if rss := peakRSS(); measured && rss > maxPeakRSS {
 				t.Errorf("peak RSS %d MiB", rss>>20)
+			} else if measured {
+				t.Logf("%v, peak RSS %d MiB", d.Round(time.Millisecond), rss>>20)
 			}
 		})
 	}
@@ -102,3 +104,53 @@ func TestHostilePanics(t *testing.T) {
 }
 
 var _ = bytes.Repeat
+
+// nest repeats open n times around middle, then close n times.
+func nest(prefix, open, middle, close, suffix string, n int) string {
+	return prefix + strings.Repeat(open, n) + middle + strings.Repeat(close, n) + suffix + "\n"
+}
+
+// TestHostileNesting: nesting that overflowed the stack (fatal, not a
+// panic) in the parser, the rewriter's walk or the interpreter is refused
+// before anything recursive sees it: in the recipe, in eval'd code and in
+// sourced files.
+func TestHostileNesting(t *testing.T) {
+	const n = 400_000
+	dir := t.TempDir()
+	must(t, os.WriteFile(dir+"/deep.sh", []byte(nest("", "( ", "true", " )", "", 300_000)), 0o644))
+	runHostile(t, []hostileCase{
+		{name: "braces", src: nest("", "{ ", ":", "; }", "", n), want: ErrLimit, msg: "nesting"},
+		{name: "unclosed braces", src: strings.Repeat("{ ", n), want: ErrLimit, msg: "nesting"},
+		{name: "default words", src: nest("x=", "${a:-", "b", "}", "", n), want: ErrLimit},
+		{name: "arithmetic parens", src: nest("x=$((", "(", "1", ")", "))", n), want: ErrLimit},
+		{name: "arithmetic commands", src: strings.Repeat("((", n), want: ErrLimit},
+		{name: "command substitutions", src: nest("x=", "$(", "true", ")", "", n), want: ErrLimit},
+		{name: "test parens", src: nest("[[ ( (", " (", "a", " )", " ) ) ]]", n), want: ErrLimit},
+		{name: "subshells", src: nest("", "(", "true", ")", "", n), want: ErrLimit},
+		{name: "if", src: nest("", "if ", "true", "; then :; fi", "", 250_000), want: ErrLimit},
+		{name: "elif", src: nest("if true; then :; ", "elif true; then :; ", "", "", "fi", 200_000), want: ErrLimit},
+		{name: "and chain", src: nest("true", " && true", "", "", "", n), want: ErrLimit},
+		{name: "pipe chain", src: nest(":", "|:", "", "", "", n), want: ErrLimit},
+		{name: "unary minus", src: nest("x=$((", "- ", "1", "", "))", n), want: ErrLimit},
+		{name: "ternary", src: nest("x=$((", "1?", "1", ":1", "))", n), want: ErrLimit},
+		{name: "power", src: nest("x=$((", "2**", "1", "", "))", n), want: ErrLimit},
+		{name: "test not", src: nest("[[ ", "! ", "a", "", " ]]", n), want: ErrLimit},
+		{name: "functions", src: nest("", "f() ", "{ :; }", "", "", n), want: ErrLimit},
+		{name: "eval", src: "x='{ '\n" + strings.Repeat("x=$x$x\n", 16) + "eval \"$x\"\n", want: ErrLimit, msg: "eval"},
+		{name: "source", src: "source deep.sh\n", want: ErrLimit, msg: "deep.sh", opts: Options{Dir: dir}},
+		{name: "unset subscript", src: "a=(1); x='-+'\n" + strings.Repeat("x=$x$x\n", 16) + "unset \"a[${x}1]\"\n", want: ErrLimit},
+	})
+}
+
+// TestNestingAtTheBounds: the deepest nesting the bounds let through
+// evaluates within the memory bound.
+func TestNestingAtTheBounds(t *testing.T) {
+	runHostile(t, []hostileCase{
+		{name: "braces", src: nest("", "{ ", "x=1", "; }", "", maxNesting-10), want: nil},
+		{name: "subshells", src: nest("", "( ", "true", " )", "", maxNesting-10), want: nil},
+		{name: "command substitutions", src: nest("x=", "$(", "true", ")", "", maxNesting/2-10), want: nil},
+		{name: "ternary", src: nest("x=$((", "1?", "1", ":1", "))", maxOperators/2-10), want: nil},
+		{name: "unary minus", src: nest("x=$((", "- ", "1", "", "))", maxOperators-10), want: nil},
+		{name: "sum", src: nest("x=$((", "1+", "1", "", "))", maxOperators-10), want: nil},
+	})
+}
