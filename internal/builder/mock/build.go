@@ -158,7 +158,11 @@ func (b *Builder) run(ctx context.Context, job builder.Job, tree builder.Tree, o
 			return cancelled()
 		}
 		lw.line("build failed: " + err.Error())
-		b.transient()
+		if errors.Is(err, builder.ErrTransient) {
+			b.transient()
+		} else {
+			b.ok()
+		}
 		return fail(err)
 	}
 	rec.Staged = staged
@@ -233,6 +237,9 @@ func (b *Builder) run(ctx context.Context, job builder.Job, tree builder.Tree, o
 			if ctx.Err() != nil {
 				return cancelled()
 			}
+			if errors.Is(err, builder.ErrBuildFailed) {
+				b.ok()
+			}
 			lw.line("build failed: " + err.Error())
 			return fail(fmt.Errorf("mock: builder %s: %s: %w", name, job.Port.ID(), err))
 		}
@@ -245,7 +252,7 @@ func (b *Builder) run(ctx context.Context, job builder.Job, tree builder.Tree, o
 
 // collect writes one output package and hands it to job.Collect.
 func (b *Builder) collect(ctx context.Context, job builder.Job, tree builder.Tree, file string) error {
-	info, err := b.outputInfo(job, file)
+	info, err := b.outputInfo(job, tree, file)
 	if err != nil {
 		return err
 	}

@@ -197,8 +197,14 @@ func (b *Builder) Lose(reason string) {
 	b.setState(builder.StateLost, reason, -1)
 }
 
-// Revive brings a lost builder back: not-available, no connection errors.
-func (b *Builder) Revive() { b.setState(builder.StateNotAvailable, "", 0) }
+// Revive brings a lost builder back: not-available, no connection errors,
+// LostAfter counting from zero again.
+func (b *Builder) Revive() {
+	b.mu.Lock()
+	b.builds = 0
+	b.mu.Unlock()
+	b.setState(builder.StateNotAvailable, "", 0)
+}
 
 // Disconnect implements builder.Disconnecter.
 func (b *Builder) Disconnect() error {

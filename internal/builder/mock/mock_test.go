@@ -333,9 +333,13 @@ func TestLostAfter(t *testing.T) {
 		t.Errorf("build on a lost builder = %v, want ErrUnavailable", err)
 	}
 	b.Revive()
-	b.cfg.LostAfter = 0
-	if err := b.Build(context.Background(), simpleJob("kiltlost3", c, io.Discard)); err != nil {
-		t.Errorf("build after Revive: %v", err)
+	for i := range 2 {
+		if err := b.Build(context.Background(), simpleJob(fmt.Sprintf("kiltrevived%d", i), c, io.Discard)); err != nil {
+			t.Errorf("build %d after Revive: %v", i+1, err)
+		}
+	}
+	if st := b.Status(); st.State != builder.StateAvailable {
+		t.Errorf("after Revive and two builds: %+v", st)
 	}
 	mu.Lock()
 	defer mu.Unlock()
@@ -591,5 +595,29 @@ func TestConcurrentBuilders(t *testing.T) {
 	sort.Strings(names)
 	if len(names) != 40 {
 		t.Errorf("%d packages, want 40", len(names))
+	}
+}
+
+func TestWrongArchitectureOrNotAPackage(t *testing.T) {
+	b := newMock(t, Config{})
+	c := &collector{}
+	j := simpleJob("kiltarch", c, io.Discard)
+	j.Outputs = []string{"kiltarch-1.0-1-riscv64.hpkg"}
+	if err := b.Build(context.Background(), j); !errors.Is(err, builder.ErrBuildFailed) || !strings.Contains(err.Error(), "builds for x86_64, not riscv64") {
+		t.Errorf("riscv64 output on an x86_64 builder = %v", err)
+	}
+	j.Outputs = []string{"kiltarch_doc-1.0-1-any.hpkg"}
+	if err := b.Build(context.Background(), j); err != nil {
+		t.Errorf("an any package: %v", err)
+	}
+	junk := []byte("repo file, not a package")
+	sum := sha256.Sum256(junk)
+	j.Dependencies = []builder.Dependency{{File: "junk-1-1-x86_64.hpkg", Size: int64(len(junk)), SHA256: hex.EncodeToString(sum[:]),
+		Open: func(context.Context) (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(junk)), nil }}}
+	if err := b.Build(context.Background(), j); !errors.Is(err, builder.ErrBuildFailed) || !strings.Contains(err.Error(), "not a package file") {
+		t.Errorf("a dependency that is no package = %v", err)
+	}
+	if st := b.Status(); st.State != builder.StateAvailable || st.ConnectionErrors != 0 {
+		t.Errorf("a real failure is no connection error: %+v", st)
 	}
 }

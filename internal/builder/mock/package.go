@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -41,7 +42,7 @@ func InfoFromFileName(file string) (*pkginfo.PackageInfo, error) {
 // outputInfo is the complete package info of output file: the job's (or
 // InfoFromFileName's), with the fields haikuporter always fills that the
 // recipe's evaluation does not carry.
-func (b *Builder) outputInfo(job builder.Job, file string) (*pkginfo.PackageInfo, error) {
+func (b *Builder) outputInfo(job builder.Job, tree builder.Tree, file string) (*pkginfo.PackageInfo, error) {
 	var pi pkginfo.PackageInfo
 	if in := job.OutputInfos[file]; in != nil {
 		pi = *in
@@ -54,6 +55,10 @@ func (b *Builder) outputInfo(job builder.Job, file string) (*pkginfo.PackageInfo
 	}
 	if got := pi.CanonicalFileName(); got != file {
 		return nil, fmt.Errorf("mock: output %s: its package info names the file %s", file, got)
+	}
+	if !buildsFor(tree.Settings, pi.Architecture.String()) {
+		return nil, fmt.Errorf("%w: output %s: builder %s builds for %s, not %s",
+			builder.ErrBuildFailed, file, b.cfg.Name, tree.Settings.TargetArch, pi.Architecture)
 	}
 	def := func(s *string, v string) {
 		if *s == "" {
@@ -77,6 +82,14 @@ func (b *Builder) outputInfo(job builder.Job, file string) (*pkginfo.PackageInfo
 		return nil, fmt.Errorf("mock: output %s: %w", file, err)
 	}
 	return &pi, nil
+}
+
+// buildsFor reports whether a builder set up with st produces packages of
+// arch: its target and secondary architectures, any and source (an unset
+// target builds anything).
+func buildsFor(st builder.Settings, arch string) bool {
+	return st.TargetArch == "" || arch == st.TargetArch || arch == "any" || arch == "source" ||
+		slices.Contains(st.SecondaryArchs, arch)
 }
 
 // bigPackage is the payload size from which packages go through a

@@ -10,6 +10,7 @@ import (
 	"slices"
 
 	"github.com/haikuports/kiln/internal/builder"
+	"github.com/haikuports/kiln/internal/hpkg"
 )
 
 // stage makes the job's dependencies "visible in packages/": each one not
@@ -17,7 +18,9 @@ import (
 // HTTP GET of its URL when the builder fetches URLs) and its size and
 // SHA-256 checked, as staging it on a real builder would. It returns the
 // staged packages (file to SHA-256). A dependency that cannot be read or
-// does not match is ErrTransient (HaikuPorter treats a failed upload so).
+// does not match is ErrTransient (HaikuPorter treats a failed upload so);
+// one that is not a package file at all is ErrBuildFailed (haikuporter
+// could not activate it).
 func (b *Builder) stage(ctx context.Context, deps []builder.Dependency) (map[string]string, error) {
 	staged := make(map[string]string, len(deps))
 	for _, d := range deps {
@@ -42,7 +45,8 @@ func (b *Builder) stage(ctx context.Context, deps []builder.Dependency) (map[str
 			return nil, fmt.Errorf("mock: builder %s: %w: staging %s (%s): %w", b.cfg.Name, builder.ErrTransient, d.File, how, err)
 		}
 		h := sha256.New()
-		n, err := io.Copy(h, ctxReader{ctx, rc})
+		var head magicWriter
+		n, err := io.Copy(io.MultiWriter(h, &head), ctxReader{ctx, rc})
 		rc.Close()
 		if err != nil {
 			return nil, fmt.Errorf("mock: builder %s: %w: staging %s (%s): %w", b.cfg.Name, builder.ErrTransient, d.File, how, err)
@@ -51,6 +55,11 @@ func (b *Builder) stage(ctx context.Context, deps []builder.Dependency) (map[str
 		if n != d.Size || sum != d.SHA256 {
 			return nil, fmt.Errorf("mock: builder %s: %w: staging %s (%s): got %d bytes with sha256 %s, want %d bytes with sha256 %s",
 				b.cfg.Name, builder.ErrTransient, d.File, how, n, sum, d.Size, d.SHA256)
+		}
+		if string(head.b) != hpkg.Magic {
+			// haikuporter could not activate it in the chroot
+			return nil, fmt.Errorf("mock: builder %s: %w: dependency %s is not a package file (it starts with %q)",
+				b.cfg.Name, builder.ErrBuildFailed, d.File, head.b)
 		}
 		b.log.Info("package staged", "package", d.File, "how", how, "bytes", n)
 		b.addCache(d.File, n, sum)
@@ -73,6 +82,16 @@ func fetch(ctx context.Context, url string) (io.ReadCloser, error) {
 		return nil, fmt.Errorf("GET: %s", resp.Status)
 	}
 	return resp.Body, nil
+}
+
+// magicWriter keeps the first 4 bytes written.
+type magicWriter struct{ b []byte }
+
+func (m *magicWriter) Write(p []byte) (int, error) {
+	if k := 4 - len(m.b); k > 0 {
+		m.b = append(m.b, p[:min(k, len(p))]...)
+	}
+	return len(p), nil
 }
 
 // ctxReader stops reading when ctx is done.

@@ -57,7 +57,7 @@ func (b *Builder) Build(ctx context.Context, job builder.Job) error {
 	if b.idle != nil {
 		b.idle.Stop()
 	}
-	up := b.phase == phaseUp
+	up := b.phase == phaseUp && !b.recheck
 	b.mu.Unlock()
 	defer b.armIdle()
 	if !up {
@@ -65,7 +65,15 @@ func (b *Builder) Build(ctx context.Context, job builder.Job) error {
 			return err
 		}
 	}
-	return b.inner.Build(ctx, job)
+	err := b.inner.Build(ctx, job)
+	if errors.Is(err, builder.ErrTransient) {
+		// The machine may have gone away (a preempted cloud instance):
+		// the idempotent start runs again before the next build.
+		b.mu.Lock()
+		b.recheck = true
+		b.mu.Unlock()
+	}
+	return err
 }
 
 // start runs the start action and waits until the inner builder prepares.
@@ -106,7 +114,7 @@ func (b *Builder) start(ctx context.Context) error {
 		}
 	}
 	b.mu.Lock()
-	b.failures = 0
+	b.failures, b.recheck = 0, false
 	b.mu.Unlock()
 	b.log.Info("builder started", "took", time.Since(began).Round(time.Millisecond))
 	b.setPhase(phaseUp, builder.StateAvailable, "")

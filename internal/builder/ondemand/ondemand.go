@@ -13,7 +13,9 @@
 // output, the HTTP status and body) is in the error and Status.Reason.
 //
 // Concurrency: as builder.Builder documents. Build and Prepare return
-// ErrBusy while another Build or Prepare runs. Start, stop and the builds
+// ErrBusy while another Build or Prepare runs. After a build fails with
+// ErrTransient the start action runs again before the next build (the
+// machine may have gone away; start is idempotent). Start, stop and the builds
 // are serialised on the machine: a Build given while an idle stop runs
 // waits for it (honouring ctx) and starts the machine again. The idle stop
 // runs on a timer goroutine; Status, Name and Close are safe at any time.
@@ -122,6 +124,7 @@ type Builder struct {
 	idle       *time.Timer
 	stopReason string // the last failed stop, shown while up
 	stopping   bool
+	recheck    bool // a build failed transiently: run start again before the next
 	closed     bool
 }
 

@@ -345,3 +345,22 @@ func TestSettings(t *testing.T) {
 		t.Errorf("no start: %v", err)
 	}
 }
+
+func TestStartAgainAfterTransient(t *testing.T) {
+	m := newMachine(t, "")
+	b, _ := newOnDemand(t, Config{Start: Action{Command: m.start}, Stop: Action{Command: m.stop}, PollInterval: 10 * time.Millisecond}, m, mock.Config{})
+	b.Prepare(context.Background(), tree)
+	if err := b.Build(context.Background(), job("odpre0")); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(m.dir, "up")) // the cloud took the machine away
+	if err := b.Build(context.Background(), job("odpre1")); !errors.Is(err, builder.ErrTransient) {
+		t.Fatalf("build on a vanished machine = %v, want ErrTransient", err)
+	}
+	if err := b.Build(context.Background(), job("odpre1")); err != nil {
+		t.Fatalf("build after the transient failure: %v", err)
+	}
+	if got := strings.Join(m.calls(t), ", "); got != "start od1, start od1" {
+		t.Errorf("calls %q, want start run again", got)
+	}
+}
