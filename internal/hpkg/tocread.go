@@ -12,6 +12,12 @@ func (p *Package) readTOC() ([]*Entry, error) {
 	if err != nil {
 		return nil, err
 	}
+	return p.parseTOC(d)
+}
+
+// parseTOC parses the TOC section d decodes into the entry tree; the
+// entries' Open functions read through p.
+func (p *Package) parseTOC(d *Decoder) ([]*Entry, error) {
 	t := tocReader{p: p, d: d}
 	var top []*Entry
 	for {
