@@ -7,6 +7,6 @@ func newHpkgCmd() *cobra.Command {
 		Use:   "hpkg",
 		Short: "Read and write Haiku package (.hpkg) files",
 	}
-	cmd.AddCommand(newHpkgInfoCmd(), newHpkgListCmd(), newHpkgCreateCmd())
+	cmd.AddCommand(newHpkgInfoCmd(), newHpkgListCmd(), newHpkgCreateCmd(), newHpkgVerifyCmd())
 	return cmd
 }

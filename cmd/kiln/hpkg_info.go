@@ -41,7 +41,11 @@ attributes (name, version, architecture, provides, requires, ...) and a
 summary of the file format (minor version, heap compression and sizes).
 
 With --json it prints the same as one JSON object: the package attributes
-with the field names of "kiln repo inspect --json", plus "format".`,
+with the field names of "kiln repo inspect --json", plus "format".
+
+It reads only the header and the heap chunks holding the package
+attributes: damage there is an error, damage elsewhere is not seen.
+"kiln hpkg verify" checks the whole file.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			p, err := hpkg.OpenFile(args[0])

@@ -18,7 +18,11 @@ func newHpkgListCmd() *cobra.Command {
 		Long: `Lists the file tree (the TOC) of a Haiku package file: one line per entry
 with its mode, size, modification time (UTC) and path; symlinks show their
 target. With --attributes every entry is followed by its extended
-attributes (name, type code and size).`,
+attributes (name, type code and size).
+
+It reads only the heap chunks holding the TOC (and, with --attributes,
+the attribute values): damage there is an error, damage in file contents
+is not seen. "kiln hpkg verify" checks the whole file.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			p, err := hpkg.OpenFile(args[0])

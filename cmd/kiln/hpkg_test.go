@@ -154,3 +154,35 @@ requires { haiku >= r1~beta4 }
 		t.Error("create from a missing directory succeeded")
 	}
 }
+
+func TestHpkgVerify(t *testing.T) {
+	good := testenv.Fixture(t, "hpkg/tipster-1.1.1-1-x86_64.hpkg")
+	b, err := os.ReadFile(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The corrupt package: 4 bytes of 0xff at offset 30000.
+	copy(b[30000:], []byte{0xff, 0xff, 0xff, 0xff})
+	bad := filepath.Join(t.TempDir(), "c.hpkg")
+	if err := os.WriteFile(bad, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := runKiln(t, "hpkg", "verify", good)
+	if err != nil || !strings.Contains(out, good+": ok (tipster-1.1.1-1-x86_64.hpkg, 17 entries, 49334 bytes)") {
+		t.Errorf("good package: %v\n%s", err, out)
+	}
+	// info and list do not read the damaged chunk; verify does.
+	if _, _, err := runKiln(t, "hpkg", "info", bad); err != nil {
+		t.Fatalf("hpkg info of the damaged package: %v (the damage was meant to be outside what info reads)", err)
+	}
+	out, _, err = runKiln(t, "hpkg", "verify", good, bad, filepath.Join(t.TempDir(), "missing.hpkg"))
+	if err == nil || !strings.Contains(err.Error(), "2 of 3 package file(s) invalid") {
+		t.Errorf("bad packages: err %v", err)
+	}
+	if !strings.Contains(out, bad+": hpkg: invalid format: heap chunk 1 of 3 at offset 21156: zlib") || !strings.Contains(out, "missing.hpkg: open") {
+		t.Errorf("output:\n%s", out)
+	}
+	if _, _, err := runKiln(t, "hpkg", "verify"); err == nil {
+		t.Error("no file: no error")
+	}
+}
