@@ -95,3 +95,21 @@ type namedFile struct {
 	name string
 	data []byte
 }
+
+// PackageValidator is an optional Codec capability: checking a whole
+// package file from its bytes, read once and in order (HPKGCodec uses
+// hpkg.Validator: every heap chunk, the TOC, the attributes). Publish,
+// Import and Ingest validate every package they upload with it, in the
+// same pass that hashes it, and Verify with Deep re-validates stored
+// packages; a codec without it is trusted with ReadPackage alone.
+type PackageValidator interface {
+	NewPackageCheck() PackageCheck
+}
+
+// PackageCheck receives one package's bytes in order. Write may fail as
+// soon as the package is known to be bad; Close must be called once and
+// returns the package info or the reason the package is invalid.
+type PackageCheck interface {
+	io.Writer
+	Close() (pkginfo.PackageInfo, error)
+}

@@ -34,3 +34,18 @@ func (HPKGCodec) ReadPackage(r io.ReaderAt, size int64) (pkginfo.PackageInfo, er
 	}
 	return p.Info, nil
 }
+
+// NewPackageCheck implements PackageValidator with hpkg.Validator.
+func (HPKGCodec) NewPackageCheck() PackageCheck { return hpkgCheck{hpkg.NewValidator()} }
+
+type hpkgCheck struct{ v *hpkg.Validator }
+
+func (c hpkgCheck) Write(p []byte) (int, error) { return c.v.Write(p) }
+
+func (c hpkgCheck) Close() (pkginfo.PackageInfo, error) {
+	res, err := c.v.Close()
+	if err != nil {
+		return pkginfo.PackageInfo{}, err
+	}
+	return res.Info, nil
+}

@@ -247,6 +247,24 @@ func (r *Repo) importOne(ctx context.Context, it importItem, have map[string]int
 		return p, false, fmt.Errorf("repo: import %s: %w", it.file, err)
 	}
 	defer rc.Close()
+	if _, ok := r.codec.(PackageValidator); ok && it.size >= 0 {
+		// Validated and hashed while it is staged, refused before it
+		// reaches current/packages/.
+		sp, err := r.streamPackage(ctx, it.file, rc, it.size, func(vi pkginfo.PackageInfo, sum string) (pkginfo.PackageInfo, error) {
+			if f := vi.CanonicalFileName(); f != it.file {
+				return vi, fmt.Errorf("%w %s: the package inside is %s", ErrBadPackage, it.file, f)
+			}
+			if it.sha256 != "" && sum != it.sha256 {
+				return vi, fmt.Errorf("repo: import %s: content sha256 %s differs from the source repo's %s", it.file, sum, it.sha256)
+			}
+			return vi, nil
+		})
+		if err != nil {
+			return p, false, err
+		}
+		p.SHA256, p.Size = sp.SHA256, sp.Size
+		return p, true, nil
+	}
 	h := newHashingReader(rc)
 	oi, err := r.st.Put(ctx, key, h, it.size, store.PutOptions{IfNoneMatch: true, ContentType: "application/x-vnd.haiku-package"})
 	if err != nil && !errors.Is(err, store.ErrPreconditionFailed) {

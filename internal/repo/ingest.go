@@ -52,23 +52,46 @@ func hashReaderAt(r io.ReaderAt, size int64) (string, error) {
 }
 
 // parsePackage reads and checks the package info of a to-be-added package.
-func (r *Repo) parsePackage(a Add, repoInfo pkginfo.RepositoryInfo) (pkginfo.PackageInfo, error) {
-	info, err := r.codec.ReadPackage(a.R, a.Size)
-	if err != nil {
-		return info, fmt.Errorf("%w %s: %v", ErrBadPackage, a.Name, err)
+// With a validating codec (PackageValidator) it reads the whole package
+// once, validating and hashing it, and returns its SHA-256; otherwise it
+// reads only the package info and returns no sum.
+func (r *Repo) parsePackage(a Add, repoInfo pkginfo.RepositoryInfo) (pkginfo.PackageInfo, string, error) {
+	if _, ok := r.codec.(PackageValidator); !ok {
+		info, err := r.codec.ReadPackage(a.R, a.Size)
+		if err != nil {
+			return info, "", fmt.Errorf("%w %s: %v", ErrBadPackage, a.Name, err)
+		}
+		info, err = r.checkPackageInfo(a.Name, info, repoInfo)
+		return info, "", err
 	}
+	s := r.newPackageScan()
+	_, cerr := io.Copy(s, io.NewSectionReader(a.R, 0, a.Size))
+	info, sum, _, err := s.finish()
+	if cerr != nil && !s.isScanError(cerr) {
+		return info, "", fmt.Errorf("repo: read %s: %w", a.Name, cerr)
+	}
+	if err != nil {
+		return info, "", fmt.Errorf("%w %s: %v", ErrBadPackage, a.Name, err)
+	}
+	info, err = r.checkPackageInfo(a.Name, info, repoInfo)
+	return info, sum, err
+}
+
+// checkPackageInfo checks that a package belongs in the target and the
+// repository (architecture, vendor, file name) and clears its Checksum.
+func (r *Repo) checkPackageInfo(name string, info pkginfo.PackageInfo, repoInfo pkginfo.RepositoryInfo) (pkginfo.PackageInfo, error) {
 	arch, err := r.target.Architecture()
 	if err != nil {
 		return info, err
 	}
 	if info.Architecture != arch && info.Architecture != pkginfo.ArchAny && info.Architecture != pkginfo.ArchSource {
-		return info, fmt.Errorf("%w %s: architecture %s does not belong in %s", ErrBadPackage, a.Name, info.Architecture, r.target)
+		return info, fmt.Errorf("%w %s: architecture %s does not belong in %s", ErrBadPackage, name, info.Architecture, r.target)
 	}
 	if repoInfo.Vendor != "" && !strings.EqualFold(info.Vendor, repoInfo.Vendor) {
-		return info, fmt.Errorf("%w %s: vendor %q differs from the repository's %q", ErrBadPackage, a.Name, info.Vendor, repoInfo.Vendor)
+		return info, fmt.Errorf("%w %s: vendor %q differs from the repository's %q", ErrBadPackage, name, info.Vendor, repoInfo.Vendor)
 	}
 	if err := ValidatePackage(&info); err != nil {
-		return info, fmt.Errorf("%w %s: %v", ErrBadPackage, a.Name, err)
+		return info, fmt.Errorf("%w %s: %v", ErrBadPackage, name, err)
 	}
 	info.Checksum = ""
 	return info, nil
@@ -77,14 +100,18 @@ func (r *Repo) parsePackage(a Add, repoInfo pkginfo.RepositoryInfo) (pkginfo.Pac
 // ingest uploads one package to current/packages/<canonical name> with
 // create-if-absent and returns its manifest entry. prev (may be nil) is the
 // manifest the publish starts from: a package it already lists with the same
-// content is not uploaded again.
-func (r *Repo) ingest(ctx context.Context, a Add, info pkginfo.PackageInfo, prev *Manifest) (Package, error) {
+// content is not uploaded again. sum is the package's SHA-256 if
+// parsePackage computed it ("" if not): the upload must have that hash.
+func (r *Repo) ingest(ctx context.Context, a Add, info pkginfo.PackageInfo, sum string, prev *Manifest) (Package, error) {
 	file := info.CanonicalFileName()
 	key := r.l.pkg(file)
 	p := Package{File: file, Size: a.Size, Info: info, Source: a.Source, Added: r.now()}
 	if prev != nil {
 		if old, ok := prev.Lookup(file); ok {
-			sum, err := hashReaderAt(a.R, a.Size)
+			var err error
+			if sum == "" {
+				sum, err = hashReaderAt(a.R, a.Size)
+			}
 			if err != nil {
 				return p, fmt.Errorf("repo: read %s: %w", a.Name, err)
 			}
@@ -100,6 +127,12 @@ func (r *Repo) ingest(ctx context.Context, a Add, info pkginfo.PackageInfo, prev
 		if p.SHA256, err = body.sum(); err != nil {
 			return p, fmt.Errorf("repo: read %s: %w", a.Name, err)
 		}
+		if sum != "" && p.SHA256 != sum {
+			// The file changed between validation and upload: what was
+			// uploaded is not what was validated.
+			_ = r.st.Delete(ctx, key)
+			return p, fmt.Errorf("%w %s: changed while it was published (sha256 %s, then %s)", ErrBadPackage, a.Name, sum, p.SHA256)
+		}
 		r.log.Debug("uploaded package", "file", file, "size", a.Size)
 		return p, nil
 	}
@@ -108,9 +141,10 @@ func (r *Repo) ingest(ctx context.Context, a Add, info pkginfo.PackageInfo, prev
 	}
 	// The key exists (an earlier interrupted publish, a retried request, or
 	// an import): it must hold exactly these bytes.
-	sum, err := hashReaderAt(a.R, a.Size)
-	if err != nil {
-		return p, fmt.Errorf("repo: read %s: %w", a.Name, err)
+	if sum == "" {
+		if sum, err = hashReaderAt(a.R, a.Size); err != nil {
+			return p, fmt.Errorf("repo: read %s: %w", a.Name, err)
+		}
 	}
 	p.SHA256 = sum
 	if err := r.checkObject(ctx, key, a.Size, sum); err != nil {

@@ -23,6 +23,10 @@ type Change struct {
 	// Add are packages to upload and list; a package replaces the listed
 	// package of the same name.
 	Add []Add
+	// Ingested are packages Ingest already uploaded, listed like Add's
+	// without reading or uploading them again (each must be in
+	// current/packages/ with its size).
+	Ingested []Package
 	// Remove are package names to drop from the listing (their files stay
 	// until prune). A name the head does not list is an error wrapping
 	// ErrNotListed (a typo must not pass as "unchanged"), unless
@@ -119,9 +123,12 @@ func (r *Repo) publishOnce(ctx context.Context, l *lease, c Change, ingested map
 
 	// Parse everything before uploading anything.
 	infos := make([]pkginfo.PackageInfo, len(c.Add))
+	sums := make([]string, len(c.Add))
 	seen := map[string]string{}
 	for i, a := range c.Add {
-		if infos[i], err = r.parsePackage(a, *info); err != nil {
+		if _, done := ingested[i]; done {
+			infos[i] = ingested[i].Info // validated by the first attempt
+		} else if infos[i], sums[i], err = r.parsePackage(a, *info); err != nil {
 			return nil, err
 		}
 		n := infos[i].Name
@@ -132,6 +139,21 @@ func (r *Repo) publishOnce(ctx context.Context, l *lease, c Change, ingested map
 		if prev != nil && !c.AllowDowngrade {
 			if old, ok := prev.ByName(n); ok && infos[i].Version.Compare(old.Info.Version) < 0 {
 				return nil, fmt.Errorf("%w: %s would replace %s", ErrDowngrade, infos[i].CanonicalFileName(), old.File)
+			}
+		}
+	}
+	for _, p := range c.Ingested {
+		if err := r.checkIngested(ctx, p, *info); err != nil {
+			return nil, err
+		}
+		n := p.Info.Name
+		if o, dup := seen[n]; dup {
+			return nil, fmt.Errorf("%w: %s and %s are both package %q", ErrBadPackage, o, p.File, n)
+		}
+		seen[n] = p.File
+		if prev != nil && !c.AllowDowngrade {
+			if old, ok := prev.ByName(n); ok && p.Info.Version.Compare(old.Info.Version) < 0 {
+				return nil, fmt.Errorf("%w: %s would replace %s", ErrDowngrade, p.File, old.File)
 			}
 		}
 	}
@@ -152,7 +174,11 @@ func (r *Repo) publishOnce(ctx context.Context, l *lease, c Change, ingested map
 		}
 	}
 	if c.Guard != nil {
-		if err := r.guard(ctx, c, prev, infos); err != nil {
+		all := infos
+		for _, p := range c.Ingested {
+			all = append(all[:len(all):len(all)], p.Info)
+		}
+		if err := r.guard(ctx, c, prev, all); err != nil {
 			return nil, err
 		}
 	}
@@ -165,7 +191,7 @@ func (r *Repo) publishOnce(ctx context.Context, l *lease, c Change, ingested map
 			continue
 		}
 		g.Go(func() error {
-			p, err := r.ingest(gctx, a, infos[i], prev)
+			p, err := r.ingest(gctx, a, infos[i], sums[i], prev)
 			added[i] = p
 			return err
 		})
@@ -176,6 +202,7 @@ func (r *Repo) publishOnce(ctx context.Context, l *lease, c Change, ingested map
 	for i, p := range added {
 		ingested[i] = p
 	}
+	added = append(added, c.Ingested...)
 
 	m := &Manifest{Schema: ManifestSchema, Created: r.now(), Reason: c.Reason, Repository: *info}
 	m.ID = newSnapshotID(m.Created)

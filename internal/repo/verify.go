@@ -16,7 +16,8 @@ import (
 
 // VerifyOptions select the checks of Verify.
 type VerifyOptions struct {
-	// Deep re-hashes every listed package's content.
+	// Deep re-hashes every listed package's content and, with a
+	// validating codec (PackageValidator), validates it in the same pass.
 	Deep bool
 	// PublicKey, if set, is a minisign public key file repo.minisig must
 	// verify with.
@@ -247,13 +248,15 @@ func (r *Repo) verifyPackages(ctx context.Context, rp *Report, ld *loaded, o Ver
 			case size != p.Size:
 				rp.add("package", r.l.pkg(p.File), "has %d bytes, %s lists %d", size, where, p.Size)
 			case o.Deep:
-				sum, err := r.hashObject(ctx, r.l.pkg(p.File))
+				sum, invalid, err := r.scanObject(ctx, r.l.pkg(p.File))
 				if err != nil {
 					return err
 				}
 				rp.Hashed++
 				if sum != p.SHA256 {
 					rp.add("package", r.l.pkg(p.File), "SHA-256 %s, %s lists %s", sum, where, p.SHA256)
+				} else if invalid != nil {
+					rp.add("package", r.l.pkg(p.File), "is not a valid package: %v", invalid)
 				}
 			}
 			if obsolete[p.File] {
