@@ -169,7 +169,7 @@ func FuzzPublishRoundTrip(f *testing.F) {
 		r := New(newMemStore(), Target{Branch: "master", Arch: arch.String()}, Options{})
 		ri := testRepoInfo(arch)
 		ri.Vendor = ""
-		got, err := r.parsePackage(addBytes("fuzz", b), *ri)
+		got, _, err := r.parsePackage(addBytes("fuzz", b), *ri)
 		if err != nil {
 			return // refused before anything is uploaded
 		}
