@@ -58,6 +58,9 @@ func Eval(ctx context.Context, src []byte, name string, opts Options) (res *Resu
 		return nil, fmt.Errorf("%s: %w: %w", name, ErrSyntax, err)
 	}
 	st := newState(&o, name)
+	if names, callerList := revisionNames(o.Vars); !callerList && !o.noShortcuts {
+		st.revision, st.revisionPreset = presetRevision(file, names, callerList)
+	}
 	if err := st.rewrite(file); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}

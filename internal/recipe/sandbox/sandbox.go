@@ -89,6 +89,10 @@ type Options struct {
 
 	// Logger receives debug records (refusals, failures); nil discards.
 	Logger *slog.Logger
+
+	// noShortcuts disables the evaluation shortcuts that are equivalent to
+	// the general path (revision.go), for the tests proving that.
+	noShortcuts bool
 }
 
 // Result is the shell state after the recipe was sourced.

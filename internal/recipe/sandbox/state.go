@@ -25,6 +25,9 @@ type state struct {
 	// the last recipe command run, for error messages
 	lastName atomic.Pointer[string]
 	lastPos  atomic.Uint64 // line<<32 | column
+	// updateRevisionVariables was done ahead with this revision (revision.go)
+	revision       string
+	revisionPreset bool
 
 	stdout limitedBuffer // discarded, only counted
 	stderr limitedBuffer // kept (bounded) for error messages
@@ -153,9 +156,31 @@ func (st *state) env() expand.Environ {
 		}
 	}
 	if !hasRevisionVariables && revision.Len() > 0 {
-		vars["revisionVariables"] = revision.String()
+		if st.revisionPreset {
+			// updateRevisionVariables done ahead (revision.go).
+			for _, name := range strings.Fields(revision.String()) {
+				vars[name] = substituteRevision(vars[name], st.revision)
+			}
+		} else {
+			vars["revisionVariables"] = revision.String()
+		}
 	}
 	return layeredEnviron{vars: vars}
+}
+
+// revisionNames returns the names env puts in revisionVariables, and
+// whether the caller sets revisionVariables itself.
+func revisionNames(vars []Var) (map[string]bool, bool) {
+	names := map[string]bool{}
+	for _, v := range vars {
+		if v.Name == "revisionVariables" {
+			return nil, true
+		}
+		if strings.Contains(v.Value, "$REVISION") {
+			names[v.Name] = true
+		}
+	}
+	return names, false
 }
 
 // layeredEnviron is a read-only expand.Environ: the evaluation's (string,
