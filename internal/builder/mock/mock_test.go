@@ -184,7 +184,7 @@ func TestInfoFromFileName(t *testing.T) {
 	if pi.Name != "gcc_syslibs_devel" || pi.Version.String() != "13.3.0_2023_08_10-1" || pi.Architecture.String() != "x86_64" {
 		t.Errorf("got %s %s %s", pi.Name, pi.Version, pi.Architecture)
 	}
-	for _, bad := range []string{"zlib.hpkg", "zlib-1.3-x86_64.hpkg", "zlib-1.3-1-vax.hpkg", "zlib-1.3-1-x86_64.tar"} {
+	for _, bad := range []string{"zlib.hpkg", "Zlib-1.3-1-x86_64.hpkg", "-1.3-1-x86_64.hpkg", "zlib-1.3-x86_64.hpkg", "zlib-1.3-1-vax.hpkg", "zlib-1.3-1-x86_64.tar"} {
 		if _, err := InfoFromFileName(bad); err == nil || !strings.Contains(err.Error(), bad) {
 			t.Errorf("InfoFromFileName(%q) = %v, want an error naming it", bad, err)
 		}

@@ -33,10 +33,17 @@ func InfoFromFileName(file string) (*pkginfo.PackageInfo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mock: package file %q: %w", file, err)
 	}
-	return &pkginfo.PackageInfo{
+	pi := &pkginfo.PackageInfo{
 		Name: name, Version: v, Architecture: arch,
 		Provides: []pkginfo.Resolvable{{Name: name, Version: v}},
-	}, nil
+	}
+	if err := pkginfo.ValidatePackageInfo(pi); err != nil {
+		return nil, fmt.Errorf("mock: package file %q: %w", file, err)
+	}
+	if pi.CanonicalFileName() != file {
+		return nil, fmt.Errorf("mock: %q is not a canonical package file name (that would be %s)", file, pi.CanonicalFileName())
+	}
+	return pi, nil
 }
 
 // outputInfo is the complete package info of output file: the job's (or
