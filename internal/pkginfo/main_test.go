@@ -1,14 +1,10 @@
 package pkginfo
 
 import (
-	"os"
 	"testing"
 
 	"github.com/haikuports/kiln/internal/testenv"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	testenv.Cleanup()
-	os.Exit(code)
-}
+// TestMain removes the corpus the tests unpack (testenv.Main).
+func TestMain(m *testing.M) { testenv.Main(m) }

@@ -60,16 +60,36 @@ var (
 	unpackMu   sync.Mutex
 	unpacked   = map[string]string{}
 	unpackErrs = map[string]error{}
+	inMain     bool // Main is running the tests
 )
+
+// Main runs the tests of a package (m.Run), removes what Unpack extracted
+// and exits with the tests' status. Every package whose tests use Unpack,
+// Corpus or Reference must call it from its TestMain:
+//
+//	func TestMain(m *testing.M) { testenv.Main(m) }
+func Main(m *testing.M) {
+	unpackMu.Lock()
+	inMain = true
+	unpackMu.Unlock()
+	code := m.Run()
+	Cleanup()
+	os.Exit(code)
+}
 
 // Unpack extracts shared/corpus/<archive> (a .tar.zst) once per test
 // process into a temporary directory and returns that directory. The
 // directory is shared by all tests of the process and must not be modified;
-// it is removed by Cleanup (call it from TestMain) or left to the OS's /tmp.
+// Main removes it after the tests. Unpack fails the test when the package's
+// TestMain does not call Main (the copy would be left in the temporary
+// directory: about 50 MB per archive and run).
 func Unpack(t testing.TB, archive string) string {
 	t.Helper()
 	unpackMu.Lock()
 	defer unpackMu.Unlock()
+	if !inMain {
+		t.Fatal("testenv: Unpack needs the package's TestMain to call testenv.Main, which removes the unpacked corpus")
+	}
 	if d, ok := unpacked[archive]; ok {
 		return d
 	}
@@ -101,7 +121,7 @@ func Reference(t testing.TB) string {
 	return filepath.Join(Unpack(t, "haikuporter-x86_64-reference.tar.zst"), "repository")
 }
 
-// Cleanup removes everything Unpack extracted. Call it from TestMain after m.Run.
+// Cleanup removes everything Unpack extracted (Main calls it after the tests).
 func Cleanup() {
 	unpackMu.Lock()
 	defer unpackMu.Unlock()

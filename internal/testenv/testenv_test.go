@@ -16,7 +16,6 @@ func TestCorpusUnpacks(t *testing.T) {
 	if again := Corpus(t); again != dir {
 		t.Fatalf("Corpus unpacked twice: %s, %s", dir, again)
 	}
-	t.Cleanup(Cleanup)
 }
 
 func TestFixture(t *testing.T) {

@@ -17,11 +17,8 @@ import (
 
 var updateGolden = flag.Bool("update", false, "rewrite testdata golden files")
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	testenv.Cleanup()
-	os.Exit(code)
-}
+// TestMain removes the corpus the tests unpack (testenv.Main).
+func TestMain(m *testing.M) { testenv.Main(m) }
 
 // corpusRecipe is one recipe of the corpus, read into memory.
 type corpusRecipe struct {
