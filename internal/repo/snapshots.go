@@ -122,10 +122,11 @@ func (r *Repo) Snapshots(ctx context.Context) ([]SnapshotInfo, error) {
 
 // Diff is the difference between two snapshots.
 type Diff struct {
-	From, To string
-	Added    []Package    `json:"added,omitempty"`   // names only in To
-	Removed  []Package    `json:"removed,omitempty"` // names only in From
-	Changed  [][2]Package `json:"changed,omitempty"` // same name, other file
+	From    string       `json:"from"`
+	To      string       `json:"to"`
+	Added   []Package    `json:"added,omitempty"`   // names only in To
+	Removed []Package    `json:"removed,omitempty"` // names only in From
+	Changed [][2]Package `json:"changed,omitempty"` // same name, other file
 }
 
 // DiffManifests compares two manifests by package name.
