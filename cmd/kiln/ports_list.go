@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -89,16 +90,19 @@ evaluation.`,
 			if f.asJSON {
 				return printJSON(cmd, newPortsListJSON(t))
 			}
+			tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 			if skipped {
+				fmt.Fprintf(tw, "PORT\tSTATUS\tREASON\n")
 				for _, s := range t.Skipped {
-					fmt.Fprintf(out, "%s\t%s\t%s\n", s.ID, s.Status, s.Reason)
+					fmt.Fprintf(tw, "%s\t%s\t%s\n", s.ID, s.Status, s.Reason)
 				}
-				return nil
+				return tw.Flush()
 			}
+			fmt.Fprintf(tw, "NAME\tVERSION\tCATEGORY\tPACKAGES\n")
 			for _, p := range t.Active {
-				fmt.Fprintf(out, "%s\t%s-%d\t%s\t%d packages\n", p.Name, p.Version, p.Revision, p.Category, len(p.Packages))
+				fmt.Fprintf(tw, "%s\t%s-%d\t%s\t%d\n", p.Name, p.Version, p.Revision, p.Category, len(p.Packages))
 			}
-			return nil
+			return tw.Flush()
 		},
 	}
 	f.add(cmd)

@@ -83,7 +83,7 @@ func TestPortsListShow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "1oom\t1.0-2\tgames-strategy\t1 packages\nzlib\t1.3.2-"; !strings.HasPrefix(out, want) {
+	if want := "NAME  VERSION  CATEGORY        PACKAGES\n1oom  1.0-2    games-strategy  1\nzlib  1.3.2-"; !strings.HasPrefix(out, want) {
 		t.Errorf("ports list:\n%s\nwant prefix %q", out, want)
 	}
 	if strings.Contains(out, "cmake_gui") {
@@ -93,7 +93,7 @@ func TestPortsListShow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(out, "cmake_gui-4.1.6\tbroken\tno match found for license CMake") {
+	if !strings.HasPrefix(out, "PORT             STATUS  REASON\ncmake_gui-4.1.6  broken  no match found for license CMake") {
 		t.Errorf("ports list --skipped:\n%s", out)
 	}
 	out, _, err = runKiln(t, "ports", "list", "--tree", tree, "--licenses", lic, "--json", "--arch", "x86_gcc2", "--secondary", "x86")

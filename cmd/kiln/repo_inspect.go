@@ -98,6 +98,7 @@ func printRepo(w io.Writer, repo *hpkg.Repository) error {
 		return err
 	}
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "\nNAME\tVERSION\tARCH\tCHECKSUM\n")
 	for _, p := range repo.Packages {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", p.Name, p.Version, p.Architecture, p.Checksum)
 	}

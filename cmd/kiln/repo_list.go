@@ -16,7 +16,7 @@ func newRepoListCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "list [--snapshot ID]",
 		Short: "List the packages of a target's current (or another) snapshot",
-		Long: `Prints one line per package of the head snapshot (or --snapshot ID, which
+		Long: `Prints a header and one line per package of the head snapshot (or --snapshot ID, which
 also accepts "head~N"): file name, size and SHA-256. --json prints the
 whole manifest (repository info, every package's info and origin).`,
 		Args: cobra.NoArgs,
@@ -33,6 +33,7 @@ whole manifest (repository info, every package's info and origin).`,
 				return printJSON(cmd, m)
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintf(tw, "FILE\tSIZE\tSHA256\n")
 			for _, p := range m.Packages {
 				fmt.Fprintf(tw, "%s\t%d\t%s\n", p.File, p.Size, p.SHA256)
 			}

@@ -33,6 +33,7 @@ reason. "*" marks the head; "?" marks a snapshot that never became head
 				return printJSON(cmd, ss)
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintf(tw, " \tID\tCREATED\tPACKAGES\tREASON\n")
 			for _, s := range ss {
 				if s.Err != nil {
 					fmt.Fprintf(tw, "!\t%s\t\t\tunreadable: %v\n", s.ID, s.Err)
