@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -29,7 +30,7 @@ complete.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if dir == "" || output == "" {
-				return errors.New("hpkg create: --dir and -o are required")
+				return usagef(cmd, "hpkg create: --dir and -o are required")
 			}
 			log := newLogger(cmd)
 			dp, err := hpkg.ReadDir(dir)
@@ -42,22 +43,22 @@ complete.`,
 			}
 			tmp, err := os.CreateTemp(filepath.Dir(output), ".kiln-hpkg-*")
 			if err != nil {
-				return err
+				return outputError(output, "", err)
 			}
 			defer os.Remove(tmp.Name())
 			if err := hpkg.WriteDirPackage(tmp, dp, opts); err != nil {
 				tmp.Close()
-				return err
+				return outputError(output, tmp.Name(), err)
 			}
 			if err := tmp.Chmod(0o644); err != nil {
 				tmp.Close()
-				return err
+				return outputError(output, tmp.Name(), err)
 			}
 			if err := tmp.Close(); err != nil {
-				return err
+				return outputError(output, tmp.Name(), err)
 			}
 			if err := os.Rename(tmp.Name(), output); err != nil {
-				return err
+				return outputError(output, tmp.Name(), err)
 			}
 			fi, err := os.Stat(output)
 			if err != nil {
@@ -72,4 +73,19 @@ complete.`,
 	cmd.Flags().StringVarP(&output, "output", "o", "", "package file to write")
 	cmd.Flags().BoolVar(&zstd, "zstd", false, "compress the heap with zstd instead of zlib")
 	return cmd
+}
+
+// outputError reports an error writing the output file under its own name
+// instead of the name of the temporary file it is written as (tmp; for an
+// error of os.CreateTemp, "").
+func outputError(output, tmp string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) && (tmp == "" || pe.Path == tmp) {
+		return fmt.Errorf("hpkg create: %s: %w", output, pe.Err)
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		return fmt.Errorf("hpkg create: %s: %w", output, le.Err)
+	}
+	return err
 }

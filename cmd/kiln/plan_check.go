@@ -76,7 +76,7 @@ unsatisfied, uninstallable or obsolete packages.
 				return err
 			}
 			if n := r.Problems(); n > 0 {
-				return &errExitCode{1, fmt.Errorf("plan check: %s: %d problems", src.repo, n)}
+				return &errExitCode{1, fmt.Errorf("plan check: %s: %s", src.repo, count(n, "problem"))}
 			}
 			return nil
 		},

@@ -81,8 +81,8 @@ The output depends only on the input: the same packages give the same bytes.`,
 			if err != nil {
 				return err
 			}
-			newLogger(cmd).Info("repository written", "dir", outDir, "packages", len(pkgs), "sha256", sum)
-			return nil
+			_, err = fmt.Fprintf(cmd.OutOrStdout(), "%s: repository of %s written (repo sha256 %s)\n", outDir, count(len(pkgs), "package"), sum)
+			return err
 		},
 	}
 	f := cmd.Flags()

@@ -85,8 +85,8 @@ stopped when run again. Shows a progress bar on a terminal.`,
 			for _, s := range res.Skipped {
 				fmt.Fprintf(cmd.OutOrStdout(), "skipped %s (a newer version of it is imported)\n", s)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: imported snapshot %s: %d packages (%d uploaded, %d already present)\n",
-				r.Target(), res.Snapshot, res.Packages, res.Uploaded, res.Present)
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: imported snapshot %s: %s (%d uploaded, %d already present)\n",
+				r.Target(), res.Snapshot, count(res.Packages, "package"), res.Uploaded, res.Present)
 			return nil
 		},
 	}

@@ -90,8 +90,8 @@ snapshot if it makes an installable package uninstallable, as for
 			for _, f := range res.DeletedObsolete {
 				fmt.Fprintf(out, ".obsolete/%s %sdeleted\n", f, verb)
 			}
-			fmt.Fprintf(out, "%s: %d snapshots kept, %d deleted; %d packages retired, %d in their grace period; %d obsolete files deleted\n",
-				r.Target(), len(res.KeptSnapshots), len(res.DeletedSnapshots), len(res.Obsoleted), len(res.Pending), len(res.DeletedObsolete))
+			fmt.Fprintf(out, "%s: %s kept, %d deleted; %s retired, %d in their grace period; %s deleted\n",
+				r.Target(), count(len(res.KeptSnapshots), "snapshot"), len(res.DeletedSnapshots), count(len(res.Obsoleted), "package"), len(res.Pending), count(len(res.DeletedObsolete), "obsolete file"))
 			return nil
 		},
 	}

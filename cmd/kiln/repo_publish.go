@@ -99,7 +99,7 @@ only logs the regressions.`,
 			}
 			out := cmd.OutOrStdout()
 			if res.Unchanged {
-				fmt.Fprintf(out, "%s: unchanged at snapshot %s (%d packages)\n", r.Target(), res.Snapshot, res.Packages)
+				fmt.Fprintf(out, "%s: unchanged at snapshot %s (%s)\n", r.Target(), res.Snapshot, count(res.Packages, "package"))
 				return nil
 			}
 			for _, f := range res.Added {
@@ -108,7 +108,7 @@ only logs the regressions.`,
 			for _, f := range res.Removed {
 				fmt.Fprintf(out, "- %s\n", f)
 			}
-			fmt.Fprintf(out, "%s: published snapshot %s (%d packages, repo sha256 %s)\n", r.Target(), res.Snapshot, res.Packages, res.RepoSHA256)
+			fmt.Fprintf(out, "%s: published snapshot %s (%s, repo sha256 %s)\n", r.Target(), res.Snapshot, count(res.Packages, "package"), res.RepoSHA256)
 			return nil
 		},
 	}

@@ -56,8 +56,8 @@ a rollback that makes an installable package uninstallable, as for
 				fmt.Fprintf(cmd.OutOrStdout(), "%s: already at %s (head %s); no snapshot made\n", r.Target(), args[0], res.Snapshot)
 				return nil
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: rolled back to %s as snapshot %s (%d packages, %d added, %d removed)\n",
-				r.Target(), args[0], res.Snapshot, res.Packages, len(res.Added), len(res.Removed))
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: rolled back to %s as snapshot %s (%s, %d added, %d removed)\n",
+				r.Target(), args[0], res.Snapshot, count(res.Packages, "package"), len(res.Added), len(res.Removed))
 			return nil
 		},
 	}

@@ -60,7 +60,7 @@ func TestRepoStoreCommands(t *testing.T) {
 		t.Fatalf("republish output %q", out)
 	}
 	out = mustRun(t, cmd("repo", "list")...)
-	if out != "tipster-1.1.1-1-x86_64.hpkg  49334  549f8cb55b66da092e99c07bdd0d1ebb8d1d945169c4390ca0135807b3cbffc1\n" {
+	if out != "FILE                         SIZE   SHA256\ntipster-1.1.1-1-x86_64.hpkg  49334  549f8cb55b66da092e99c07bdd0d1ebb8d1d945169c4390ca0135807b3cbffc1\n" {
 		t.Fatalf("list output %q", out)
 	}
 	var m struct {
@@ -76,7 +76,7 @@ func TestRepoStoreCommands(t *testing.T) {
 		t.Fatalf("diff output %q", out)
 	}
 	out = mustRun(t, cmd("repo", "snapshots")...)
-	if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != 2 || !strings.HasPrefix(lines[0], "*") || !strings.Contains(lines[0], "drop it") {
+	if lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n"); len(lines) != 3 || !strings.HasPrefix(lines[0], "   ID ") || !strings.HasPrefix(lines[1], "*") || !strings.Contains(lines[1], "drop it") {
 		t.Fatalf("snapshots output %q", out)
 	}
 	mustRun(t, cmd("repo", "verify", "--deep")...)
@@ -106,7 +106,7 @@ func TestRepoStoreCommands(t *testing.T) {
 	os.WriteFile(filepath.Join(imp, "tipster-1.1.1-1-x86_64.hpkg"), b, 0o644)
 	os.WriteFile(filepath.Join(imp, "repo.info"), []byte(testRepoInfo), 0o644)
 	out = mustRun(t, "repo", "import", imp, "--store", st, "--target", "r1/x86_64")
-	if !strings.Contains(out, "1 packages (1 uploaded") {
+	if !strings.Contains(out, "1 package (1 uploaded") {
 		t.Fatalf("import output %q", out)
 	}
 	mustRun(t, "repo", "verify", "--deep", "--store", st, "--target", "r1/x86_64")
@@ -127,7 +127,7 @@ func TestRepoPruneActive(t *testing.T) {
 	if !strings.Contains(out, "tipster-1.1.1-1-x86_64.hpkg removed from the listing: newer than the active port's version 1.1.0-1") {
 		t.Fatalf("prune output %q", out)
 	}
-	if out := mustRun(t, "repo", "list", "--store", st); out != "" {
+	if out := mustRun(t, "repo", "list", "--store", st); out != "FILE  SIZE  SHA256\n" {
 		t.Fatalf("still listed: %q", out)
 	}
 	os.WriteFile(active, []byte("tipster\n"), 0o644)

@@ -59,10 +59,10 @@ and exits with status 1 if there is any.`,
 				for _, n := range rp.Notes {
 					fmt.Fprintf(out, "note %s\n", n)
 				}
-				fmt.Fprintf(out, "%s: head %s, %d packages, %d snapshots, %d problems\n", rp.Target, rp.Head, rp.Packages, rp.Snapshots, len(rp.Problems))
+				fmt.Fprintf(out, "%s: head %s, %s, %s, %s\n", rp.Target, rp.Head, count(rp.Packages, "package"), count(rp.Snapshots, "snapshot"), count(len(rp.Problems), "problem"))
 			}
 			if !rp.OK() {
-				return &errExitCode{1, fmt.Errorf("repo verify: %s: %d invariant violations (first: %s)", rp.Target, len(rp.Problems), rp.Problems[0])}
+				return &errExitCode{1, fmt.Errorf("repo verify: %s: %s (first: %s)", rp.Target, count(len(rp.Problems), "invariant violation"), rp.Problems[0])}
 			}
 			return nil
 		},

@@ -212,6 +212,9 @@ func (pl *Planner) ownState(p *recipe.Port) (State, string) {
 	}
 	switch {
 	case len(have) == len(outs):
+		if len(outs) == 1 {
+			return StateUpToDate, "its output package is published"
+		}
 		return StateUpToDate, fmt.Sprintf("all %d output packages are published", len(outs))
 	case len(have) > 0:
 		return StateBumpRequired, fmt.Sprintf("%d of %d output packages are already published (%s): revision bump required",

@@ -46,8 +46,8 @@ func (p *Plan) WriteText(w io.Writer) error {
 // WriteText writes the consistency report for people.
 func (r *Report) WriteText(w io.Writer) error {
 	ew := &errWriter{w: w}
-	ew.printf("repository consistency (%s): %d packages, %d system packages: %d problems\n",
-		r.Arch, r.Packages, r.System, r.Problems())
+	ew.printf("repository consistency (%s): %s, %s: %s\n",
+		r.Arch, count(r.Packages, "package"), count(r.System, "system package"), count(r.Problems(), "problem"))
 	if len(r.Unsatisfied) > 0 {
 		ew.printf("\nunsatisfied requirements (%d):\n", len(r.Unsatisfied))
 		for _, u := range r.Unsatisfied {
@@ -101,4 +101,13 @@ func (e *errWriter) printf(format string, args ...any) {
 	if e.err == nil {
 		_, e.err = fmt.Fprintf(e.w, format, args...)
 	}
+}
+
+// count returns n and the noun, in the plural unless n is 1 ("1 package",
+// "2 packages"); the plural is noun+"s".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

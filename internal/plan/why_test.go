@@ -38,7 +38,7 @@ func TestWhy(t *testing.T) {
 		{"app-1", "app-1 is built: requested; outputs not yet published", 0},
 		{"sad", "sad-1 is not built: needs mid2-1, which needs devel:libgone (build-requires of mid2-1), which nothing provides", 1},
 		{"y", "y-1 is not built: dependency cycle y-1 -> x-1 -> y-1", 2},
-		{"done", "done-1 is up to date: all 1 output packages are published", 0},
+		{"done", "done-1 is up to date: its output package is published", 0},
 		{"bad", "bad-1 is not built: broken: recipe error: no SOURCE_URI", 0},
 		{"loner", "loner-1 is not part of this plan: outputs not yet published, but neither requested nor needed by a requested port", 0},
 	}

@@ -65,7 +65,11 @@ func (r *Repo) removeObsolete(ctx, lctx context.Context, l *lease, o PruneOption
 	if !o.AllowMassRemoval && len(rm) > 20 && float64(len(rm)) > massRemovalGuard*float64(len(m.Packages)) {
 		return rm, fmt.Errorf("repo: prune would remove %d of %d packages of %s (is the list of active ports complete?); allow it explicitly", len(rm), len(m.Packages), r.target)
 	}
-	c := Change{Reason: fmt.Sprintf("prune: %d packages no active port justifies", len(rm)), Signer: o.Signer, Guard: o.Guard}
+	what := fmt.Sprintf("%d packages", len(rm))
+	if len(rm) == 1 {
+		what = "1 package"
+	}
+	c := Change{Reason: "prune: " + what + " no active port justifies", Signer: o.Signer, Guard: o.Guard}
 	for _, x := range rm {
 		c.Remove = append(c.Remove, x.Name)
 	}
