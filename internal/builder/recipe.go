@@ -23,7 +23,8 @@ func PortOf(p *recipe.Port) Port {
 // plan.PortPlan.Outputs lists them) from the recipe's packages, for
 // Job.OutputInfos: name, version, architecture, summary, description,
 // provides, requires, supplements, conflicts, freshens and replaces, and
-// the licenses the recipe names. Fields the recipe does not give (vendor,
+// the licenses the recipe names. Replaces are read as Haiku reads the
+// .PackageInfo HaikuPorter writes them into: a '#' starts a comment. Fields the recipe does not give (vendor,
 // packager, copyrights) are left for the builder to fill. An output no
 // package of p produces is an error.
 func OutputInfos(p *recipe.Port, outputs []string) (map[string]*pkginfo.PackageInfo, error) {
@@ -56,8 +57,21 @@ func OutputInfos(p *recipe.Port, outputs []string) (map[string]*pkginfo.PackageI
 			Supplements:  pk.Supplements,
 			Conflicts:    pk.Conflicts,
 			Freshens:     pk.Freshens,
-			Replaces:     pk.Replaces,
+			Replaces:     packageInfoWords(pk.Replaces),
 		}
 	}
 	return infos, nil
+}
+
+// packageInfoWords drops comments and blank entries from a list written
+// one entry a line into a .PackageInfo.
+func packageInfoWords(l []string) []string {
+	var out []string
+	for _, s := range l {
+		s, _, _ = strings.Cut(s, "#")
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
