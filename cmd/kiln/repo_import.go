@@ -37,7 +37,7 @@ Missing package files are uploaded; an interrupted import resumes where it
 stopped when run again. Shows a progress bar on a terminal.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, err := sf.open(cmd)
+			r, err := sf.create(cmd)
 			if err != nil {
 				return err
 			}
@@ -91,6 +91,7 @@ stopped when run again. Shows a progress bar on a terminal.`,
 		},
 	}
 	sf.add(cmd)
+	sf.addLeaseWait(cmd)
 	sig.add(cmd)
 	cmd.Flags().StringVar(&infoFile, "info", "", "repo.info file (default: the source's)")
 	cmd.Flags().BoolVar(&deep, "deep", false, "re-hash packages already in the store instead of trusting the source's checksums")

@@ -96,6 +96,7 @@ snapshot if it makes an installable package uninstallable, as for
 		},
 	}
 	sf.add(cmd)
+	sf.addLeaseWait(cmd)
 	sig.add(cmd)
 	guard.add(cmd)
 	f := cmd.Flags()

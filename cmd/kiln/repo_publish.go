@@ -53,7 +53,7 @@ requirement. Packages removed with --remove are not themselves counted,
 the packages that need them are. --allow-regressions publishes anyway and
 only logs the regressions.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, err := sf.open(cmd)
+			r, err := sf.create(cmd)
 			if err != nil {
 				return err
 			}
@@ -113,6 +113,7 @@ only logs the regressions.`,
 		},
 	}
 	sf.add(cmd)
+	sf.addLeaseWait(cmd)
 	sig.add(cmd)
 	f := cmd.Flags()
 	f.StringVar(&infoFile, "info", "", "repo.info file (required for the first publish; replaces the repository info)")

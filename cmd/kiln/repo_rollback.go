@@ -62,6 +62,7 @@ a rollback that makes an installable package uninstallable, as for
 		},
 	}
 	sf.add(cmd)
+	sf.addLeaseWait(cmd)
 	sig.add(cmd)
 	guard.add(cmd)
 	cmd.Flags().StringVar(&reason, "reason", "", "reason recorded in the snapshot")

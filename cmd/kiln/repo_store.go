@@ -46,17 +46,45 @@ func (f *storeFlags) add(cmd *cobra.Command) {
 	fl.StringVar(&f.store, "store", "", "store URL: a directory path, file:///dir or s3://bucket/prefix (default $KILN_STORE, else "+defaultStoreDir+")")
 	fl.StringVar(&f.target, "target", "master/x86_64", "target as branch/arch")
 	fl.StringVar(&f.root, "root", "", "key prefix of all targets inside the store")
-	fl.DurationVar(&f.leaseWait, "lease-wait", 5*time.Minute, "how long to wait for another publisher's lease")
 }
 
-// open returns the repository the flags name.
+// addLeaseWait adds --lease-wait, for the commands that take the lease.
+func (f *storeFlags) addLeaseWait(cmd *cobra.Command) {
+	cmd.Flags().DurationVar(&f.leaseWait, "lease-wait", 5*time.Minute, "how long to wait for another publisher's lease")
+}
+
+// open returns the repository the flags name, for commands that read or
+// change an existing target: a location that holds no kiln store, or a
+// target without a head, is an error (store.ErrNoStore, repo.ErrNoHead
+// naming the targets there), and nothing is created.
 func (f *storeFlags) open(cmd *cobra.Command) (*repo.Repo, error) {
+	r, err := f.repo(cmd, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.CheckExists(cmd.Context()); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// create returns the repository the flags name for commands that may
+// create the store (publish, import): a missing directory is made.
+func (f *storeFlags) create(cmd *cobra.Command) (*repo.Repo, error) {
+	return f.repo(cmd, true)
+}
+
+func (f *storeFlags) repo(cmd *cobra.Command, create bool) (*repo.Repo, error) {
 	t, err := repo.ParseTarget(f.target)
 	if err != nil {
 		return nil, err
 	}
 	t.Root = f.root
-	st, err := openStore(cmd.Context(), f.storeURL())
+	open := openStore
+	if create {
+		open = createStore
+	}
+	st, err := open(cmd.Context(), f.storeURL())
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +105,16 @@ func (f *storeFlags) storeURL() string {
 // file:///dir or s3://bucket/prefix?endpoint=...); S3 stores retry
 // transient errors.
 func openStore(ctx context.Context, url string) (store.Store, error) {
-	st, err := store.Open(ctx, url, store.S3Options{})
+	return decorateStore(store.Open(ctx, url, store.S3Options{}))
+}
+
+// createStore is openStore for commands that write: a missing directory
+// is created.
+func createStore(ctx context.Context, url string) (store.Store, error) {
+	return decorateStore(store.Create(ctx, url, store.S3Options{}))
+}
+
+func decorateStore(st store.Store, err error) (store.Store, error) {
 	if err != nil {
 		return nil, err
 	}

@@ -68,6 +68,7 @@ and exits with status 1 if there is any.`,
 		},
 	}
 	sf.add(cmd)
+	sf.addLeaseWait(cmd)
 	cmd.Flags().BoolVar(&o.Deep, "deep", false, "re-hash every listed package's content")
 	cmd.Flags().StringVar(&o.PublicKey, "pubkey", "", "minisign public key file repo.minisig must verify with")
 	cmd.Flags().BoolVar(&repair, "repair", false, "first repair current/ from the head snapshot if it differs")

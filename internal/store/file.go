@@ -46,8 +46,29 @@ const (
 
 var _ Copier = (*File)(nil)
 
-// OpenFile opens (creating if needed) the directory dir as a store.
+// OpenFile opens the existing directory dir as a store; a missing
+// directory is ErrNoStore (nothing is created: a mistyped path must not
+// become an empty store). CreateFile is for writers.
 func OpenFile(dir string) (*File, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("store: file backend %q: %w", dir, err)
+	}
+	fi, err := os.Stat(abs)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR):
+		return nil, fmt.Errorf("%w at file://%s: no such directory", ErrNoStore, abs)
+	case err != nil:
+		return nil, fmt.Errorf("store: file backend: %w", err)
+	case !fi.IsDir():
+		return nil, fmt.Errorf("%w at file://%s: not a directory", ErrNoStore, abs)
+	}
+	return &File{root: abs}, nil
+}
+
+// CreateFile opens the directory dir as a store, creating it (and its
+// parents) if needed.
+func CreateFile(dir string) (*File, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("store: file backend %q: %w", dir, err)
@@ -55,7 +76,7 @@ func OpenFile(dir string) (*File, error) {
 	if err := os.MkdirAll(abs, 0o755); err != nil {
 		return nil, fmt.Errorf("store: file backend: %w", err)
 	}
-	return &File{root: abs}, nil
+	return OpenFile(abs)
 }
 
 // Dir returns the store's directory.
@@ -73,7 +94,36 @@ func (s *File) path(key string) (string, error) {
 				ErrInvalidKey, key, reservedPrefix)
 		}
 	}
-	return filepath.Join(s.root, filepath.FromSlash(key)), nil
+	p := filepath.Join(s.root, filepath.FromSlash(key))
+	if err := s.noSymlinks(key, p); err != nil {
+		return "", err
+	}
+	return p, nil
+}
+
+// noSymlinks refuses a path inside the store any existing component of
+// which (the key itself included) is a symbolic link: a link would let a
+// write land, or a read come from, outside the store. (The store's own
+// directory may be a link.) Objects are also opened with O_NOFOLLOW.
+func (s *File) noSymlinks(key, p string) error {
+	rel, err := filepath.Rel(s.root, p)
+	if err != nil || rel == "." {
+		return nil
+	}
+	cur := s.root
+	for seg := range strings.SplitSeq(rel, string(filepath.Separator)) {
+		cur = filepath.Join(cur, seg)
+		fi, err := os.Lstat(cur)
+		if err != nil {
+			return nil // missing (or not a directory): nothing to follow
+		}
+		if fi.Mode()&fs.ModeSymlink != 0 {
+			r, _ := filepath.Rel(s.root, cur)
+			return fmt.Errorf("%w: %s: %s in %s is a symbolic link (the file store refuses links)",
+				ErrInvalidKey, key, filepath.ToSlash(r), s.root)
+		}
+	}
+	return nil
 }
 
 // Stat returns the object's info, or ErrNotFound.
@@ -97,8 +147,11 @@ func (s *File) Stat(ctx context.Context, key string) (ObjectInfo, error) {
 // content of the returned file even while the key is being replaced.
 func (s *File) open(key, p string) (*os.File, ObjectInfo, error) {
 	for range 10 {
-		f, err := os.Open(p)
+		f, err := os.OpenFile(p, os.O_RDONLY|oNoFollow, 0)
 		if err != nil {
+			if errors.Is(err, syscall.ELOOP) {
+				return nil, ObjectInfo{}, fmt.Errorf("%w: %s is a symbolic link (the file store refuses links)", ErrInvalidKey, key)
+			}
 			return nil, ObjectInfo{}, s.notFound(key, err)
 		}
 		fi, err := f.Stat()

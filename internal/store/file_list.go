@@ -24,6 +24,9 @@ func (s *File) List(ctx context.Context, prefix, delimiter string, fn func(Objec
 		return err
 	}
 	start := prefix[:strings.LastIndexByte(prefix, '/')+1]
+	if err := s.noSymlinks(start, filepath.Join(s.root, filepath.FromSlash(start))); err != nil {
+		return err
+	}
 	w := &fileLister{s: s, ctx: ctx, prefix: prefix, delim: delimiter, fn: fn}
 	return w.walk(start)
 }

@@ -17,7 +17,7 @@ import (
 // exclude each other as well as other processes. It waits until ctx is
 // done; the lock is held only around a check and a rename.
 func (s *File) lock(ctx context.Context) (unlock func(), err error) {
-	f, err := os.OpenFile(filepath.Join(s.root, lockName), os.O_RDWR|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(filepath.Join(s.root, lockName), os.O_RDWR|os.O_CREATE|oNoFollow, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("lock: %w", err)
 	}

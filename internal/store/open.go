@@ -7,28 +7,45 @@ import (
 	"strings"
 )
 
-// Open opens the store a URL names:
+// Open opens the store a URL names, creating nothing:
 //
 //	file:///abs/dir, file://rel/dir or a plain path   the File backend
-//	s3://bucket[/prefix][?endpoint=URL&region=R&path-style=true&profile=P]
+//	s3://bucket[/prefix][?endpoint=URL&region=R&path-style=true&profile=P&imds=true]
+//
+// A directory that does not exist is ErrNoStore (see OpenFile); use
+// Create in commands that write. A value that looks like a URL but is
+// malformed ("s3:/bucket", "s3:bucket") is an error, not a directory
+// name (write "./s3:bucket" for that).
 //
 // For s3 URLs, non-zero fields of opts override the query parameters;
-// credentials come from opts, else from the usual AWS sources
-// (environment, shared config and credentials files, web identity, IMDS).
+// credentials come from opts, else from the AWS sources (see NewS3).
 func Open(ctx context.Context, rawURL string, opts S3Options) (Store, error) {
+	return open(ctx, rawURL, opts, false)
+}
+
+// Create is Open for commands that write: a missing directory of the File
+// backend is created. (S3 buckets are never created.)
+func Create(ctx context.Context, rawURL string, opts S3Options) (Store, error) {
+	return open(ctx, rawURL, opts, true)
+}
+
+func open(ctx context.Context, rawURL string, opts S3Options, create bool) (Store, error) {
 	scheme, rest, ok := strings.Cut(rawURL, "://")
 	if !ok {
 		if rawURL == "" {
 			return nil, fmt.Errorf("store: empty store URL")
 		}
-		return openFile(rawURL)
+		if first, _, _ := strings.Cut(rawURL, "/"); strings.Contains(first, ":") {
+			return nil, fmt.Errorf("store: %q: malformed store URL (want s3://bucket/prefix, file:///dir or a directory; write ./%s for a directory of that name)", rawURL, rawURL)
+		}
+		return openFile(rawURL, create)
 	}
 	switch scheme {
 	case "file":
 		if rest == "" {
 			return nil, fmt.Errorf("store: %q: no directory", rawURL)
 		}
-		return openFile(rest)
+		return openFile(rest, create)
 	case "s3":
 		u, err := url.Parse(rawURL)
 		if err != nil {
@@ -44,8 +61,12 @@ func Open(ctx context.Context, rawURL string, opts S3Options) (Store, error) {
 	}
 }
 
-func openFile(dir string) (Store, error) {
-	s, err := OpenFile(dir)
+func openFile(dir string, create bool) (Store, error) {
+	open := OpenFile
+	if create {
+		open = CreateFile
+	}
+	s, err := open(dir)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,6 +15,23 @@ import (
 func TestOpen(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
+	// Open creates nothing: a missing directory is ErrNoStore.
+	for _, u := range []string{filepath.Join(dir, "typo-store"), "file://" + filepath.Join(dir, "a/b"), filepath.Join(dir, "x/y")} {
+		if _, err := store.Open(ctx, u, store.S3Options{}); !errors.Is(err, store.ErrNoStore) || !strings.Contains(err.Error(), "no kiln store at file://"+dir) {
+			t.Errorf("Open(%q): %v", u, err)
+		}
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+		t.Fatalf("Open created %v", ents)
+	}
+	os.WriteFile(filepath.Join(dir, "file"), nil, 0o644)
+	if _, err := store.Open(ctx, filepath.Join(dir, "file"), store.S3Options{}); !errors.Is(err, store.ErrNoStore) || !strings.Contains(err.Error(), "not a directory") {
+		t.Errorf("Open(a file): %v", err)
+	}
+	os.Remove(filepath.Join(dir, "file"))
+	if _, err := store.Create(ctx, filepath.Join(dir, "sub"), store.S3Options{}); err != nil {
+		t.Fatal(err)
+	}
 	for _, u := range []string{dir, "file://" + dir, filepath.Join(dir, "sub")} {
 		s, err := store.Open(ctx, u, store.S3Options{})
 		if err != nil {
@@ -43,10 +61,19 @@ func TestOpen(t *testing.T) {
 	if _, err := store.NewS3(ctx, "b", "", store.S3Options{PartSize: 6 << 30}); err == nil {
 		t.Error("NewS3 with 6 GiB parts succeeded")
 	}
-	for _, bad := range []string{"", "ftp://x", "s3://", "s3://b/../x", "s3://b?color=red", "s3://b?path-style=maybe", "s3://user:pw@b/x", "file://"} {
-		if _, err := store.Open(ctx, bad, store.S3Options{}); err == nil {
-			t.Errorf("Open(%q) succeeded", bad)
+	for _, bad := range []string{"", "ftp://x", "s3://", "s3://b/../x", "s3://b?color=red", "s3://b?path-style=maybe", "s3://user:pw@b/x", "file://",
+		"s3:/bucket", "s3:bucket", "file:/x", "s3:"} {
+		if _, err := store.Create(ctx, bad, store.S3Options{}); err == nil {
+			t.Errorf("Create(%q) succeeded", bad)
 		}
+	}
+	// A malformed URL is no directory name.
+	t.Chdir(dir)
+	if _, err := store.Create(ctx, "s3:/bucket", store.S3Options{}); err == nil || !strings.Contains(err.Error(), "malformed store URL") {
+		t.Errorf("s3:/bucket: %v", err)
+	}
+	if _, err := os.Stat("s3:"); !os.IsNotExist(err) {
+		t.Errorf("s3:/bucket made a directory: %v", err)
 	}
 }
 

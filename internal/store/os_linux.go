@@ -5,6 +5,9 @@ import (
 	"syscall"
 )
 
+// oNoFollow makes an open fail with ELOOP on a symbolic link.
+const oNoFollow = syscall.O_NOFOLLOW
+
 // The Linux specifics: ETags in a user xattr, and part buffers in
 // anonymous mmap memory that is returned with MADV_DONTNEED.
 

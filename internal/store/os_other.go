@@ -10,6 +10,9 @@ import (
 // Elsewhere: no ETag xattr (stat-derived ETags), heap part buffers that
 // stay allocated, and (see file_lock_*.go) flock only on unix.
 
+// oNoFollow: elsewhere only the component check of File.path applies.
+const oNoFollow = 0
+
 func setETagAttr(path, etag string) error { return errors.ErrUnsupported }
 
 func getETagAttr(path string) (string, bool) { return "", false }

@@ -29,6 +29,10 @@ var (
 	// ErrInvalidRange: GetOptions.Offset is at or beyond the end of a
 	// non-empty object (HTTP 416).
 	ErrInvalidRange = errors.New("store: invalid range")
+	// ErrNoStore: the location holds no store (a directory that does not
+	// exist; kiln's repo package also says so of a store without targets).
+	// Reading commands never create one.
+	ErrNoStore = errors.New("no kiln store")
 
 	// errShortBody: a Put's body ended before its declared size (wraps
 	// io.ErrUnexpectedEOF; never retried).

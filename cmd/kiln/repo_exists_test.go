@@ -1,0 +1,68 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/haikuports/kiln/internal/store"
+	"github.com/haikuports/kiln/internal/testenv"
+)
+
+// TestRepoReadersCreateNoStore: every command that does not publish fails
+// with "no kiln store at …" on a location that holds none, creating
+// nothing; a malformed URL is an error, not a directory; a mistyped target
+// names the targets the store holds.
+func TestRepoReadersCreateNoStore(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	empty := filepath.Join(dir, "empty")
+	os.Mkdir(empty, 0o755)
+	readers := [][]string{{"repo", "list"}, {"repo", "diff", "head~1"}, {"repo", "snapshots"}, {"repo", "verify"},
+		{"repo", "verify", "--repair"}, {"repo", "rollback", "head~1"}, {"repo", "prune"}}
+	for _, where := range []string{filepath.Join(dir, "typo-store"), filepath.Join(dir, "nonexistent/dir"), "file://" + filepath.Join(dir, "x"), empty} {
+		for _, args := range readers {
+			_, err := runRepoStore(t, append(args, "--store", where)...)
+			if !errors.Is(err, store.ErrNoStore) || !strings.Contains(err.Error(), "no kiln store at file://"+strings.TrimPrefix(where, "file://")) {
+				t.Errorf("%v --store %s: %v", args, where, err)
+			}
+		}
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Fatalf("reading commands created %v", ents)
+	}
+	if ents, _ := os.ReadDir(empty); len(ents) != 0 {
+		t.Fatalf("reading commands wrote into an empty directory: %v", ents)
+	}
+	for _, bad := range []string{"s3:/bucket", "s3:bucket"} {
+		for _, args := range [][]string{{"repo", "list"}, {"repo", "publish", "--remove", "x"}} {
+			if _, err := runRepoStore(t, append(args, "--store", bad)...); err == nil || !strings.Contains(err.Error(), "malformed store URL") {
+				t.Errorf("%v --store %s: %v", args, bad, err)
+			}
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "s3:")); !os.IsNotExist(err) {
+		t.Fatalf("s3:/bucket became a directory: %v", err)
+	}
+
+	// A store with a target: a mistyped target is named with those it holds.
+	st := filepath.Join(dir, "store")
+	info := filepath.Join(dir, "repo.info")
+	os.WriteFile(info, []byte(testRepoInfo), 0o644)
+	mustRun(t, "repo", "publish", "--store", st, "--info", info, testenv.Fixture(t, "hpkg/tipster-1.1.1-1-x86_64.hpkg"))
+	_, err := runRepoStore(t, "repo", "list", "--store", st, "--target", "r1beta5/x86_64")
+	if err == nil || !strings.Contains(err.Error(), "no target r1beta5/x86_64 in file://"+st+" (it holds master/x86_64)") {
+		t.Fatalf("mistyped target: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(st, "r1beta5")); !os.IsNotExist(err) {
+		t.Fatalf("a reading command created the target: %v", err)
+	}
+	// A HaikuPorter bucket (current/repo, no kiln head) is a store to import.
+	hp := filepath.Join(dir, "haikuporter")
+	testenv.WriteFile(t, hp, "master/x86_gcc2/current/repo", "hpkr")
+	if _, err := runRepoStore(t, "repo", "verify", "--store", hp, "--target", "master/x86_gcc2"); err == nil || !strings.Contains(err.Error(), "import it first") {
+		t.Fatalf("verify of a HaikuPorter bucket: %v", err)
+	}
+}
