@@ -1,6 +1,10 @@
 package ondemand
 
 import (
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -15,6 +19,7 @@ import (
 // short, so machines are stopped and started again between the suite's
 // builds.
 type harness struct {
+	http      bool // start and stop by URL instead of by command
 	mu        sync.Mutex
 	mocks     map[builder.Builder]*gated
 	overrides map[string]mock.Override
@@ -22,9 +27,25 @@ type harness struct {
 
 func (h *harness) New(t *testing.T, notify builder.Notifier) builder.Builder {
 	m := newMachine(t, "")
+	start, stop := Action{Command: m.start}, Action{Command: m.stop}
+	if h.http {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			up := filepath.Join(m.dir, "up")
+			switch r.URL.Path {
+			case "/start":
+				os.WriteFile(up, nil, 0o644)
+			case "/stop":
+				os.Remove(up)
+			default:
+				http.NotFound(w, r)
+			}
+		}))
+		t.Cleanup(srv.Close)
+		start, stop = Action{URL: srv.URL + "/start"}, Action{URL: srv.URL + "/stop"}
+	}
 	var g *gated
 	b, err := New(Config{
-		Start: Action{Command: m.start}, Stop: Action{Command: m.stop},
+		Start: start, Stop: stop,
 		PollInterval: 5 * time.Millisecond, IdleTime: 20 * time.Millisecond, Notify: notify,
 	}, func(n builder.Notifier) (builder.Builder, error) {
 		mb, err := mock.New(mock.Config{Name: "od-" + t.Name(), Notify: n})
@@ -90,4 +111,11 @@ func (h *harness) Running(t *testing.T, b builder.Builder, port builder.Port) bo
 
 func TestConformance(t *testing.T) {
 	buildertest.Run(t, &harness{mocks: map[builder.Builder]*gated{}, overrides: map[string]mock.Override{}})
+}
+
+// TestConformanceHTTP runs the suite with start and stop URLs: the
+// endpoints switch the machine on and off.
+func TestConformanceHTTP(t *testing.T) {
+	h := &harness{mocks: map[builder.Builder]*gated{}, overrides: map[string]mock.Override{}, http: true}
+	buildertest.Run(t, h)
 }

@@ -364,3 +364,29 @@ func TestStartAgainAfterTransient(t *testing.T) {
 		t.Errorf("calls %q, want start run again", got)
 	}
 }
+
+func TestBuildDuringIdleStop(t *testing.T) {
+	m := newMachine(t, "")
+	// a slow stop: the build arrives while it runs
+	os.WriteFile(m.stop[0], []byte("#!/bin/sh\necho \"stop $KILN_BUILDER\" >> \"$(dirname \"$0\")/calls\"; rm -f \"$(dirname \"$0\")/up\"; exec sleep 0.4\n"), 0o755)
+	rec := &recorder{}
+	b, _ := newOnDemand(t, Config{Start: Action{Command: m.start}, Stop: Action{Command: m.stop},
+		PollInterval: 10 * time.Millisecond, IdleTime: 30 * time.Millisecond, Notify: rec.notify}, m, mock.Config{})
+	b.Prepare(context.Background(), tree)
+	if err := b.Build(context.Background(), job("odidle0")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the stop to begin", func() bool { return len(m.calls(t)) == 2 })
+	if st := b.Status(); st.State == builder.StateStopped {
+		t.Fatal("stopped before the stop action ended")
+	}
+	if err := b.Build(context.Background(), job("odidle1")); err != nil {
+		t.Fatalf("build given during the stop: %v", err)
+	}
+	if got := strings.Join(m.calls(t), ", "); got != "start od1, stop od1, start od1" {
+		t.Errorf("calls %q", got)
+	}
+	if st := b.Status(); st.State != builder.StateAvailable {
+		t.Errorf("after the build: %+v", st)
+	}
+}
