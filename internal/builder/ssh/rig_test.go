@@ -40,7 +40,7 @@ type rig struct {
 }
 
 type rigOptions struct {
-	port     int    // connect here instead of the server (a proxy); 0: the server
+	port     int // connect here instead of the server (a proxy); 0: the server
 	jump     *sshtest.Server
 	jumpKey  sshtest.Key
 	extraCfg string // extra JSON members

@@ -56,7 +56,9 @@ func NewKey(t testing.TB) Key {
 func (k Key) Base64() string { return base64.StdEncoding.EncodeToString(k.PrivatePEM) }
 
 // AuthorizedKey is the public key as an authorized_keys line.
-func (k Key) AuthorizedKey() string { return strings.TrimSpace(string(gossh.MarshalAuthorizedKey(k.Public))) }
+func (k Key) AuthorizedKey() string {
+	return strings.TrimSpace(string(gossh.MarshalAuthorizedKey(k.Public)))
+}
 
 // Server is a running sshd.
 type Server struct {
