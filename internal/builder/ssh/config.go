@@ -148,8 +148,9 @@ func ParseConfig(file string, data []byte) (*Config, error) {
 	c.Packages = orDefault(pt.PackagesPath, c.TreePath+"/packages")
 	c.Cache = orDefault(pt.PackagesCachePath, c.Packages+"/.cache")
 	c.BuilderConf = orDefault(pt.BuilderConfig, c.TreePath+"/builder.conf")
-	for field, v := range map[string]string{"portstree.path": c.TreePath, "portstree.packagesPath": c.Packages,
-		"portstree.packagesCachePath": c.Cache, "portstree.builderConfig": c.BuilderConf} {
+	for _, fv := range [][2]string{{"portstree.path", c.TreePath}, {"portstree.packagesPath", c.Packages},
+		{"portstree.packagesCachePath", c.Cache}, {"portstree.builderConfig", c.BuilderConf}} {
+		field, v := fv[0], fv[1]
 		// They are pasted between double quotes into shell commands, as
 		// HaikuPorter does; refuse what would break out of them.
 		if strings.ContainsAny(v, "\"`$\\\n") {

@@ -36,11 +36,12 @@ type rig struct {
 	origin string // the master's ports tree (a git repository)
 	commit string
 	kh     string // known_hosts file
+	proxy  *sshtest.Proxy
 	cfg    *Config
 }
 
 type rigOptions struct {
-	port     int // connect here instead of the server (a proxy); 0: the server
+	proxy    bool // connect through a TCP proxy (rig.proxy)
 	jump     *sshtest.Server
 	jumpKey  sshtest.Key
 	extraCfg string // extra JSON members
@@ -78,9 +79,10 @@ func newRig(t *testing.T, o rigOptions) *rig {
 
 	addr := r.srv.Addr()
 	port := r.srv.Port
-	if o.port != 0 {
-		port = o.port
-		addr = "127.0.0.1:" + itoa(port)
+	if o.proxy {
+		r.proxy = sshtest.StartProxy(t, r.srv.Addr())
+		addr = r.proxy.Addr()
+		port = r.proxy.Port()
 	}
 	var kh []string
 	if !o.noKnown {

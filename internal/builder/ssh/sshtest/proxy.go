@@ -48,6 +48,9 @@ func StartProxy(t testing.TB, target string) *Proxy {
 // Addr is the proxy's 127.0.0.1:port.
 func (p *Proxy) Addr() string { return p.l.Addr().String() }
 
+// Port is the proxy's port.
+func (p *Proxy) Port() int { return p.l.Addr().(*net.TCPAddr).Port }
+
 // Accepted is how many connections the proxy has accepted.
 func (p *Proxy) Accepted() int {
 	p.mu.Lock()
