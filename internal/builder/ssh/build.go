@@ -48,6 +48,9 @@ func (b *Builder) Build(ctx context.Context, job builder.Job) error {
 	if err := validPortID(job.Port.ID()); err != nil {
 		return fmt.Errorf("ssh builder %s: %w: %w", b.cfg.Name, builder.ErrBuildFailed, err)
 	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("ssh builder %s: %s: %w", b.cfg.Name, job.Port.ID(), context.Cause(ctx))
+	}
 	lw := &logWriter{w: job.Log}
 	c, err := b.ensure(ctx)
 	if err != nil {

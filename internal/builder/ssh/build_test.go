@@ -28,6 +28,7 @@ func hello() builder.Port {
 // (uploads, symlinks, outputs moved into the cache, pruning of unknown
 // entries and leftover uploads), the log and the collected packages.
 func TestBuild(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, rigOptions{})
 	// A cache left from an earlier master: one package the master knows,
 	// one it does not, one interrupted upload, a visible symlink.
@@ -192,6 +193,7 @@ func testenvGit(t *testing.T, dir string, args ...string) string {
 // TestBuildFailure: a non-zero exit of the build is ErrBuildFailed, the
 // builder stays available and the port is purged.
 func TestBuildFailure(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, rigOptions{})
 	r.write("mode", "fail")
 	b := r.builder(Options{})
@@ -228,6 +230,7 @@ func TestBuildFailure(t *testing.T) {
 // TestCancelKillsRemoteBuild: cancelling a hanging build returns at once
 // and the remote build and its child process die.
 func TestCancelKillsRemoteBuild(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, rigOptions{})
 	r.write("mode", "hang")
 	b := r.builder(Options{})

@@ -80,10 +80,11 @@ type Builder struct {
 }
 
 var (
-	_ builder.Builder    = (*Builder)(nil)
-	_ builder.Cacher     = (*Builder)(nil)
-	_ builder.URLFetcher = (*Builder)(nil)
-	_ builder.Checker    = (*Builder)(nil)
+	_ builder.Builder      = (*Builder)(nil)
+	_ builder.Cacher       = (*Builder)(nil)
+	_ builder.URLFetcher   = (*Builder)(nil)
+	_ builder.Checker      = (*Builder)(nil)
+	_ builder.Disconnecter = (*Builder)(nil)
 )
 
 // New returns a Builder for cfg. It does not connect: the state is
@@ -148,6 +149,17 @@ func (b *Builder) Close() error {
 	b.mu.Unlock()
 	if c != nil {
 		c.close()
+	}
+	return nil
+}
+
+// Disconnect implements builder.Disconnecter: it drops the connection
+// without counting an error; the next Prepare, Build or Check connects and
+// sets the builder up again. A lost builder stays lost.
+func (b *Builder) Disconnect() error {
+	b.dropConn()
+	if lost, _ := b.lost(); !lost {
+		b.setState(builder.StateNotAvailable, "disconnected")
 	}
 	return nil
 }

@@ -122,12 +122,35 @@ func (c *conn) run(ctx context.Context, command string, line func(string) error)
 	case errors.As(err, &ee):
 		return &exitError{status: ee.ExitStatus(), signal: ee.Signal()}
 	case errors.As(err, &missing), errors.Is(err, io.EOF):
-		if !c.alive() {
+		if !c.probe(5 * time.Second) {
 			return fmt.Errorf("%w: %w", errDisconnected, err)
 		}
 		return &exitError{status: -1}
 	}
 	return c.ioError("wait", err)
+}
+
+// probe reports whether the connection still answers a request within
+// timeout, closing it when it does not.
+func (c *conn) probe(timeout time.Duration) bool {
+	if !c.alive() {
+		return false
+	}
+	answered := make(chan error, 1)
+	go func() {
+		_, _, err := c.client.SendRequest("keepalive@openssh.com", true, nil)
+		answered <- err
+	}()
+	select {
+	case err := <-answered:
+		if err == nil {
+			return true
+		}
+	case <-time.After(timeout):
+	case <-c.done:
+	}
+	c.close()
+	return false
 }
 
 // ioError marks the connection dead on an I/O error of the session layer.

@@ -20,6 +20,7 @@ import (
 // known_hosts, or whose login is refused, is lost at once with a reason,
 // and nothing runs on it.
 func TestHostKeyRefused(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name   string
 		setup  func(r *rig)
@@ -78,6 +79,7 @@ func TestHostKeyRefused(t *testing.T) {
 // TestJumpHost reaches the builder through a second sshd over a
 // direct-tcpip channel; both host keys are checked against known_hosts.
 func TestJumpHost(t *testing.T) {
+	t.Parallel()
 	jumpKey := sshtest.NewKey(t)
 	jump := sshtest.Start(t, sshtest.Options{Authorized: []sshtest.Key{jumpKey}, LogLevel: "DEBUG1"})
 	r := newRig(t, rigOptions{jump: jump, jumpKey: jumpKey})
@@ -112,6 +114,7 @@ func TestJumpHost(t *testing.T) {
 // build is ErrTransient, the builder drops to not-available, and the next
 // build reconnects, sets the builder up again and succeeds.
 func TestConnectionCut(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, rigOptions{proxy: true})
 	proxy := r.proxy
 	b := r.builder(Options{})
@@ -192,6 +195,7 @@ func waitFile(t *testing.T, p string) {
 // every build (its sshd dies); each build is ErrTransient and after
 // MaxTransientFailures in a row the builder is lost.
 func TestTransientFailuresMakeLost(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, rigOptions{})
 	r.write("mode", "drop")
 	b := r.builder(Options{MaxTransientFailures: 2})
@@ -216,6 +220,7 @@ func TestTransientFailuresMakeLost(t *testing.T) {
 // with a growing error count, waits the backoff after each error, and is
 // lost after MaxConnectionErrors.
 func TestConnectErrors(t *testing.T) {
+	t.Parallel()
 	r := newRig(t, rigOptions{})
 	// Point the builder at a port where nothing listens.
 	l, _ := net.Listen("tcp", "127.0.0.1:0")

@@ -6,7 +6,6 @@
 package sshtest
 
 import (
-	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
@@ -18,7 +17,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -67,8 +66,7 @@ type Server struct {
 	HostKey Key
 	User    string // the user tests log in as (the current user)
 
-	mu     sync.Mutex
-	stderr bytes.Buffer
+	logFile string
 }
 
 // Options configure Start.
@@ -151,15 +149,26 @@ Subsystem sftp %s
 		if err := os.WriteFile(cf, []byte(conf), 0o600); err != nil {
 			t.Fatal(err)
 		}
+		// The log is a file, not a pipe: sshd's per-connection children
+		// inherit it, and a pipe would keep Wait waiting for them.
+		logf, err := os.Create(filepath.Join(dir, "sshd.log"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.logFile = logf.Name()
 		cmd := exec.Command(SSHD, "-D", "-e", "-f", cf)
-		cmd.Stderr = &lockedWriter{s: s}
-		if err := cmd.Start(); err != nil {
+		cmd.Stderr = logf
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		err = cmd.Start()
+		logf.Close()
+		if err != nil {
 			t.Fatal(err)
 		}
 		exited := make(chan struct{})
 		go func() { cmd.Wait(); close(exited) }()
 		t.Cleanup(func() {
-			cmd.Process.Kill()
+			// sshd and every session it started (they share its group).
+			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 			<-exited
 		})
 		if err := waitListening(s.Port, exited); err != nil {
@@ -182,9 +191,8 @@ func (s *Server) KnownHostsLine(addr string) string {
 
 // Log is what sshd wrote to its standard error so far.
 func (s *Server) Log() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.stderr.String()
+	b, _ := os.ReadFile(s.logFile)
+	return string(b)
 }
 
 // KnownHostsLine formats a known_hosts line for addr (host:port) and key.
@@ -195,14 +203,6 @@ func KnownHostsLine(addr string, key gossh.PublicKey) string {
 		h = "[" + host + "]:" + port
 	}
 	return h + " " + strings.TrimSpace(string(gossh.MarshalAuthorizedKey(key)))
-}
-
-type lockedWriter struct{ s *Server }
-
-func (w *lockedWriter) Write(p []byte) (int, error) {
-	w.s.mu.Lock()
-	defer w.s.mu.Unlock()
-	return w.s.stderr.Write(p)
 }
 
 func currentUser(t testing.TB) string {

@@ -1,11 +1,14 @@
 #!/bin/bash
 # Stands in for haikuporter on a Haiku builder (installed as
 # <dir>/bin/haikuporter). It checks how it was called, reads builder.conf,
-# checks the dependency packages are visible in packages/, and then does
-# what <dir>/mode says: ok (copy <dir>/outputs/<id>/*.hpkg into
-# packages/), fail (exit 1), hang (sleep with a child, pids in
-# <dir>/hang.pid and <dir>/child.pid), slow (touch <dir>/started, sleep 3,
-# then as ok), drop (kill its own sshd, so the connection drops).
+# checks the dependency packages listed in <dir>/deps are visible in
+# packages/ (symlinks into the cache), records the visible packages with
+# their SHA-256 in <dir>/staged/<id>, prints <dir>/markers/<id>, and then
+# does what <dir>/modes/<id> (or else <dir>/mode) says: ok (copy
+# <dir>/outputs/<id>/*.hpkg into packages/), fail (exit 1), hang (sleep
+# with a child; pids in <dir>/hang.pid, <dir>/child.pid and
+# <dir>/running/<id>), slow (touch <dir>/started, sleep 3, then as ok),
+# drop (kill its own sshd, so the connection drops).
 # Exit status 3 means kiln broke the protocol; the reason is printed.
 set -u
 dir=$(cd "$(dirname "$0")/.." && pwd)
@@ -48,9 +51,21 @@ if [ -f "$dir/deps" ]; then
 	done <"$dir/deps"
 fi
 ls -A "$PACKAGES_PATH" >"$dir/visible.seen"
+mkdir -p "$dir/staged"
+for f in "$PACKAGES_PATH"/*.hpkg; do
+	[ -L "$f" ] || continue
+	echo "$(basename "$f") $(sha256sum <"$f" | cut -d' ' -f1)"
+done >"$dir/staged/$id"
 echo "this line goes to standard error" >&2
-
-mode=$(cat "$dir/mode" 2>/dev/null || echo ok)
+mode=$(cat "$dir/modes/$id" 2>/dev/null || cat "$dir/mode" 2>/dev/null || echo ok)
+if [ "$mode" = hang ]; then
+	sleep 300 &
+	echo $! >"$dir/child.pid"
+	echo $$ >"$dir/hang.pid"
+	mkdir -p "$dir/running"
+	echo "$$ $(cat "$dir/child.pid")" >"$dir/running/$id"
+fi
+if [ -f "$dir/markers/$id" ]; then cat "$dir/markers/$id"; fi
 case $mode in
 ok) ;;
 fail)
@@ -58,9 +73,6 @@ fail)
 	exit 1
 	;;
 hang)
-	sleep 300 &
-	echo $! >"$dir/child.pid"
-	echo $$ >"$dir/hang.pid"
 	echo "hanging"
 	wait
 	exit 0
