@@ -120,3 +120,52 @@ func (r *Repo) checkIngested(ctx context.Context, p Package, repoInfo pkginfo.Re
 	}
 	return nil
 }
+
+// listIncoming lists the staging objects of the target.
+func (r *Repo) listIncoming(ctx context.Context) ([]store.ObjectInfo, error) {
+	var objs []store.ObjectInfo
+	err := r.st.List(ctx, r.l.incomingPrefix(), "", func(oi store.ObjectInfo) error {
+		objs = append(objs, oi)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("repo: list %s: %w", r.l.incomingPrefix(), err)
+	}
+	return objs, nil
+}
+
+// verifyIncoming notes staging objects: an Ingest is running, or one was
+// interrupted (Prune removes those).
+func (r *Repo) verifyIncoming(ctx context.Context, rp *Report) error {
+	objs, err := r.listIncoming(ctx)
+	if err != nil {
+		return err
+	}
+	for _, oi := range objs {
+		rp.Notes = append(rp.Notes, fmt.Sprintf("staging object %s (%d bytes, %s) of a running or interrupted ingest; prune removes it after the grace period",
+			oi.Key, oi.Size, oi.Modified.UTC().Format(time.RFC3339)))
+	}
+	return nil
+}
+
+// pruneIncoming deletes staging objects older than the grace period.
+func (r *Repo) pruneIncoming(ctx context.Context, o PruneOptions, now time.Time, res *PruneResult) error {
+	objs, err := r.listIncoming(ctx)
+	if err != nil {
+		return err
+	}
+	for _, oi := range objs {
+		if now.Sub(oi.Modified) < o.Grace {
+			continue
+		}
+		res.DeletedStaging = append(res.DeletedStaging, oi.Key)
+		if o.DryRun {
+			continue
+		}
+		if err := r.st.Delete(ctx, oi.Key); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("repo: delete %s: %w", oi.Key, err)
+		}
+		r.log.Info("deleted staging object", "key", oi.Key)
+	}
+	return nil
+}

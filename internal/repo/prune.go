@@ -68,8 +68,9 @@ type PruneResult struct {
 	DeletedSnapshots []string  `json:"deletedSnapshots,omitempty"`
 	Obsoleted        []string  `json:"obsoleted,omitempty"` // moved to .obsolete/
 	DeletedObsolete  []string  `json:"deletedObsolete,omitempty"`
-	Pending          []string  `json:"pending,omitempty"` // unreferenced, still in their grace period
-	Removed          []Removal `json:"removed,omitempty"` // dropped from the listing by the port rules
+	Pending          []string  `json:"pending,omitempty"`        // unreferenced, still in their grace period
+	DeletedStaging   []string  `json:"deletedStaging,omitempty"` // .kiln/incoming/ objects of interrupted ingests
+	Removed          []Removal `json:"removed,omitempty"`        // dropped from the listing by the port rules
 	DryRun           bool      `json:"dryRun,omitempty"`
 }
 
@@ -90,7 +91,9 @@ func (l layout) obsoleteIndex() string { return l.p + ".kiln/obsolete.json" }
 // kept until the next prune. Snapshots are deleted before the packages
 // they alone listed are moved, so every stored manifest always lists only
 // packages in current/packages/. Obsolete files are deleted after
-// ObsoleteRetention. Prune lists the target's snapshots and packages.
+// ObsoleteRetention. Staging objects Ingest left in .kiln/incoming/ (a
+// crash mid-ingest) are deleted once older than Grace. Prune lists the
+// target's snapshots, packages and staging objects.
 func (r *Repo) Prune(ctx context.Context, o PruneOptions) (*PruneResult, error) {
 	o.defaults()
 	l, lctx, err := r.acquire(ctx, "prune")
@@ -192,6 +195,9 @@ func (r *Repo) Prune(ctx context.Context, o PruneOptions) (*PruneResult, error) 
 		}
 	}
 	if err := r.prunePackages(ctx, o, now, retained, referenced, res); err != nil {
+		return res, err
+	}
+	if err := r.pruneIncoming(ctx, o, now, res); err != nil {
 		return res, err
 	}
 	return res, nil

@@ -114,6 +114,9 @@ func (r *Repo) Verify(ctx context.Context, o VerifyOptions) (*Report, error) {
 	if err := r.verifyPackages(ctx, rp, ld, o); err != nil {
 		return nil, err
 	}
+	if err := r.verifyIncoming(ctx, rp); err != nil {
+		return nil, err
+	}
 	r.verifyLease(ctx, rp)
 	return rp, nil
 }
