@@ -108,7 +108,7 @@ func (b *Builder) Build(ctx context.Context, job builder.Job) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	b.mu.Lock()
-	if b.closed {
+	if b.closed || b.st.State == builder.StateLost { // closed or lost meanwhile
 		b.mu.Unlock()
 		return b.usable()
 	}

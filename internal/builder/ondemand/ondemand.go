@@ -187,6 +187,32 @@ func (b *Builder) FetchesURLs() bool {
 	return ok && f.FetchesURLs()
 }
 
+// Check implements builder.Checker when the inner builder does: while the
+// machine is up it checks the inner builder; a stopped machine is not
+// started for a check (ErrUnavailable saying so).
+func (b *Builder) Check(ctx context.Context) (builder.CheckReport, error) {
+	c, ok := b.inner.(builder.Checker)
+	if !ok {
+		return builder.CheckReport{}, fmt.Errorf("ondemand: builder %s: the builder cannot be checked", b.name)
+	}
+	b.mu.Lock()
+	ph, reason := b.phase, b.st.Reason
+	b.mu.Unlock()
+	if ph != phaseUp {
+		st := b.Status()
+		return builder.CheckReport{Name: b.name}, fmt.Errorf("ondemand: builder %s: %w: %s (not started for a check)%s",
+			b.name, builder.ErrUnavailable, st.State, suffix(reason))
+	}
+	return c.Check(ctx)
+}
+
+func suffix(reason string) string {
+	if reason == "" {
+		return ""
+	}
+	return ": " + reason
+}
+
 func (b *Builder) innerNotify(name string, st builder.Status) {
 	b.mu.Lock()
 	up := b.phase == phaseUp && !b.stopping

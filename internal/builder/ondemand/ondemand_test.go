@@ -390,3 +390,22 @@ func TestBuildDuringIdleStop(t *testing.T) {
 		t.Errorf("after the build: %+v", st)
 	}
 }
+
+func TestCheck(t *testing.T) {
+	m := newMachine(t, "")
+	b, _ := newOnDemand(t, Config{Start: Action{Command: m.start}, Stop: Action{Command: m.stop}, PollInterval: 10 * time.Millisecond}, m, mock.Config{})
+	if _, err := b.Check(context.Background()); !errors.Is(err, builder.ErrUnavailable) || !strings.Contains(err.Error(), "stopped (not started for a check)") {
+		t.Errorf("Check of a stopped builder = %v", err)
+	}
+	if len(m.calls(t)) != 0 {
+		t.Error("Check started the machine")
+	}
+	b.Prepare(context.Background(), tree)
+	if err := b.Build(context.Background(), job("odcheck")); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := b.Check(context.Background())
+	if err != nil || rep.Name != "od1" || rep.CachePackages != 1 {
+		t.Errorf("Check of a running builder = %+v, %v", rep, err)
+	}
+}
