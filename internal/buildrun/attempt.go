@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/haikuports/kiln/internal/builder"
+	"github.com/haikuports/kiln/internal/pkginfo"
 )
 
 // Why an attempt's context was cancelled.
@@ -26,6 +27,7 @@ type attemptJob struct {
 	number  int64
 	port    PortRef
 	outputs []string
+	infos   map[string]*pkginfo.PackageInfo
 }
 
 // attemptDone is an attempt's outcome, sent to the loop.
@@ -87,6 +89,7 @@ func (r *runner) attempt(ctx context.Context, j attemptJob) attemptDone {
 			RecipeFilePath: j.port.RecipeFilePath},
 		Dependencies: j.deps,
 		Outputs:      j.outputs,
+		OutputInfos:  j.infos,
 		Log:          blog,
 		Collect: func(ctx context.Context, file string, rd io.Reader, size int64) error {
 			mu.Lock()
@@ -100,6 +103,10 @@ func (r *runner) attempt(ctx context.Context, j attemptJob) attemptDone {
 			p, err := spoolProduct(r.opts.SpoolDir, file, rd, size)
 			if err != nil {
 				return err
+			}
+			if err := p.stage(ctx, r.opts.Store, r.l.staged(r.run.ID, j.number, file)); err != nil {
+				p.release()
+				return fmt.Errorf("%w: %v", builder.ErrTransient, err)
 			}
 			blog.Printf("collected %s (%d bytes, sha256 %s)", file, p.Size, p.SHA256)
 			products = append(products, p)
@@ -118,6 +125,12 @@ func (r *runner) attempt(ctx context.Context, j attemptJob) attemptDone {
 		}
 	}
 	if berr != nil {
+		// A failed attempt leaves nothing a resumed run could adopt.
+		for _, p := range products {
+			if k := p.stagedKey(); k != "" {
+				_ = r.opts.Store.Delete(context.WithoutCancel(ctx), k)
+			}
+		}
 		release()
 		done.result, done.err = classify(hctx, ctx, berr)
 		blog.Printf("build %s: %v", done.result, done.err)

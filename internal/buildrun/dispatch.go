@@ -15,6 +15,7 @@ func (r *runner) dispatch(ctx context.Context) {
 	if r.cancelled != "" || r.fatal != nil || ctx.Err() != nil {
 		return
 	}
+	r.pollBuilders() // Status does no I/O; never hand a build to a builder just lost
 	for _, s := range r.slots {
 		if s.busy != nil || !s.status.State.Usable() {
 			continue
@@ -102,7 +103,7 @@ func (r *runner) start(ctx context.Context, s *slot, b *bstate) {
 			s.log = l
 		}
 	}
-	job := attemptJob{b: b, s: s, deps: deps, attempt: len(b.rec.Attempts), number: b.rec.Number, port: b.rec.Port, outputs: slices.Clone(b.rec.Outputs)}
+	job := attemptJob{b: b, s: s, deps: deps, attempt: len(b.rec.Attempts), number: b.rec.Number, port: b.rec.Port, outputs: slices.Clone(b.rec.Outputs), infos: b.rec.OutputInfos}
 	go func() { r.request(r.attempt(actx, job)) }()
 }
 

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/haikuports/kiln/internal/builder"
-	"github.com/haikuports/kiln/internal/plan"
 	"github.com/haikuports/kiln/internal/pkginfo"
+	"github.com/haikuports/kiln/internal/plan"
 )
 
 // dependents returns the ports of p that depend, directly or not, on any

@@ -22,10 +22,47 @@ type product struct {
 	Port  string
 	Build int64
 
-	mu   sync.Mutex
-	path string      // spool file; "" once published (then read from st)
-	st   store.Store // where the published package is, at key
-	key  string
+	mu     sync.Mutex
+	path   string      // spool file; "" once published (then read from st)
+	st     store.Store // where the published package is, at key
+	key    string
+	staged string // the staging copy's key in st ("" if none)
+}
+
+// stage copies the spooled package to key in st: the durable copy a
+// resumed run publishes from when kiln stopped before the publish.
+func (p *product) stage(ctx context.Context, st store.Store, key string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	f, err := os.Open(p.path)
+	if err != nil {
+		return fmt.Errorf("buildrun: stage %s: %w", p.File, err)
+	}
+	defer f.Close()
+	if _, err := st.Put(ctx, key, f, p.Size, store.PutOptions{ContentType: "application/x-vnd.haiku-package"}); err != nil {
+		return fmt.Errorf("buildrun: stage %s: %w", p.File, err)
+	}
+	p.st, p.staged = st, key
+	return nil
+}
+
+// unstage fetches a staged package back into a spool file.
+func unstage(ctx context.Context, st store.Store, dir, key string, want Product) (*product, error) {
+	rc, oi, err := st.Get(ctx, key, store.GetOptions{})
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	p, err := spoolProduct(dir, want.File, rc, oi.Size)
+	if err != nil {
+		return nil, err
+	}
+	if want.SHA256 != "" && (p.SHA256 != want.SHA256 || p.Size != want.Size) {
+		p.release()
+		return nil, fmt.Errorf("buildrun: staged %s differs from the build's record", key)
+	}
+	p.st, p.staged = st, key
+	return p, nil
 }
 
 // spoolProduct streams a produced package into a spool file while hashing
@@ -70,7 +107,7 @@ func (p *product) open(ctx context.Context) (io.ReadCloser, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.path == "" {
-		if p.st == nil {
+		if p.key == "" {
 			return nil, fmt.Errorf("buildrun: %s is no longer available", p.File)
 		}
 		rc, _, err := p.st.Get(ctx, p.key, store.GetOptions{})
@@ -84,7 +121,7 @@ func (p *product) open(ctx context.Context) (io.ReadCloser, error) {
 func (p *product) stored(st store.Store, key string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.st, p.key = st, key
+	p.st, p.key, p.staged = st, key, ""
 	if p.path != "" {
 		os.Remove(p.path)
 		p.path = ""
@@ -119,4 +156,10 @@ func (p *product) release() {
 		os.Remove(p.path)
 		p.path = ""
 	}
+}
+
+func (p *product) stagedKey() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.staged
 }

@@ -157,6 +157,13 @@ func (r *runner) publish(ctx context.Context, batch []*bstate, final bool) publi
 		}
 		for _, b := range g {
 			out.published[b] = res.Snapshot
+			for _, p := range b.products {
+				// The staging copy is not needed any more (best effort:
+				// retention removes what is left).
+				if k := p.stagedKey(); k != "" {
+					_ = r.opts.Store.Delete(ctx, k)
+				}
+			}
 		}
 	}
 	if _, m, err := r.opts.Repo.Current(ctx); err == nil {

@@ -2,6 +2,8 @@ package buildrun
 
 import (
 	"time"
+
+	"github.com/haikuports/kiln/internal/pkginfo"
 )
 
 // RecordSchema is the version of the run and build records this package
@@ -151,6 +153,9 @@ type Build struct {
 	Reason string     `json:"reason,omitempty"`
 	// Outputs are the package files the build must produce.
 	Outputs []string `json:"outputs"`
+	// OutputInfos are the package infos the recipe gives the outputs
+	// (builder.Job.OutputInfos), by file.
+	OutputInfos map[string]*pkginfo.PackageInfo `json:"outputInfos,omitempty"`
 	// Needs are the ports of the run that must be built first.
 	Needs []string `json:"needs,omitempty"`
 	// Uses are the existing package files the build needs (repository

@@ -2,8 +2,11 @@ package buildrun
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"time"
+
+	"github.com/haikuports/kiln/internal/store"
 )
 
 // restore brings a resumed run's scheduler and records to what the
@@ -13,10 +16,27 @@ import (
 // gets the state its dependencies give it.
 func (r *runner) restore(ctx context.Context) error {
 	now := r.now()
+	staged, err := r.stagedKeys(ctx)
+	if err != nil {
+		return err
+	}
 	for _, b := range r.builds {
+		// An attempt may have collected every output before kiln stopped,
+		// even if the record of its start was not written yet: then the
+		// build is done, not built again.
+		if !b.rec.State.Final() && r.allStaged(b, staged) && r.recoverProducts(ctx, b, true) {
+			b.rec.State, b.rec.Reason, b.rec.Ended = BuildSucceeded, "its packages were collected before kiln stopped", now
+			if n := len(b.rec.Attempts); n > 0 && b.rec.Attempts[n-1].Ended.IsZero() {
+				b.rec.Attempts[n-1].Ended, b.rec.Attempts[n-1].Result = now, "succeeded"
+			}
+			r.saveBuild(b)
+			r.masterf("build %d %s had collected its packages when kiln stopped; not built again", b.rec.Number, b.task.ID)
+			r.sched.Succeeded(b.task.ID)
+			continue
+		}
 		switch b.rec.State {
 		case BuildSucceeded:
-			if r.recoverProducts(ctx, b) {
+			if r.recoverProducts(ctx, b, false) {
 				r.sched.Succeeded(b.task.ID)
 				continue
 			}
@@ -67,15 +87,71 @@ func (r *runner) restore(ctx context.Context) error {
 	return nil
 }
 
-// recoverProducts reports whether the packages of a build recorded as
-// succeeded are still available: published in the repository (then
-// later builds take them from there).
-func (r *runner) recoverProducts(ctx context.Context, b *bstate) bool {
-	if r.head == nil {
+// recoverProducts reports whether the packages of a build are still
+// available: published in the repository (later builds take them from
+// there), or staged under the run (they are published with the next
+// publish). adopt: the build's record does not list its products yet
+// (an attempt kiln stopped during); staged outputs are checked by
+// parsing them.
+func (r *runner) recoverProducts(ctx context.Context, b *bstate, adopt bool) bool {
+	if r.head != nil && !slices.ContainsFunc(b.rec.Outputs, func(f string) bool { _, ok := r.head.Lookup(f); return !ok }) {
+		if b.rec.Published == "" {
+			b.rec.Published = r.head.ID
+			r.saveBuild(b)
+		}
+		return true
+	}
+	want := b.rec.Products
+	if adopt {
+		want = nil
+		for _, f := range b.rec.Outputs {
+			want = append(want, Product{File: f})
+		}
+	}
+	if len(want) != len(b.rec.Outputs) {
 		return false
 	}
+	var ps []*product
+	for _, w := range want {
+		p, err := unstage(ctx, r.opts.Store, r.opts.SpoolDir, r.l.staged(r.run.ID, b.rec.Number, w.File), w)
+		if err != nil {
+			for _, p := range ps {
+				p.release()
+			}
+			if !isNotFound(err) {
+				r.log.Warn("staged package unusable", "build", b.rec.Number, "file", w.File, "err", err)
+			}
+			return false
+		}
+		p.Port, p.Build = b.task.ID, b.rec.Number
+		ps = append(ps, p)
+	}
+	b.products = ps
+	b.rec.Products = b.rec.Products[:0]
+	for _, p := range ps {
+		r.products[p.File] = p
+		b.rec.Products = append(b.rec.Products, p.Product)
+	}
+	r.toPublish = append(r.toPublish, b)
+	return true
+}
+
+// stagedKeys lists the run's staged packages.
+func (r *runner) stagedKeys(ctx context.Context) (map[string]bool, error) {
+	out := map[string]bool{}
+	err := r.opts.Store.List(ctx, r.l.run(r.run.ID)+"packages/", "", func(oi store.ObjectInfo) error {
+		out[oi.Key] = true
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("buildrun: list staged packages: %w", err)
+	}
+	return out, nil
+}
+
+func (r *runner) allStaged(b *bstate, staged map[string]bool) bool {
 	for _, f := range b.rec.Outputs {
-		if _, ok := r.head.Lookup(f); !ok {
+		if !staged[r.l.staged(r.run.ID, b.rec.Number, f)] {
 			return false
 		}
 	}

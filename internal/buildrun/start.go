@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/haikuports/kiln/internal/builder"
 	"github.com/haikuports/kiln/internal/plan"
 	"github.com/haikuports/kiln/internal/store"
 )
@@ -44,6 +45,7 @@ func (e *Engine) Start(ctx context.Context, req Request) (*Handle, error) {
 		inRun[id] = true
 	}
 	var builds []*Build
+	var err error
 	for _, id := range req.Plan.Order {
 		pp := req.Plan.Port(id)
 		if pp == nil || pp.Port() == nil {
@@ -56,6 +58,9 @@ func (e *Engine) Start(ctx context.Context, req Request) (*Handle, error) {
 		b := &Build{Schema: RecordSchema, Run: run.ID, State: BuildQueued, Queued: now,
 			Port:    portRef(p.Name, p.Version, p.Revision, p.RecipePath),
 			Outputs: slices.Clone(pp.Outputs), Uses: slices.Clone(pp.Uses)}
+		if b.OutputInfos, err = builder.OutputInfos(p, pp.Outputs); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrPlan, err)
+		}
 		for _, n := range pp.Needs {
 			if inRun[n] && n != id {
 				b.Needs = append(b.Needs, n)
