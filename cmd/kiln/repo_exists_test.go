@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/haikuports/kiln/internal/store"
 	"github.com/haikuports/kiln/internal/testenv"
@@ -64,5 +65,41 @@ func TestRepoReadersCreateNoStore(t *testing.T) {
 	testenv.WriteFile(t, hp, "master/x86_gcc2/current/repo", "hpkr")
 	if _, err := runRepoStore(t, "repo", "verify", "--store", hp, "--target", "master/x86_gcc2"); err == nil || !strings.Contains(err.Error(), "import it first") {
 		t.Fatalf("verify of a HaikuPorter bucket: %v", err)
+	}
+}
+
+// TestRepoCleansTempFiles: the temp files a publisher killed mid-upload
+// leaves in current/packages/ are reported by verify and removed by prune
+// once stale; a fresh one (a running publisher's) survives.
+func TestRepoCleansTempFiles(t *testing.T) {
+	dir := t.TempDir()
+	st := filepath.Join(dir, "store")
+	info := filepath.Join(dir, "repo.info")
+	os.WriteFile(info, []byte(testRepoInfo), 0o644)
+	mustRun(t, "repo", "publish", "--store", st, "--info", info, testenv.Fixture(t, "hpkg/tipster-1.1.1-1-x86_64.hpkg"))
+	pk := filepath.Join(st, "master/x86_64/current/packages")
+	stale, fresh := filepath.Join(pk, ".~kiln-tmp-123456"), filepath.Join(pk, ".~kiln-tmp-654321")
+	os.WriteFile(stale, make([]byte, 1<<20), 0o600)
+	os.WriteFile(fresh, make([]byte, 100), 0o600)
+	old := time.Now().Add(-3 * time.Hour)
+	os.Chtimes(stale, old, old)
+	out := mustRun(t, "repo", "verify", "--deep", "--store", st)
+	if !strings.Contains(out, "note master/x86_64/current/packages/.~kiln-tmp-123456: temp file of an interrupted write (1048576 bytes") || strings.Contains(out, "654321") {
+		t.Fatalf("verify: %q", out)
+	}
+	if out := mustRun(t, "repo", "prune", "--dry-run", "--store", st); !strings.Contains(out, ".~kiln-tmp-123456 would be deleted") {
+		t.Fatalf("prune --dry-run: %q", out)
+	}
+	if _, err := os.Stat(stale); err != nil {
+		t.Fatal("a dry run deleted the temp file")
+	}
+	if out := mustRun(t, "repo", "prune", "--store", st); !strings.Contains(out, ".~kiln-tmp-123456 deleted") {
+		t.Fatalf("prune: %q", out)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Fatalf("stale temp file still there: %v", err)
+	}
+	if _, err := os.Stat(fresh); err != nil {
+		t.Fatalf("a running writer's temp file was removed: %v", err)
 	}
 }

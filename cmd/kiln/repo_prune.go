@@ -90,6 +90,9 @@ snapshot if it makes an installable package uninstallable, as for
 			for _, f := range res.DeletedObsolete {
 				fmt.Fprintf(out, ".obsolete/%s %sdeleted\n", f, verb)
 			}
+			for _, f := range res.DeletedTemps {
+				fmt.Fprintf(out, "%s %sdeleted (temp file of an interrupted write)\n", f, verb)
+			}
 			fmt.Fprintf(out, "%s: %s kept, %d deleted; %s retired, %d in their grace period; %s deleted\n",
 				r.Target(), count(len(res.KeptSnapshots), "snapshot"), len(res.DeletedSnapshots), count(len(res.Obsoleted), "package"), len(res.Pending), count(len(res.DeletedObsolete), "obsolete file"))
 			return nil

@@ -72,6 +72,10 @@ type PruneResult struct {
 	DeletedStaging   []string  `json:"deletedStaging,omitempty"` // .kiln/incoming/ objects of interrupted ingests
 	Removed          []Removal `json:"removed,omitempty"`        // dropped from the listing by the port rules
 	DryRun           bool      `json:"dryRun,omitempty"`
+
+	// DeletedTemps are temp files of interrupted writes (older than
+	// StaleTempAge) that were removed.
+	DeletedTemps []string `json:"deletedTemps,omitempty"`
 }
 
 // obsoleteIndex is .kiln/obsolete.json: when each file was moved to
@@ -200,7 +204,11 @@ func (r *Repo) Prune(ctx context.Context, o PruneOptions) (*PruneResult, error) 
 	if err := r.pruneIncoming(ctx, o, now, res); err != nil {
 		return res, err
 	}
-	return res, nil
+	temps, err := r.staleTemps(ctx, !o.DryRun)
+	for _, t := range temps {
+		res.DeletedTemps = append(res.DeletedTemps, t.Key)
+	}
+	return res, err
 }
 
 // idTime parses the time prefix of a snapshot id made by newSnapshotID.

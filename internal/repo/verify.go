@@ -90,6 +90,7 @@ func (r *Repo) Verify(ctx context.Context, o VerifyOptions) (*Report, error) {
 			rp.Notes = append(rp.Notes, "target is empty (no head)")
 		}
 		r.verifyLease(ctx, rp)
+		r.verifyTemps(ctx, rp)
 		return rp, nil
 	}
 	rp.Head = ld.head.Snapshot
@@ -118,6 +119,7 @@ func (r *Repo) Verify(ctx context.Context, o VerifyOptions) (*Report, error) {
 		return nil, err
 	}
 	r.verifyLease(ctx, rp)
+	r.verifyTemps(ctx, rp)
 	return rp, nil
 }
 
@@ -274,6 +276,17 @@ func (r *Repo) verifyPackages(ctx context.Context, rp *Report, ld *loaded, o Ver
 		}
 	}
 	return nil
+}
+
+// verifyTemps notes temporary files interrupted writes left behind.
+func (r *Repo) verifyTemps(ctx context.Context, rp *Report) {
+	temps, err := r.staleTemps(ctx, false)
+	if err != nil {
+		rp.add("temp files", r.l.p, "%v", err)
+	}
+	for _, t := range temps {
+		rp.Notes = append(rp.Notes, fmt.Sprintf("%s: temp file of an interrupted write (%d bytes, %s); prune removes it", t.Key, t.Size, t.Modified.Format(time.RFC3339)))
+	}
 }
 
 func (r *Repo) verifyLease(ctx context.Context, rp *Report) {

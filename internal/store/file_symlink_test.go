@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/haikuports/kiln/internal/store"
 )
@@ -71,5 +72,42 @@ func TestFileRefusesSymlinks(t *testing.T) {
 	}
 	if _, err := os.Lstat(filepath.Join(dir, "t3/current/packages/a-1-1-any.hpkg")); err != nil {
 		t.Fatalf("a refused delete removed the link: %v", err)
+	}
+}
+
+// TestFileCleanTemps: temp files of killed writers older than the cutoff
+// are found (and removed); a fresh one, as a running writer's, is not.
+func TestFileCleanTemps(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := store.OpenFile(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Put(ctx, "t/current/packages/a.hpkg", strings.NewReader("a"), 1, store.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-2 * time.Hour)
+	for _, name := range []string{"t/current/packages/.~kiln-tmp-1", "t/.kiln/.~kiln-tmp-2", "u/.~kiln-tmp-3", "t/current/packages/.~kiln-tmp-fresh"} {
+		p := filepath.Join(dir, name)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		os.WriteFile(p, []byte("partial"), 0o600)
+		if !strings.HasSuffix(name, "fresh") {
+			os.Chtimes(p, old, old)
+		}
+	}
+	cut := time.Now().Add(-time.Hour)
+	found, err := s.CleanTemps(ctx, "t/", cut, false)
+	if err != nil || len(found) != 2 || found[0].Key != "t/.kiln/.~kiln-tmp-2" || found[1].Key != "t/current/packages/.~kiln-tmp-1" || found[1].Size != 7 {
+		t.Fatalf("found %+v, %v", found, err)
+	}
+	if found, err = s.CleanTemps(ctx, "t/", cut, true); err != nil || len(found) != 2 {
+		t.Fatalf("removed %+v, %v", found, err)
+	}
+	for name, want := range map[string]bool{"t/current/packages/.~kiln-tmp-1": false, "t/.kiln/.~kiln-tmp-2": false, "u/.~kiln-tmp-3": true,
+		"t/current/packages/.~kiln-tmp-fresh": true, "t/current/packages/a.hpkg": true} {
+		if _, err := os.Stat(filepath.Join(dir, name)); (err == nil) != want {
+			t.Errorf("%s: exists %v, want %v", name, err == nil, want)
+		}
 	}
 }
