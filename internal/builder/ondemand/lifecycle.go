@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/haikuports/kiln/internal/builder"
@@ -61,7 +62,7 @@ func (b *Builder) Build(ctx context.Context, job builder.Job) error {
 	b.mu.Unlock()
 	defer b.armIdle()
 	if !up {
-		if err := b.start(ctx); err != nil {
+		if err := b.start(ctx, job.Log); err != nil {
 			return err
 		}
 	}
@@ -78,7 +79,16 @@ func (b *Builder) Build(ctx context.Context, job builder.Job) error {
 
 // start runs the start action and waits until the inner builder prepares.
 // The caller holds the machine token.
-func (b *Builder) start(ctx context.Context) error {
+func (b *Builder) start(ctx context.Context, log io.Writer) error {
+	if log == nil {
+		log = io.Discard
+	}
+	logf := func(format string, args ...any) error {
+		if _, err := fmt.Fprintf(log, format+"\n", args...); err != nil {
+			return fmt.Errorf("ondemand: builder %s: writing the build log: %w", b.name, err)
+		}
+		return nil
+	}
 	b.mu.Lock()
 	tree := b.tree
 	b.mu.Unlock()
@@ -87,6 +97,10 @@ func (b *Builder) start(ctx context.Context) error {
 	}
 	b.setPhase(phaseStarting, builder.StateStarting, "running "+b.cfg.Start.String())
 	b.log.Info("starting builder", "action", b.cfg.Start.String())
+	if err := logf("starting on-demand builder %s: %s", b.name, b.cfg.Start); err != nil {
+		b.setPhase(phaseStopped, builder.StateStopped, "")
+		return err
+	}
 	began := time.Now()
 	sctx, cancel := context.WithTimeout(ctx, b.cfg.StartTimeout)
 	defer cancel()
@@ -105,6 +119,10 @@ func (b *Builder) start(ctx context.Context) error {
 			return b.startFailed(ctx, fmt.Errorf("not reachable within %v: %w", b.cfg.StartTimeout, err))
 		}
 		b.log.Debug("builder not reachable yet", "err", err)
+		if err := logf("waiting for builder %s to become reachable: %v", b.name, err); err != nil {
+			b.setPhase(phaseStopped, builder.StateStopped, "start abandoned: "+err.Error())
+			return err // not the machine's failure; the idle stop switches it off
+		}
 		t := time.NewTimer(b.cfg.PollInterval)
 		select {
 		case <-t.C:
@@ -116,7 +134,12 @@ func (b *Builder) start(ctx context.Context) error {
 	b.mu.Lock()
 	b.failures, b.recheck = 0, false
 	b.mu.Unlock()
-	b.log.Info("builder started", "took", time.Since(began).Round(time.Millisecond))
+	took := time.Since(began).Round(time.Millisecond)
+	b.log.Info("builder started", "took", took)
+	if err := logf("builder %s started after %v", b.name, took); err != nil {
+		b.setPhase(phaseUp, builder.StateAvailable, "")
+		return err
+	}
 	b.setPhase(phaseUp, builder.StateAvailable, "")
 	return nil
 }

@@ -409,3 +409,26 @@ func TestCheck(t *testing.T) {
 		t.Errorf("Check of a running builder = %+v, %v", rep, err)
 	}
 }
+
+func TestStartIsLogged(t *testing.T) {
+	m := newMachine(t, `echo start >> "$(dirname "$0")/calls"; (sleep 0.2; touch "$(dirname "$0")/up") >/dev/null 2>&1 &`)
+	b, _ := newOnDemand(t, Config{Start: Action{Command: m.start}, PollInterval: 20 * time.Millisecond}, m, mock.Config{})
+	b.Prepare(context.Background(), tree)
+	var log bytes.Buffer
+	j := job("odlog")
+	j.Log = &log
+	if err := b.Build(context.Background(), j); err != nil {
+		t.Fatal(err)
+	}
+	text := log.String()
+	for _, want := range []string{"starting on-demand builder od1: " + m.start[0] + "\n",
+		"waiting for builder od1 to become reachable: builder: transient failure: connect: connection refused\n",
+		"builder od1 started after ", "running command: "} {
+		if !strings.Contains(text, want) {
+			t.Errorf("log lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Index(text, "started after") > strings.Index(text, "running command: ") {
+		t.Errorf("the start lines are not first:\n%s", text)
+	}
+}
