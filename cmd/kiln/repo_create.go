@@ -49,6 +49,7 @@ prints (repository info and package attributes with checksums); no package
 file is read.
 
 The output depends only on the input: the same packages give the same bytes.`,
+		Args: cobra.ArbitraryArgs, // package files
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if outDir == "" {
 				return errors.New("repo create: -o DIR is required")

@@ -52,6 +52,7 @@ the packages that satisfy it); the error names each such package and the
 requirement. Packages removed with --remove are not themselves counted,
 the packages that need them are. --allow-regressions publishes anyway and
 only logs the regressions.`,
+		Args: cobra.ArbitraryArgs, // package files
 		RunE: func(cmd *cobra.Command, args []string) error {
 			r, err := sf.create(cmd)
 			if err != nil {

@@ -82,7 +82,12 @@ them, with the package repository, to object storage (S3 or a directory).
 
 It reads and writes Haiku's package (.hpkg) and repository (repo) formats
 natively, evaluates recipes in a sandbox, plans builds in dependency order
-and publishes repository snapshots atomically.`,
+and publishes repository snapshots atomically.
+
+A command prints its result on standard output and only warnings and errors
+on standard error (-v also logs what it does, -vv debug messages). Exit
+status: 0 success, 1 failure or a check that found problems, 2 a usage error
+(unknown command or flag, wrong arguments).`,
 		Version:       buildVersion(),
 		SilenceUsage:  true,
 		SilenceErrors: true,

@@ -33,8 +33,8 @@ const groupAnnotation = "kiln-group"
 // whole tree is built, so commands added later are covered too): a group
 // command given an argument fails with "unknown command" and cobra's
 // suggestions instead of printing its help and exiting 0; argument and
-// flag errors of every command become usageErrors; "kiln help" of an
-// unknown command fails.
+// flag errors of every command become usageErrors; a command that does not
+// declare its arguments takes none; "kiln help" of an unknown command fails.
 func checkUsage(root *cobra.Command) {
 	root.InitDefaultCompletionCmd() // added now, not by Execute, so the walk sees it
 	root.SetHelpCommand(newHelpCmd(root))
@@ -50,6 +50,11 @@ func checkUsage(root *cobra.Command) {
 			c.Annotations[groupAnnotation] = "true"
 			c.Args = unknownCommand
 			c.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
+		}
+		if c.Args == nil && c.Runnable() && !c.HasSubCommands() {
+			// A command that does not say which arguments it takes
+			// takes none (cobra would accept and ignore any).
+			c.Args = cobra.NoArgs
 		}
 		if args := c.Args; args != nil {
 			c.Args = func(c *cobra.Command, a []string) error {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -134,4 +135,23 @@ func TestInvalidArchListsValid(t *testing.T) {
 	if !strings.Contains(stderr, `--secondary: "source" is not a target architecture (valid: `) {
 		t.Errorf("--secondary source: %s", stderr)
 	}
+}
+
+// TestUndeclaredArgumentsRefused: a command added without an argument
+// check takes no arguments (cobra accepted and ignored any).
+func TestUndeclaredArgumentsRefused(t *testing.T) {
+	root := &cobra.Command{Use: "kiln", SilenceErrors: true, SilenceUsage: true}
+	root.AddCommand(&cobra.Command{Use: "new", RunE: func(*cobra.Command, []string) error { return nil }})
+	checkUsage(root)
+	root.SetArgs([]string{"new", "stray"})
+	err := root.Execute()
+	var ue *usageError
+	if !errors.As(err, &ue) || !strings.Contains(err.Error(), `unknown command "stray" for "kiln new"`) {
+		t.Errorf("stray argument: %v", err)
+	}
+	walkCommands(func(c *cobra.Command) {
+		if c.Args == nil {
+			t.Errorf("%s has no argument check", c.CommandPath())
+		}
+	})
 }
