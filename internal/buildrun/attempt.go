@@ -77,12 +77,6 @@ func (r *runner) attempt(ctx context.Context, j attemptJob) attemptDone {
 
 	var mu sync.Mutex
 	var products []*product
-	release := func() {
-		for _, p := range products {
-			p.release()
-		}
-		products = nil
-	}
 	job := builder.Job{
 		Number: j.number,
 		Port: builder.Port{Name: j.port.Name, Version: j.port.Version, Revision: j.port.Revision,
@@ -100,13 +94,9 @@ func (r *runner) attempt(ctx context.Context, j attemptJob) attemptDone {
 			if slices.ContainsFunc(products, func(p *product) bool { return p.File == file }) {
 				return fmt.Errorf("%w: %s collected twice", builder.ErrBuildFailed, file)
 			}
-			p, err := spoolProduct(r.opts.SpoolDir, file, rd, size)
+			p, err := ingestProduct(ctx, r.opts.Repo, file, rd, size, r.source(j.port.ID(), j.number))
 			if err != nil {
 				return err
-			}
-			if err := p.stage(ctx, r.opts.Store, r.l.staged(r.run.ID, j.number, file)); err != nil {
-				p.release()
-				return fmt.Errorf("%w: %v", builder.ErrTransient, err)
 			}
 			blog.Printf("collected %s (%d bytes, sha256 %s)", file, p.Size, p.SHA256)
 			products = append(products, p)
@@ -125,13 +115,8 @@ func (r *runner) attempt(ctx context.Context, j attemptJob) attemptDone {
 		}
 	}
 	if berr != nil {
-		// A failed attempt leaves nothing a resumed run could adopt.
-		for _, p := range products {
-			if k := p.stagedKey(); k != "" {
-				_ = r.opts.Store.Delete(context.WithoutCancel(ctx), k)
-			}
-		}
-		release()
+		// What was ingested stays unlisted (prune removes it after its
+		// grace period; a retry that produces it again keeps it).
 		done.result, done.err = classify(hctx, ctx, berr)
 		blog.Printf("build %s: %v", done.result, done.err)
 		return done

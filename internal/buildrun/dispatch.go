@@ -132,9 +132,9 @@ func (r *runner) onAttempt(ctx context.Context, m attemptDone) {
 		r.mu.Lock()
 		b.rec.Products = b.rec.Products[:0]
 		for _, p := range m.products {
-			p.Port, p.Build = b.task.ID, b.rec.Number
+			p.Build = b.rec.Number
 			r.products[p.File] = p
-			b.rec.Products = append(b.rec.Products, p.Product)
+			b.rec.Products = append(b.rec.Products, p.Package)
 		}
 		r.mu.Unlock()
 		r.setBuild(b, BuildSucceeded, "")

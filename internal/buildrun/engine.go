@@ -104,9 +104,6 @@ type Options struct {
 	// process from resuming the run (default 2m).
 	Holder       string
 	HeartbeatTTL time.Duration
-	// SpoolDir holds produced packages until they are published
-	// (default os.TempDir()).
-	SpoolDir string
 	// Now returns the current time (default time.Now).
 	Now func() time.Time
 }

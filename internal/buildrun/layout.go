@@ -15,7 +15,6 @@ import (
 //	.kiln/buildruns/<id>/logs/<n>/<seq>.log     build log segments, in order
 //	.kiln/buildruns/<id>/builders/<name>/<seq>.log
 //	.kiln/buildruns/<id>/master/<seq>.log       the run's own log
-//	.kiln/buildruns/<id>/packages/<n>/<file>    produced, not yet published
 //	.kiln/buildruns/<id>/status.json            HaikuPorter's status.json
 //	.kiln/buildruns/<id>/report.txt, report.json
 type layout struct{ p string } // ends in ".kiln/"
@@ -32,11 +31,6 @@ func (l layout) status(id string) string       { return l.run(id) + "status.json
 func (l layout) reportText(id string) string   { return l.run(id) + "report.txt" }
 func (l layout) reportJSON(id string) string   { return l.run(id) + "report.json" }
 func (l layout) buildsPrefix(id string) string { return l.run(id) + "builds/" }
-
-// staged is where a produced package waits until it is published.
-func (l layout) staged(id string, n int64, file string) string {
-	return fmt.Sprintf("%spackages/%d/%s", l.run(id), n, file)
-}
 
 func (l layout) build(id string, n int64) string {
 	return fmt.Sprintf("%sbuilds/%d.json", l.run(id), n)

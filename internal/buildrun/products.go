@@ -2,164 +2,78 @@ package buildrun
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
-	"os"
-	"sync"
 
 	"github.com/haikuports/kiln/internal/builder"
-	"github.com/haikuports/kiln/internal/pkginfo"
 	"github.com/haikuports/kiln/internal/repo"
 	"github.com/haikuports/kiln/internal/store"
 )
 
-// product is a package a build of the run produced.
+// product is a package a build of the run produced: already in the store
+// under current/packages/ (repo.Ingest), listed once it is published.
 type product struct {
-	Product
-	Info  pkginfo.PackageInfo
-	Port  string
+	repo.Package
 	Build int64
-
-	mu     sync.Mutex
-	path   string      // spool file; "" once published (then read from st)
-	st     store.Store // where the published package is, at key
-	key    string
-	staged string // the staging copy's key in st ("" if none)
+	st    store.Store
+	key   string
 }
 
-// stage copies the spooled package to key in st: the durable copy a
-// resumed run publishes from when kiln stopped before the publish.
-func (p *product) stage(ctx context.Context, st store.Store, key string) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	f, err := os.Open(p.path)
-	if err != nil {
-		return fmt.Errorf("buildrun: stage %s: %w", p.File, err)
+// ingestProduct streams a produced package into the store (never to
+// local disk) with repo.Ingest, which validates and hashes it on the way.
+// A package that is not valid, or is not the expected file, fails the
+// build. If the file is already in the store with other content (left by
+// an attempt that kiln stopped during, or by a run whose publish held it
+// back), that package is kept and used: published package files never
+// change, and it is a build of the same port version and revision.
+func ingestProduct(ctx context.Context, rp *repo.Repo, file string, rd io.Reader, size int64, src repo.Source) (*product, error) {
+	pkg, err := rp.Ingest(ctx, file, rd, size, src)
+	switch {
+	case errors.Is(err, repo.ErrImmutable):
+		pkg, err = ingestExisting(ctx, rp, file, src)
+		if err != nil {
+			return nil, err
+		}
+	case errors.Is(err, repo.ErrBadPackage):
+		return nil, fmt.Errorf("%w: %v", builder.ErrBuildFailed, err)
+	case err != nil:
+		if ctx.Err() != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%w: %v", builder.ErrTransient, err)
 	}
-	defer f.Close()
-	if _, err := st.Put(ctx, key, f, p.Size, store.PutOptions{ContentType: "application/x-vnd.haiku-package"}); err != nil {
-		return fmt.Errorf("buildrun: stage %s: %w", p.File, err)
+	if pkg.File != file {
+		return nil, fmt.Errorf("%w: %s holds the package %s", builder.ErrBuildFailed, file, pkg.File)
 	}
-	p.st, p.staged = st, key
-	return nil
+	return &product{Package: pkg, st: rp.Store(), key: rp.PackageKey(file)}, nil
 }
 
-// unstage fetches a staged package back into a spool file.
-func unstage(ctx context.Context, st store.Store, dir, key string, want Product) (*product, error) {
-	rc, oi, err := st.Get(ctx, key, store.GetOptions{})
+// ingestExisting makes the package already stored as file an ingested
+// package (it reads it once, through Ingest's validation).
+func ingestExisting(ctx context.Context, rp *repo.Repo, file string, src repo.Source) (repo.Package, error) {
+	rc, oi, err := rp.Store().Get(ctx, rp.PackageKey(file), store.GetOptions{})
 	if err != nil {
-		return nil, err
+		return repo.Package{}, fmt.Errorf("%w: read the stored %s: %v", builder.ErrTransient, file, err)
 	}
 	defer rc.Close()
-	p, err := spoolProduct(dir, want.File, rc, oi.Size)
+	pkg, err := rp.Ingest(ctx, file, rc, oi.Size, src)
+	if errors.Is(err, repo.ErrBadPackage) {
+		return pkg, fmt.Errorf("%w: the stored %s is not a valid package: %v", builder.ErrBuildFailed, file, err)
+	}
 	if err != nil {
-		return nil, err
+		return pkg, fmt.Errorf("%w: %v", builder.ErrTransient, err)
 	}
-	if want.SHA256 != "" && (p.SHA256 != want.SHA256 || p.Size != want.Size) {
-		p.release()
-		return nil, fmt.Errorf("buildrun: staged %s differs from the build's record", key)
-	}
-	p.st, p.staged = st, key
-	return p, nil
+	return pkg, nil
 }
 
-// spoolProduct streams a produced package into a spool file while hashing
-// it, and checks that it is a readable package whose canonical file name
-// is file, of size bytes.
-func spoolProduct(dir, file string, r io.Reader, size int64) (*product, error) {
-	f, err := os.CreateTemp(dir, "kiln-build-*.hpkg")
-	if err != nil {
-		return nil, fmt.Errorf("buildrun: spool %s: %w", file, err)
-	}
-	ok := false
-	defer func() {
-		if !ok {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(f, h), r)
-	if err != nil {
-		return nil, fmt.Errorf("buildrun: receive %s: %w", file, err)
-	}
-	if size >= 0 && n != size {
-		return nil, fmt.Errorf("%w: %s: received %d bytes, the builder announced %d", builder.ErrTransient, file, n, size)
-	}
-	info, err := repo.HPKGCodec{}.ReadPackage(f, n)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %s is not a valid package: %v", builder.ErrBuildFailed, file, err)
-	}
-	if c := info.CanonicalFileName(); c != file {
-		return nil, fmt.Errorf("%w: %s holds the package %s", builder.ErrBuildFailed, file, c)
-	}
-	if err := f.Close(); err != nil {
-		return nil, fmt.Errorf("buildrun: spool %s: %w", file, err)
-	}
-	ok = true
-	return &product{Product: Product{File: file, Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, Info: info, path: f.Name()}, nil
-}
-
-// open streams the product.
+// open streams the product from the store.
 func (p *product) open(ctx context.Context) (io.ReadCloser, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.path == "" {
-		if p.key == "" {
-			return nil, fmt.Errorf("buildrun: %s is no longer available", p.File)
-		}
-		rc, _, err := p.st.Get(ctx, p.key, store.GetOptions{})
-		return rc, err
-	}
-	return os.Open(p.path)
-}
-
-// stored records that the package is in the store at key and drops the
-// spool file.
-func (p *product) stored(st store.Store, key string) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.st, p.key, p.staged = st, key, ""
-	if p.path != "" {
-		os.Remove(p.path)
-		p.path = ""
-	}
+	rc, _, err := p.st.Get(ctx, p.key, store.GetOptions{})
+	return rc, err
 }
 
 // dependency returns the product as a build dependency.
 func (p *product) dependency() builder.Dependency {
 	return builder.Dependency{File: p.File, Size: p.Size, SHA256: p.SHA256, Open: p.open}
-}
-
-// add returns the product as a package to publish; the caller closes
-// the returned file.
-func (p *product) add(src repo.Source) (repo.Add, io.Closer, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.path == "" {
-		return repo.Add{}, nil, fmt.Errorf("buildrun: publish %s: the spooled package is gone", p.File)
-	}
-	f, err := os.Open(p.path)
-	if err != nil {
-		return repo.Add{}, nil, fmt.Errorf("buildrun: publish %s: %w", p.File, err)
-	}
-	return repo.Add{Name: p.File, R: f, Size: p.Size, Source: src}, f, nil
-}
-
-// release removes the spool file.
-func (p *product) release() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.path != "" {
-		os.Remove(p.path)
-		p.path = ""
-	}
-}
-
-func (p *product) stagedKey() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.staged
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"slices"
 	"strings"
@@ -59,9 +58,6 @@ func (r *runner) onPublished(m publishDone) {
 	r.mu.Lock()
 	for b, snap := range m.published {
 		b.rec.Published = snap
-		for _, p := range b.products {
-			p.stored(r.opts.Store, r.opts.Repo.PackageKey(p.File))
-		}
 	}
 	r.run.Snapshots = append(r.run.Snapshots, m.snapshots...)
 	for b, why := range m.held {
@@ -157,13 +153,6 @@ func (r *runner) publish(ctx context.Context, batch []*bstate, final bool) publi
 		}
 		for _, b := range g {
 			out.published[b] = res.Snapshot
-			for _, p := range b.products {
-				// The staging copy is not needed any more (best effort:
-				// retention removes what is left).
-				if k := p.stagedKey(); k != "" {
-					_ = r.opts.Store.Delete(ctx, k)
-				}
-			}
 		}
 	}
 	if _, m, err := r.opts.Repo.Current(ctx); err == nil {
@@ -185,20 +174,9 @@ func (r *runner) publishGroup(ctx context.Context, first bool, g []*bstate) (*re
 		arch, _ := r.opts.Target.Architecture()
 		c.Guard = repo.NoRegressions(arch, r.systemInfos())
 	}
-	var closers []io.Closer
-	defer func() {
-		for _, f := range closers {
-			f.Close()
-		}
-	}()
 	for _, b := range g {
 		for _, p := range b.products {
-			a, f, err := p.add(repo.Source{Port: b.task.ID, RecipeCommit: r.run.Tree.Commit, BuildID: fmt.Sprintf("%s/%d", r.run.ID, b.rec.Number)})
-			if err != nil {
-				return nil, err
-			}
-			closers = append(closers, f)
-			c.Add = append(c.Add, a)
+			c.Ingested = append(c.Ingested, p.Package)
 		}
 	}
 	return r.opts.Repo.Publish(ctx, c)
@@ -272,4 +250,9 @@ func (r *runner) installable(head *repo.Manifest, batch []*bstate) ([]*bstate, m
 		}
 		keep = slices.DeleteFunc(keep, func(b *bstate) bool { _, out := why[b]; return out })
 	}
+}
+
+// source is what the manifest records of a build's packages.
+func (r *runner) source(port string, number int64) repo.Source {
+	return repo.Source{Port: port, RecipeCommit: r.run.Tree.Commit, BuildID: fmt.Sprintf("%s/%d", r.run.ID, number)}
 }

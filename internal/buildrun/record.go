@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/haikuports/kiln/internal/pkginfo"
+	"github.com/haikuports/kiln/internal/repo"
 )
 
 // RecordSchema is the version of the run and build records this package
@@ -136,13 +137,6 @@ type Attempt struct {
 	Error  string `json:"error,omitempty"`
 }
 
-// Product is a package a build produced, stored and ready to publish.
-type Product struct {
-	File   string `json:"file"`
-	Size   int64  `json:"size"`
-	SHA256 string `json:"sha256"`
-}
-
 // Build is the record of a build: .kiln/buildruns/<id>/builds/<n>.json.
 type Build struct {
 	Schema int        `json:"schema"`
@@ -168,7 +162,9 @@ type Build struct {
 	LostChain []string  `json:"lostChain,omitempty"`
 	Builder   string    `json:"builder,omitempty"` // current or last builder
 	Attempts  []Attempt `json:"attempts,omitempty"`
-	Products  []Product `json:"products,omitempty"`
+	// Products are the packages the build produced, in the store under
+	// current/packages/ (manifest entries, listed once published).
+	Products []repo.Package `json:"products,omitempty"`
 	// Published is the snapshot that first listed the build's packages.
 	Published string    `json:"published,omitempty"`
 	Queued    time.Time `json:"queued"`

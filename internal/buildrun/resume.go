@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/haikuports/kiln/internal/store"
@@ -16,7 +17,7 @@ import (
 // gets the state its dependencies give it.
 func (r *runner) restore(ctx context.Context) error {
 	now := r.now()
-	staged, err := r.stagedKeys(ctx)
+	stored, err := r.storedPackages(ctx)
 	if err != nil {
 		return err
 	}
@@ -24,7 +25,7 @@ func (r *runner) restore(ctx context.Context) error {
 		// An attempt may have collected every output before kiln stopped,
 		// even if the record of its start was not written yet: then the
 		// build is done, not built again.
-		if !b.rec.State.Final() && r.allStaged(b, staged) && r.recoverProducts(ctx, b, true) {
+		if !b.rec.State.Final() && r.allStored(b, stored) && r.recoverProducts(ctx, b, true) {
 			b.rec.State, b.rec.Reason, b.rec.Ended = BuildSucceeded, "its packages were collected before kiln stopped", now
 			if n := len(b.rec.Attempts); n > 0 && b.rec.Attempts[n-1].Ended.IsZero() {
 				b.rec.Attempts[n-1].Ended, b.rec.Attempts[n-1].Result = now, "succeeded"
@@ -89,10 +90,10 @@ func (r *runner) restore(ctx context.Context) error {
 
 // recoverProducts reports whether the packages of a build are still
 // available: published in the repository (later builds take them from
-// there), or staged under the run (they are published with the next
-// publish). adopt: the build's record does not list its products yet
-// (an attempt kiln stopped during); staged outputs are checked by
-// parsing them.
+// there), or ingested into the store and not yet listed (they are
+// published with the next publish). adopt: the build's record does not
+// list its products (an attempt kiln stopped during); every output in
+// the store is read once through Ingest's validation.
 func (r *runner) recoverProducts(ctx context.Context, b *bstate, adopt bool) bool {
 	if r.head != nil && !slices.ContainsFunc(b.rec.Outputs, func(f string) bool { _, ok := r.head.Lookup(f); return !ok }) {
 		if b.rec.Published == "" {
@@ -101,57 +102,60 @@ func (r *runner) recoverProducts(ctx context.Context, b *bstate, adopt bool) boo
 		}
 		return true
 	}
-	want := b.rec.Products
-	if adopt {
-		want = nil
-		for _, f := range b.rec.Outputs {
-			want = append(want, Product{File: f})
-		}
-	}
-	if len(want) != len(b.rec.Outputs) {
-		return false
-	}
 	var ps []*product
-	for _, w := range want {
-		p, err := unstage(ctx, r.opts.Store, r.opts.SpoolDir, r.l.staged(r.run.ID, b.rec.Number, w.File), w)
-		if err != nil {
-			for _, p := range ps {
-				p.release()
+	if adopt {
+		for _, f := range b.rec.Outputs {
+			pkg, err := ingestExisting(ctx, r.opts.Repo, f, r.source(b.task.ID, b.rec.Number))
+			if err != nil {
+				r.log.Warn("stored package of an interrupted build unusable", "build", b.rec.Number, "file", f, "err", err)
+				return false
 			}
-			if !isNotFound(err) {
-				r.log.Warn("staged package unusable", "build", b.rec.Number, "file", w.File, "err", err)
-			}
+			ps = append(ps, &product{Package: pkg})
+		}
+	} else {
+		if len(b.rec.Products) != len(b.rec.Outputs) {
 			return false
 		}
-		p.Port, p.Build = b.task.ID, b.rec.Number
-		ps = append(ps, p)
+		for _, pkg := range b.rec.Products {
+			oi, err := r.opts.Store.Stat(ctx, r.opts.Repo.PackageKey(pkg.File))
+			if err != nil || oi.Size != pkg.Size {
+				return false
+			}
+			ps = append(ps, &product{Package: pkg})
+		}
 	}
 	b.products = ps
 	b.rec.Products = b.rec.Products[:0]
 	for _, p := range ps {
+		p.Build, p.st, p.key = b.rec.Number, r.opts.Store, r.opts.Repo.PackageKey(p.File)
 		r.products[p.File] = p
-		b.rec.Products = append(b.rec.Products, p.Product)
+		b.rec.Products = append(b.rec.Products, p.Package)
 	}
 	r.toPublish = append(r.toPublish, b)
 	return true
 }
 
-// stagedKeys lists the run's staged packages.
-func (r *runner) stagedKeys(ctx context.Context) (map[string]bool, error) {
+// storedPackages lists the package files in current/packages/.
+func (r *runner) storedPackages(ctx context.Context) (map[string]bool, error) {
 	out := map[string]bool{}
-	err := r.opts.Store.List(ctx, r.l.run(r.run.ID)+"packages/", "", func(oi store.ObjectInfo) error {
-		out[oi.Key] = true
+	prefix := r.opts.Repo.PackageKey("")
+	err := r.opts.Store.List(ctx, prefix, "/", func(oi store.ObjectInfo) error {
+		if !oi.IsPrefix {
+			out[strings.TrimPrefix(oi.Key, prefix)] = true
+		}
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("buildrun: list staged packages: %w", err)
+		return nil, fmt.Errorf("buildrun: list stored packages: %w", err)
 	}
 	return out, nil
 }
 
-func (r *runner) allStaged(b *bstate, staged map[string]bool) bool {
+// allStored reports whether every output of b is in current/packages/
+// and none is listed by the head (a published build is settled above).
+func (r *runner) allStored(b *bstate, stored map[string]bool) bool {
 	for _, f := range b.rec.Outputs {
-		if !staged[r.l.staged(r.run.ID, b.rec.Number, f)] {
+		if !stored[f] {
 			return false
 		}
 	}

@@ -371,9 +371,6 @@ func (r *runner) finish(ctx context.Context) error {
 		}
 	}
 	errs := []error{r.master.Close(), r.rec.close()}
-	for _, p := range r.products {
-		p.release()
-	}
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
@@ -403,9 +400,6 @@ func (r *runner) crash(ctx context.Context) error {
 		switch m := m.(type) {
 		case attemptDone:
 			r.running--
-			for _, p := range m.products {
-				p.release()
-			}
 		case publishDone:
 			r.publishing = false
 		case cancelBuild:
@@ -419,9 +413,6 @@ func (r *runner) crash(ctx context.Context) error {
 		}
 	}
 	_ = r.master.Close()
-	for _, p := range r.products {
-		p.release()
-	}
 	return context.Cause(ctx)
 }
 
