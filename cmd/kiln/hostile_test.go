@@ -136,6 +136,11 @@ func TestHostileFiles(t *testing.T) {
 	provZlib := write("provides-zlib.hpkg", hostilePackage(t, hpkg.CompressionZlib, 5<<20))
 	provZstd := write("provides-zstd.hpkg", hostilePackage(t, hpkg.CompressionZstd, 5<<20))
 	sys := testenv.Fixture(t, "system-packages/x86_64")
+	importDir := filepath.Join(dir, "import")
+	os.Mkdir(importDir, 0o755)
+	if err := os.WriteFile(filepath.Join(importDir, "repo"), hostileRepo(t, hpkg.CompressionZlib, zeroItemsInfo(), []byte{0}), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	st := filepath.Join(dir, "store")
 
 	for _, tc := range []struct {
@@ -146,6 +151,7 @@ func TestHostileFiles(t *testing.T) {
 		{[]string{"plan", "check", "--repo", bmsg, "--system-packages", sys}, "do not fit"},
 		{[]string{"repo", "inspect", emptyZlib}, "more than 65536 packages"},
 		{[]string{"plan", "check", "--repo", emptyZlib, "--system-packages", sys}, "more than 65536 packages"},
+		{[]string{"repo", "import", "--store", filepath.Join(dir, "store2"), "--target", "master/x86_gcc2", importDir}, "do not fit"},
 		{[]string{"hpkg", "info", provZlib}, "package has more than 65536 attributes"},
 		{[]string{"hpkg", "info", provZstd}, "package has more than 65536 attributes"},
 		{[]string{"hpkg", "verify", provZstd}, "package has more than 65536 attributes"},

@@ -185,4 +185,16 @@ func TestHpkgVerify(t *testing.T) {
 	if _, _, err := runKiln(t, "hpkg", "verify"); err == nil {
 		t.Error("no file: no error")
 	}
+	// Damage in the chunk holding the TOC and the package attributes (the
+	// last one) is seen by info and list too.
+	b, _ = os.ReadFile(good)
+	b[len(b)-10] ^= 0xff
+	if err := os.WriteFile(bad, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range []string{"info", "list", "verify"} {
+		if _, _, err := runKiln(t, "hpkg", cmd, bad); err == nil {
+			t.Errorf("hpkg %s of a package with a damaged last chunk: no error", cmd)
+		}
+	}
 }
