@@ -80,7 +80,7 @@ func (s *planSource) target() (recipe.Target, error) {
 func (s *planSource) planner(cmd *cobra.Command) (*plan.Planner, error) {
 	target, err := s.target()
 	if err != nil {
-		return nil, err
+		return nil, &usageError{cmd, err}
 	}
 	in := plan.Input{Target: target}
 	if in.Ports, err = loadPorts(cmd, s, target); err != nil {
@@ -108,7 +108,7 @@ func (s *planSource) request(cmd *cobra.Command, ports []string) (plan.Request, 
 	case s.mode != "":
 		m, err := plan.ParseMode(s.mode)
 		if err != nil {
-			return req, err
+			return req, &usageError{cmd, fmt.Errorf("--mode: %w", err)}
 		}
 		req.Mode = m
 	case s.from != "":
@@ -116,14 +116,14 @@ func (s *planSource) request(cmd *cobra.Command, ports []string) (plan.Request, 
 	case len(ports) > 0:
 		req.Mode = plan.ModePorts
 	default:
-		return req, errors.New("nothing to plan: name ports, or give --mode everything, or --mode update with --from")
+		return req, usagef(cmd, "nothing to plan: name ports, or give --mode everything, or --mode update with --from")
 	}
 	if req.Mode == plan.ModeUpdate {
 		if s.from == "" {
-			return req, errors.New("update mode needs --from (and --to, default HEAD)")
+			return req, usagef(cmd, "update mode needs --from (and --to, default HEAD)")
 		}
 		if s.tree == "" {
-			return req, errors.New("update mode needs --tree (a git checkout) to list the changed files")
+			return req, usagef(cmd, "update mode needs --tree (a git checkout) to list the changed files")
 		}
 		to := s.to
 		if to == "" {
@@ -143,7 +143,7 @@ func (s *planSource) request(cmd *cobra.Command, ports []string) (plan.Request, 
 			req.Ports = append(req.Ports, ids...)
 		}
 	} else if s.from != "" || s.to != "" {
-		return req, fmt.Errorf("--from and --to only apply to update mode, not %s", req.Mode)
+		return req, usagef(cmd, "--from and --to only apply to update mode, not %s", req.Mode)
 	}
 	return req, nil
 }
@@ -168,7 +168,7 @@ func loadPorts(cmd *cobra.Command, s *planSource, target recipe.Target) ([]*reci
 		}
 		return loadTreePorts(cmd, s, target)
 	}
-	return nil, errors.New("--tree or --haikuporter-repository is required")
+	return nil, usagef(cmd, "--tree or --haikuporter-repository is required")
 }
 
 func newPlanCmd() *cobra.Command {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -34,7 +33,7 @@ unsatisfied, uninstallable or obsolete packages.
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if src.repo == "" {
-				return errors.New("--repo is required")
+				return usagef(cmd, "--repo is required")
 			}
 			in := plan.CheckInput{AllowUntested: src.allowUntested, AllSystemArchitectures: allSys}
 			var err error
@@ -55,7 +54,7 @@ unsatisfied, uninstallable or obsolete packages.
 			}
 			var target recipe.Target
 			if target, err = src.target(); err != nil {
-				return err
+				return &usageError{cmd, err}
 			}
 			in.Arch = target.Arch
 			if in.Arch == pkginfo.ArchAny || in.Arch == pkginfo.ArchSource {

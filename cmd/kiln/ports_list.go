@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"text/tabwriter"
@@ -38,7 +37,7 @@ func (f *treeFlags) add(cmd *cobra.Command) {
 
 func (f *treeFlags) load(cmd *cobra.Command) (*ports.Tree, error) {
 	if f.tree == "" {
-		return nil, errors.New("--tree is required")
+		return nil, usagef(cmd, "--tree is required")
 	}
 	if _, err := os.Stat(f.tree); err != nil {
 		return nil, fmt.Errorf("--tree: %w", err)

@@ -155,3 +155,26 @@ func TestUndeclaredArgumentsRefused(t *testing.T) {
 		}
 	})
 }
+
+// TestFlagErrorsPrintUsage: a missing or invalid flag found by the command
+// itself is a usage error too (status 2, with the usage line).
+func TestFlagErrorsPrintUsage(t *testing.T) {
+	hp, sys := planFixture(t)
+	for _, c := range []struct {
+		args       []string
+		want, line string
+	}{
+		{[]string{"plan", "app", "--haikuporter-repository", hp}, "--arch is required", "Usage: kiln plan [flags] [PORT...]"},
+		{[]string{"plan", "app", "--arch", "x86_64"}, "--tree or --haikuporter-repository is required", "Usage: kiln plan [flags] [PORT...]"},
+		{[]string{"plan", "--haikuporter-repository", hp, "--arch", "x86_64", "--system-packages", sys, "--mode", "sometimes"}, `--mode: plan: unknown mode "sometimes"`, "Usage: kiln plan [flags] [PORT...]"},
+		{[]string{"plan", "why", "app", "--haikuporter-repository", hp, "--arch", "vax"}, `--arch: unknown architecture "vax" (valid: `, "Usage: kiln plan why [flags] PORT..."},
+		{[]string{"plan", "check", "--system-packages", sys}, "--repo is required", "Usage: kiln plan check --repo FILE"},
+		{[]string{"ports", "list"}, "--tree is required", "Usage: kiln ports list --tree DIR"},
+		{[]string{"hpkg", "create", "--dir", t.TempDir()}, "--dir and -o are required", "Usage: kiln hpkg create --dir DIR -o FILE"},
+	} {
+		stdout, stderr, code := runMain(t, c.args...)
+		if code != 2 || !strings.Contains(stderr, c.want) || !strings.Contains(stderr, c.line) || stdout != "" {
+			t.Errorf("%v: exit %d, stdout %q, stderr:\n%s\nwant %q and %q", c.args, code, stdout, stderr, c.want, c.line)
+		}
+	}
+}
