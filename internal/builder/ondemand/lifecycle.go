@@ -165,39 +165,55 @@ func (b *Builder) startFailed(ctx context.Context, err error) error {
 	return fmt.Errorf("ondemand: builder %s: %w: start failed (%d of %d): %w", b.name, builder.ErrUnavailable, n, b.cfg.MaxStartFailures, err)
 }
 
-// armIdle schedules the idle stop.
+// armIdle records a use and schedules the idle stop.
 func (b *Builder) armIdle() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.lastUse = time.Now()
+	b.rearm(b.cfg.IdleTime)
+}
+
+// rearm (re)starts the idle timer to fire after d; b.mu is held.
+func (b *Builder) rearm(d time.Duration) {
 	if b.closed || !b.mayRun || b.cfg.Stop.empty() || b.cfg.IdleTime < 0 {
 		return
 	}
 	if b.idle != nil {
 		b.idle.Stop()
 	}
-	b.idle = time.AfterFunc(b.cfg.IdleTime, b.idleStop)
+	b.idle = time.AfterFunc(d, b.idleStop)
 }
 
-// idleStop runs on the timer's goroutine.
+// idleStop runs on the timer's goroutine. When a build, start or stop holds
+// the machine, or a Build or Prepare waits for it, it looks again an idle
+// time later (a build arms the timer anew when it ends anyway).
 func (b *Builder) idleStop() {
 	select {
 	case b.machine <- struct{}{}:
 	default:
-		return // a build or start runs; it arms the timer again when it ends
+		b.mu.Lock()
+		b.rearm(b.cfg.IdleTime)
+		b.mu.Unlock()
+		return
 	}
 	defer b.release()
 	b.mu.Lock()
 	idleFor := time.Since(b.lastUse)
-	skip := b.closed || !b.mayRun || b.busyNow()
-	b.mu.Unlock()
-	if skip {
+	if b.closed || !b.mayRun {
+		b.mu.Unlock()
+		return
+	}
+	if b.busyNow() { // a Build or Prepare waits for the machine
+		b.rearm(b.cfg.IdleTime)
+		b.mu.Unlock()
 		return
 	}
 	if idleFor < b.cfg.IdleTime { // raced with a build that just ended
-		b.armIdle()
+		b.rearm(b.cfg.IdleTime - idleFor)
+		b.mu.Unlock()
 		return
 	}
+	b.mu.Unlock()
 	b.stop(context.Background(), fmt.Sprintf("idle for %v", b.cfg.IdleTime.Round(time.Millisecond)))
 }
 
@@ -232,8 +248,8 @@ func (b *Builder) stop(ctx context.Context, why string) {
 		b.log.Error("stopping builder failed", "err", err)
 		b.mu.Lock()
 		b.stopReason = "stop failed: " + err.Error()
+		b.rearm(b.cfg.IdleTime)
 		b.mu.Unlock()
-		b.armIdle()
 		return
 	}
 	b.mu.Lock()

@@ -165,8 +165,12 @@ func (b *Builder) Status() builder.Status {
 		return st
 	}
 	in := b.inner.Status()
-	if in.Reason == "" && stopReason != "" {
+	switch {
+	case stopReason == "":
+	case in.Reason == "":
 		in.Reason = stopReason
+	default:
+		in.Reason = stopReason + "; " + in.Reason
 	}
 	return in
 }

@@ -432,3 +432,28 @@ func TestStartIsLogged(t *testing.T) {
 		t.Errorf("the start lines are not first:\n%s", text)
 	}
 }
+
+func TestStopFailureRetried(t *testing.T) {
+	m := newMachine(t, "")
+	// the first stop fails, the second succeeds
+	os.WriteFile(m.stop[0], []byte(`#!/bin/sh
+d="$(dirname "$0")"
+echo "stop $KILN_BUILDER" >> "$d/calls"
+if [ ! -e "$d/failed-once" ]; then touch "$d/failed-once"; echo "API rate limit" >&2; exit 1; fi
+rm -f "$d/up"
+`), 0o755)
+	b, _ := newOnDemand(t, Config{Start: Action{Command: m.start}, Stop: Action{Command: m.stop},
+		PollInterval: 10 * time.Millisecond, IdleTime: 100 * time.Millisecond}, m, mock.Config{})
+	b.Prepare(context.Background(), tree)
+	if err := b.Build(context.Background(), job("odstopfail")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the failed stop", func() bool { return strings.Contains(b.Status().Reason, "API rate limit") })
+	if st := b.Status(); !st.State.Usable() || st.State == builder.StateStopped || !strings.Contains(st.Reason, "stop failed") {
+		t.Errorf("after a failed stop: %+v", st)
+	}
+	waitFor(t, "the second stop", func() bool { return b.Status().State == builder.StateStopped })
+	if got := strings.Join(m.calls(t), ", "); got != "start od1, stop od1, stop od1" || m.up() {
+		t.Errorf("calls %q, up %v", got, m.up())
+	}
+}
