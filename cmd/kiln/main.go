@@ -4,10 +4,13 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/haikuports/kiln/internal/store"
 )
 
 func main() {
@@ -27,6 +30,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.SetErr(stderr)
 	if err := root.ExecuteContext(ctx); err != nil {
 		printError(stderr, err)
+		if v, _ := root.PersistentFlags().GetCount("verbose"); v > 0 {
+			if d := store.ErrorDetail(err); d != "" {
+				fmt.Fprintln(stderr, "kiln: "+d)
+			}
+		}
 		return exitCode(err)
 	}
 	return 0

@@ -43,7 +43,10 @@ type storeFlags struct {
 
 func (f *storeFlags) add(cmd *cobra.Command) {
 	fl := cmd.Flags()
-	fl.StringVar(&f.store, "store", "", "store URL: a directory path, file:///dir or s3://bucket/prefix (default $KILN_STORE, else "+defaultStoreDir+")")
+	fl.StringVar(&f.store, "store", "", "store: a directory, file:///dir or s3://bucket/prefix?OPTIONS, OPTIONS among endpoint=URL, region=R,\n"+
+		"path-style=true, profile=NAME (AWS profile), secret-file=PATH (AWS credentials file) and imds=true (EC2 instance role);\n"+
+		"credentials also from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, KILN_S3_SECRET_FILE, KILN_S3_IMDS=true\n"+
+		"(default $KILN_STORE, else "+defaultStoreDir+")")
 	fl.StringVar(&f.target, "target", "master/x86_64", "target as branch/arch")
 	fl.StringVar(&f.root, "root", "", "key prefix of all targets inside the store")
 }

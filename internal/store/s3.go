@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -13,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go/logging"
@@ -32,6 +35,14 @@ type S3Options struct {
 	// Profile, web identity, container and instance roles).
 	AccessKeyID, SecretAccessKey, SessionToken string
 	Profile                                    string
+	// SecretFile is a credentials file in the AWS shared credentials
+	// format ([default] or [Profile] with aws_access_key_id, …), e.g. a
+	// mounted secret; it replaces ~/.aws/credentials.
+	SecretFile string
+	// IMDS lets the credential chain ask the EC2 instance-metadata service
+	// for the instance role's credentials. Off by default: off-cloud that
+	// address does not exist, and a missing credential must say so.
+	IMDS bool
 
 	// PartSize of multipart uploads (default and minimum 5 MiB) and the
 	// number of parts in flight per upload (default 4). A body that is
@@ -103,9 +114,27 @@ func NewS3(ctx context.Context, bucket, prefix string, o S3Options) (*S3, error)
 	if o.HTTPClient != nil {
 		loadOpts = append(loadOpts, config.WithHTTPClient(o.HTTPClient))
 	}
+	if o.SecretFile != "" {
+		if _, err := os.Stat(o.SecretFile); err != nil {
+			return nil, fmt.Errorf("store: s3: secret file: %w", err)
+		}
+		loadOpts = append(loadOpts, config.WithSharedCredentialsFiles([]string{o.SecretFile}))
+	}
+	if !o.IMDS {
+		loadOpts = append(loadOpts, config.WithEC2IMDSClientEnableState(imds.ClientDisabled))
+	}
+	loadOpts = append(loadOpts, config.WithLogger(logging.Nop{})) // errors are returned, not logged
 	cfg, err := config.LoadDefaultConfig(ctx, loadOpts...)
 	if err != nil {
 		return nil, fmt.Errorf("store: s3: loading AWS config: %w", err)
+	}
+	if o.AccessKeyID == "" {
+		if cfg.Credentials == nil {
+			return nil, &NoCredentialsError{Bucket: bucket, IMDS: o.IMDS}
+		}
+		if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+			return nil, &NoCredentialsError{Bucket: bucket, IMDS: o.IMDS, cause: err}
+		}
 	}
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
@@ -158,15 +187,37 @@ func NewS3(ctx context.Context, bucket, prefix string, o S3Options) (*S3, error)
 	}, nil
 }
 
+// S3URLOptions are the query parameters of an s3:// store URL:
+// endpoint=URL (an S3-compatible server), region=R, path-style=true
+// (endpoint/bucket/key addressing), profile=NAME (a shared config or
+// credentials profile), secret-file=PATH (a credentials file, as
+// KILN_S3_SECRET_FILE) and imds=true (use the EC2 instance role, as
+// KILN_S3_IMDS=true).
+var S3URLOptions = []string{"endpoint", "region", "path-style", "profile", "secret-file", "imds"}
+
 // openS3URL opens s3://bucket/prefix?endpoint=…&region=…&path-style=…&profile=….
 func openS3URL(ctx context.Context, u *url.URL, o S3Options) (*S3, error) {
 	q := u.Query()
 	for name := range q {
-		switch name {
-		case "endpoint", "region", "path-style", "profile":
-		default:
-			return nil, fmt.Errorf("store: %s: unknown parameter %q (want endpoint, region, path-style, profile)", u.Redacted(), name)
+		if !slices.Contains(S3URLOptions, name) {
+			return nil, fmt.Errorf("store: %s: unknown parameter %q (want %s)", u.Redacted(), name, strings.Join(S3URLOptions, ", "))
 		}
+	}
+	if o.SecretFile == "" {
+		o.SecretFile = q.Get("secret-file")
+	}
+	if o.SecretFile == "" {
+		o.SecretFile = os.Getenv("KILN_S3_SECRET_FILE")
+	}
+	for _, v := range []struct{ name, value string }{{"imds", q.Get("imds")}, {"KILN_S3_IMDS", os.Getenv("KILN_S3_IMDS")}} {
+		if v.value == "" || o.IMDS {
+			continue
+		}
+		b, err := strconv.ParseBool(v.value)
+		if err != nil {
+			return nil, fmt.Errorf("store: %s: %s: %w", u.Redacted(), v.name, err)
+		}
+		o.IMDS = b
 	}
 	if o.Endpoint == "" {
 		o.Endpoint = q.Get("endpoint")

@@ -35,7 +35,7 @@ func (s *S3) Get(ctx context.Context, key string, opts GetOptions) (io.ReadClose
 	}
 	out, err := s.client.GetObject(ctx, in)
 	if err != nil {
-		return nil, ObjectInfo{}, s3Error("get", key, err)
+		return nil, ObjectInfo{}, s.s3Error("get", key, err)
 	}
 	info := ObjectInfo{
 		Key:      key,
@@ -100,7 +100,7 @@ func (s *S3) stat(ctx context.Context, key string, optFns ...func(*s3.Options)) 
 	}
 	out, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &s.bucket, Key: &k}, optFns...)
 	if err != nil {
-		return ObjectInfo{}, s3Error("stat", key, err)
+		return ObjectInfo{}, s.s3Error("stat", key, err)
 	}
 	return ObjectInfo{
 		Key:      key,
@@ -117,8 +117,8 @@ func (s *S3) Delete(ctx context.Context, key string) error {
 		return err
 	}
 	_, err = s.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &s.bucket, Key: &k})
-	if err != nil && !errors.Is(s3Error("delete", key, err), ErrNotFound) {
-		return s3Error("delete", key, err)
+	if err != nil && !errors.Is(s.s3Error("delete", key, err), ErrNotFound) {
+		return s.s3Error("delete", key, err)
 	}
 	return nil
 }
@@ -137,7 +137,7 @@ func (s *S3) List(ctx context.Context, prefix, delimiter string, fn func(ObjectI
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return s3Error("list", prefix, err)
+			return s.s3Error("list", prefix, err)
 		}
 		objs, cps := page.Contents, page.CommonPrefixes
 		for len(objs) > 0 || len(cps) > 0 {
@@ -197,7 +197,7 @@ func (s *S3) Copy(ctx context.Context, src, dst string, opts PutOptions) (Object
 		}
 		out, err := s.client.CopyObject(ctx, in)
 		if err != nil {
-			err = s3Error("copy to "+dst+" from", src, err)
+			err = s.s3Error("copy to "+dst+" from", src, err)
 			if errors.Is(err, ErrPreconditionFailed) && attempt < 3 {
 				continue // the source changed since the HeadObject
 			}
@@ -251,7 +251,7 @@ func (s *S3) PresignGet(ctx context.Context, key string, ttl time.Duration) (str
 	}
 	req, err := s.presign.PresignGetObject(ctx, &s3.GetObjectInput{Bucket: &s.bucket, Key: &k}, s3.WithPresignExpires(ttl))
 	if err != nil {
-		return "", s3Error("presign get", key, err)
+		return "", s.s3Error("presign get", key, err)
 	}
 	return req.URL, nil
 }
@@ -264,7 +264,7 @@ func (s *S3) PresignPut(ctx context.Context, key string, ttl time.Duration) (str
 	}
 	req, err := s.presign.PresignPutObject(ctx, &s3.PutObjectInput{Bucket: &s.bucket, Key: &k}, s3.WithPresignExpires(ttl))
 	if err != nil {
-		return "", s3Error("presign put", key, err)
+		return "", s.s3Error("presign put", key, err)
 	}
 	return req.URL, nil
 }

@@ -61,7 +61,7 @@ func (s *S3) Put(ctx context.Context, key string, r io.Reader, size int64, opts 
 		if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
 			err = fmt.Errorf("%w (%w)", cerr, err)
 		}
-		err = s3Error("put", key, err)
+		err = s.s3Error("put", key, err)
 		if opts.IfMatch != "" && errors.Is(err, ErrNotFound) {
 			// S3 answers If-Match on a missing key with 404 NoSuchKey.
 			err = fmt.Errorf("%w: %w", ErrPreconditionFailed, err)
