@@ -138,8 +138,8 @@ func printHpkgInfo(w io.Writer, p *pkginfo.PackageInfo, f hpkgFormatJSON) error 
 		}
 	}
 	line("description", strings.Join(desc, "\n"))
-	fmt.Fprintf(&b, "%-14s%s, %s heap, %d chunk(s) of %d bytes, %d bytes (heap %d uncompressed)\n",
-		"format:", "hpkg "+f.Version, f.Compression, f.Chunks, f.ChunkSize, f.Size, f.HeapUncompressedSize)
+	fmt.Fprintf(&b, "%-14s%s, %s heap, %s of %d bytes, %d bytes (heap %d uncompressed)\n",
+		"format:", "hpkg "+f.Version, f.Compression, count(f.Chunks, "chunk"), f.ChunkSize, f.Size, f.HeapUncompressedSize)
 	_, err := io.WriteString(w, b.String())
 	return err
 }

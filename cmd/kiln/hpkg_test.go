@@ -55,7 +55,7 @@ func TestHpkgInfoText(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"name:         example\n", "version:      42.17-12\n", "architecture: x86_gcc2\n",
-		"provides:     example = 42.17-12\n", "format:       hpkg 2.1, zstd heap, 1 chunk(s) of 65536 bytes, 563 bytes"} {
+		"provides:     example = 42.17-12\n", "format:       hpkg 2.1, zstd heap, 1 chunk of 65536 bytes, 563 bytes"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
@@ -176,7 +176,7 @@ func TestHpkgVerify(t *testing.T) {
 		t.Fatalf("hpkg info of the damaged package: %v (the damage was meant to be outside what info reads)", err)
 	}
 	out, _, err = runKiln(t, "hpkg", "verify", good, bad, filepath.Join(t.TempDir(), "missing.hpkg"))
-	if err == nil || !strings.Contains(err.Error(), "2 of 3 package file(s) invalid") {
+	if err == nil || !strings.Contains(err.Error(), "2 of 3 package files invalid") {
 		t.Errorf("bad packages: err %v", err)
 	}
 	if !strings.Contains(out, bad+": hpkg: invalid format: heap chunk 1 of 3 at offset 21156: zlib") || !strings.Contains(out, "missing.hpkg: open") {

@@ -40,10 +40,10 @@ Exits non-zero if any file is not a valid package.`,
 					fmt.Fprintf(out, "%s: %v\n", name, err)
 					continue
 				}
-				fmt.Fprintf(out, "%s: ok (%s, %d entries, %d bytes)\n", name, res.Info.CanonicalFileName(), res.Entries, res.Size)
+				fmt.Fprintf(out, "%s: ok (%s, %s, %d bytes)\n", name, res.Info.CanonicalFileName(), count(res.Entries, "entry"), res.Size)
 			}
 			if bad > 0 {
-				return fmt.Errorf("%d of %d package file(s) invalid", bad, len(args))
+				return fmt.Errorf("%d of %s invalid", bad, count(len(args), "package file"))
 			}
 			return nil
 		},

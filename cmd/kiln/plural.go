@@ -1,12 +1,18 @@
 package main
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // count returns n and the noun, in the plural unless n is 1 ("1 package",
-// "2 packages"); the plural is noun+"s".
+// "2 packages", "3 entries").
 func count(n int, noun string) string {
 	if n == 1 {
-		return fmt.Sprintf("1 %s", noun)
+		return "1 " + noun
+	}
+	if s, ok := strings.CutSuffix(noun, "y"); ok && s != "" && !strings.ContainsAny(s[len(s)-1:], "aeiou") {
+		return fmt.Sprintf("%d %sies", n, s)
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -26,7 +26,11 @@ type RegressionError struct {
 
 func (e *RegressionError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "the new repository would make %d installable package(s) uninstallable:", len(e.Regressions))
+	what := fmt.Sprintf("%d installable packages", len(e.Regressions))
+	if len(e.Regressions) == 1 {
+		what = "an installable package"
+	}
+	fmt.Fprintf(&b, "the new repository would make %s uninstallable:", what)
 	for i, r := range e.Regressions {
 		if i > 0 {
 			b.WriteString(";")
