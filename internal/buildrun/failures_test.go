@@ -37,6 +37,17 @@ func dependents(p *plan.Plan, of []string) map[string]bool {
 	return out
 }
 
+// independent picks up to n of the candidates, none depending on another.
+func independent(p *plan.Plan, candidates []string, n int) []string {
+	var out []string
+	for _, id := range candidates {
+		if len(out) < n && !dependents(p, out)[id] && !slices.ContainsFunc(out, func(f string) bool { return dependents(p, []string{id})[f] }) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
 func buildsByPort(t *testing.T, eng *Engine, run *Run) map[string]Build {
 	t.Helper()
 	bs, err := eng.Records().Builds(context.Background(), run.ID)
@@ -56,12 +67,7 @@ func TestInjectedFailuresLoseExactlyDependents(t *testing.T) {
 	fs, bs := fakes(t, 4, ports)
 	p := e.plan(t)
 	// Three failures, none depending on another.
-	var failed []string
-	for _, id := range []string{"p005-1.0", "p020-1.0", "p031-1.0", "p045-1.0", "p060-1.0", "p070-1.0"} {
-		if len(failed) < 3 && !dependents(p, failed)[id] && !slices.ContainsFunc(failed, func(f string) bool { return dependents(p, []string{id})[f] }) {
-			failed = append(failed, id)
-		}
-	}
+	failed := independent(p, []string{"p005-1.0", "p020-1.0", "p031-1.0", "p045-1.0", "p060-1.0", "p070-1.0"}, 3)
 	for _, f := range fs {
 		for _, id := range failed {
 			f.fail[id] = true

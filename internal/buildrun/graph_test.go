@@ -96,7 +96,7 @@ func newEnv(t testing.TB, st store.Store, ports map[string]*recipe.Port) *testEn
 		t.Fatal(err)
 	}
 	tg := repo.Target{Branch: "master", Arch: "x86_64"}
-	return &testEnv{st: st, target: tg, repo: repo.New(st, tg, repo.Options{}), sys: sys, ports: ports,
+	return &testEnv{st: st, target: tg, repo: repo.New(st, tg, repo.Options{LeaseTTL: 2 * time.Second, Holder: "test-publisher"}), sys: sys, ports: ports,
 		info: &pkginfo.RepositoryInfo{Name: "HaikuPorts", Identifier: "tag:haikuports.org,2013:repositories/haikuports/master/x86_64",
 			BaseURL: "https://example.com/master/x86_64/current", Vendor: "Haiku Project", Summary: "test", Priority: 1,
 			Architecture: pkginfo.ArchX86_64}}
