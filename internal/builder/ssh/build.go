@@ -78,18 +78,18 @@ func (b *Builder) classify(ctx context.Context, job builder.Job, lw *logWriter, 
 	case ctx.Err() != nil:
 		lw.line("build failed: " + context.Cause(ctx).Error())
 		return fmt.Errorf("ssh builder %s: %s: %w", name, job.Port.ID(), context.Cause(ctx))
-	case errors.Is(err, builder.ErrBuildFailed) || errors.As(err, &ee):
-		b.settled()
-		lw.line("build failed: " + err.Error())
-		if !errors.Is(err, builder.ErrBuildFailed) {
-			err = fmt.Errorf("%w: %w", builder.ErrBuildFailed, err)
-		}
-		return fmt.Errorf("ssh builder %s: %s: %w", name, job.Port.ID(), err)
 	case errors.As(err, &ce), errors.As(err, &se), lw.err != nil && errors.Is(err, lw.err):
 		// Not the builder's fault: keep the connection, count nothing.
 		lw.line("build failed: " + err.Error())
 		if !errors.Is(err, builder.ErrBuildFailed) && !errors.Is(err, builder.ErrTransient) && !errors.Is(err, builder.ErrUnavailable) {
 			err = fmt.Errorf("%w: %w", builder.ErrTransient, err)
+		}
+		return fmt.Errorf("ssh builder %s: %s: %w", name, job.Port.ID(), err)
+	case errors.Is(err, builder.ErrBuildFailed) || errors.As(err, &ee):
+		b.settled()
+		lw.line("build failed: " + err.Error())
+		if !errors.Is(err, builder.ErrBuildFailed) {
+			err = fmt.Errorf("%w: %w", builder.ErrBuildFailed, err)
 		}
 		return fmt.Errorf("ssh builder %s: %s: %w", name, job.Port.ID(), err)
 	}
