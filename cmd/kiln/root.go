@@ -100,6 +100,7 @@ status: 0 success, 1 failure or a check that found problems, 2 a usage error
 		newRecipeCmd(),
 		newPortsCmd(),
 		newPlanCmd(),
+		newBuilderCmd(),
 	)
 	checkUsage(root)
 	return root
