@@ -203,15 +203,22 @@ func writeCheckText(w io.Writer, results []checkResult, s checkSummary) error {
 }
 
 func writeCheckJSON(w io.Writer, results []checkResult, s checkSummary) error {
+	type version struct {
+		Version  string   `json:"version"`
+		Builders []string `json:"builders"`
+	}
 	type out struct {
-		Builders     []checkResult       `json:"builders"`
-		VersionsSame bool                `json:"haikuporterVersionsMatch"`
-		Versions     map[string][]string `json:"haikuporterVersions"`
+		Builders     []checkResult `json:"builders"`
+		VersionsSame bool          `json:"haikuporterVersionsMatch"`
+		Versions     []version     `json:"haikuporterVersions"`
 	}
-	o := out{Builders: results, VersionsSame: len(s.versions) <= 1, Versions: s.versions}
-	for _, names := range o.Versions {
+	o := out{Builders: results, VersionsSame: len(s.versions) <= 1, Versions: []version{}}
+	for v, names := range s.versions {
+		names = slices.Clone(names)
 		slices.Sort(names)
+		o.Versions = append(o.Versions, version{v, names})
 	}
+	slices.SortFunc(o.Versions, func(a, b version) int { return strings.Compare(a.Version, b.Version) })
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(o)

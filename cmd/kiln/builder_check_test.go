@@ -60,9 +60,14 @@ func TestBuilderCheck(t *testing.T) {
 		Builders []struct {
 			Name, Haikuporter, Error string
 		}
-		Match bool `json:"haikuporterVersionsMatch"`
+		Match    bool `json:"haikuporterVersionsMatch"`
+		Versions []struct {
+			Version  string
+			Builders []string
+		} `json:"haikuporterVersions"`
 	}
-	if err := json.Unmarshal([]byte(out), &js); err != nil || js.Match || len(js.Builders) != 2 || js.Builders[1].Haikuporter != "haikuporter 1.2.8" {
+	if err := json.Unmarshal([]byte(out), &js); err != nil || js.Match || len(js.Builders) != 2 || js.Builders[1].Haikuporter != "haikuporter 1.2.8" ||
+		len(js.Versions) != 2 || js.Versions[0].Version != "haikuporter 1.2.8" || js.Versions[0].Builders[0] != "beta" {
 		t.Errorf("JSON %s (%v)", out, err)
 	}
 

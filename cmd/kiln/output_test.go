@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/haikuports/kiln/internal/builder/ssh/sshtest"
 	"github.com/haikuports/kiln/internal/testenv"
 )
 
@@ -81,6 +82,14 @@ var jsonCommands = map[string]func(t *testing.T) []string{
 	"kiln repo publish": func(t *testing.T) []string {
 		_, f := storeFixture(t)
 		return append([]string{testenv.Fixture(t, "hpkg/tipster-1.1.1-1-x86_64.hpkg")}, f...)
+	},
+	"kiln builder check": func(t *testing.T) []string {
+		// A builder nothing answers for: the report is still JSON.
+		dir := t.TempDir()
+		testenv.WriteFile(t, dir, "known_hosts", "")
+		testenv.WriteFile(t, dir, "b.json", `{"name":"b","portstree":{"path":"/t"},"ssh":{"host":"127.0.0.1","port":"1","user":"u","privateKey":"`+
+			sshtest.NewKey(t).Base64()+`"}}`)
+		return []string{"--all", "--builders", dir}
 	},
 	"kiln repo import": func(t *testing.T) []string {
 		dir := t.TempDir()
