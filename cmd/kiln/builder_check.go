@@ -42,6 +42,7 @@ at the same time, each within --timeout.
 
 Exits with status 1 when a builder cannot be checked or the haikuporter
 versions differ.`,
+		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if all == (len(args) > 0) {
 				return usagef(cmd, "give builder names or --all (not both)")
