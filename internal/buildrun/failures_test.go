@@ -123,7 +123,7 @@ func TestHangTimesOutAndRetries(t *testing.T) {
 	f.hang["p003-1.0"] = 1  // the first attempt hangs
 	f.hang["p007-1.0"] = -1 // always hangs
 	opts := e.options([]builder.Builder{f})
-	opts.HangTimeout = 300 * time.Millisecond
+	opts.HangTimeout = time.Second // generous: the machine may be loaded
 	opts.Retries = 2
 	run, eng := runAll(t, e, opts)
 	builds := buildsByPort(t, eng, run)

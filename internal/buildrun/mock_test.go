@@ -124,7 +124,7 @@ func TestMockFailuresHangsAndLostBuilder(t *testing.T) {
 		c.Durations = mock.Durations{Dist: mock.DistFixed, Median: d}
 	})
 	opts := e.options(bs)
-	opts.HangTimeout = 200 * time.Millisecond
+	opts.HangTimeout = time.Second // generous: the machine may be loaded
 	opts.Retries = 1
 	run, eng := runAll(t, e, opts)
 	if run.State != RunFailed {
