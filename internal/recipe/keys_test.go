@@ -2,6 +2,7 @@ package recipe
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -97,5 +98,30 @@ func TestTimeLimit(t *testing.T) {
 	p, err = EvaluateSource(context.Background(), []byte("exit 1\n"), path, tree, Target{Arch: pkginfo.ArchX86_64}, &st)
 	if err != nil || p.Error == "" || p.TimedOut {
 		t.Fatalf("failing recipe: %v, error %q, timed out %t", err, p.Error, p.TimedOut)
+	}
+}
+
+// TestSourceOrder: sources whose indexes compare equal in HaikuPorter's
+// natural order (SOURCE_URI and SOURCE_URI_001) come in a fixed order, the
+// unindexed one first, on every evaluation (the order used to follow map
+// iteration).
+func TestSourceOrder(t *testing.T) {
+	tree, _ := filepath.Abs("testdata/tree")
+	path := filepath.Join(tree, "dev-test/varcheck/varcheck-1.0.recipe")
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src = append(src, "\nSOURCE_URI_001=\"https://example.org/p001\"\nCHECKSUM_SHA256_001=\"00\"\nSOURCE_URI_2=\"https://example.org/p2\"\nCHECKSUM_SHA256_2=\"00\"\nSOURCE_URI_01=\"https://example.org/p01\"\nCHECKSUM_SHA256_01=\"00\"\n"...)
+	st := DefaultSettings()
+	want := []string{"https://example.org/varcheck-1.0.tar.gz", "https://example.org/p001", "https://example.org/p01", "https://example.org/p2"}
+	for range 30 {
+		p, err := EvaluateSource(context.Background(), src, path, tree, Target{Arch: pkginfo.ArchX86_64}, &st)
+		if err != nil || p.Error != "" {
+			t.Fatal(err, p.Error)
+		}
+		if !slices.Equal(p.SourceURIs, want) {
+			t.Fatalf("sources %q, want %q", p.SourceURIs, want)
+		}
 	}
 }

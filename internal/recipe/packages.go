@@ -96,7 +96,21 @@ func buildPort(p *Port, rk recipeKeys, pc *portContext, target, secondary string
 	for k := range uris {
 		idxs = append(idxs, k)
 	}
-	slices.SortFunc(idxs, naturalLess)
+	// Indexes naturalLess finds equal ("1" and "001") keep their order of
+	// appearance in HaikuPorter (a stable sort of its dict's keys); the
+	// evaluator prints keys sorted, the unindexed key (index "1") first.
+	// Without a fixed order before the stable sort, map iteration would
+	// make the order of such sources random from one run to the next.
+	slices.SortFunc(idxs, func(a, b string) int {
+		if (a == "1") != (b == "1") {
+			if a == "1" {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a, b)
+	})
+	slices.SortStableFunc(idxs, naturalLess)
 	basedOnSourcePackage := false
 	patches, _ := base["PATCHES"].(indexed)
 	for _, i := range idxs {
