@@ -63,7 +63,7 @@ func (t *Tree) PortsForFiles(ctx context.Context, files []string) ([]PortRef, er
 			if slices.Contains(dirFiles, r.Path) {
 				ref.Files = []string{r.Path}
 			} else if r.Category != "meta-ports" {
-				p, err := t.ev.port(ctx, r, v)
+				p, err := t.ev.port(ctx, r, v, nil)
 				if err != nil {
 					return nil, err
 				}

@@ -147,32 +147,21 @@ func Load(ctx context.Context, root string, target recipe.Target, opts Options) 
 	t.ev = &evaluator{tree: t, settingsHash: opts.Settings.Hash()}
 	t.Stats.Recipes = len(sr.Recipes)
 
-	type job struct {
-		name    string // port name as HaikuPorter knows it (with _<arch>)
-		base    string
-		variant recipe.Target
-	}
-	var jobs []job
+	// One job per port evaluates all its variants one after the other, so
+	// that a recipe evaluated for several of them (x86_gcc2 and its
+	// secondary x86) is read and parsed once (recipe.Source).
 	names := make([]string, 0, len(sr.Versions))
 	for n := range sr.Versions {
 		names = append(names, n)
 	}
 	slices.Sort(names)
-	for _, v := range variants(target) {
-		for _, n := range names {
-			name := n
-			if v.ForSecondary != 0 {
-				name += "_" + v.ForSecondary.String()
-			}
-			jobs = append(jobs, job{name, n, v})
-		}
-	}
+	vs := variants(target)
 	type outcome struct {
 		active  *recipe.Port
 		skipped []Skip
 		err     error
 	}
-	results := make([]outcome, len(jobs))
+	results := make([]outcome, len(vs)*len(names)) // variant-major
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	ctx, cancel := context.WithCancel(ctx)
@@ -182,27 +171,33 @@ func Load(ctx context.Context, root string, target recipe.Target, opts Options) 
 		go func() {
 			defer wg.Done()
 			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(jobs) || ctx.Err() != nil {
+				n := int(next.Add(1)) - 1
+				if n >= len(names) || ctx.Err() != nil {
 					return
 				}
-				j := jobs[i]
-				var o outcome
-				for _, ver := range sr.Versions[j.base] {
-					r := sr.ByID[j.base+"-"+ver]
-					p, err := t.ev.port(ctx, r, j.variant)
-					if err != nil {
-						o.err = err
-						cancel()
+				base := names[n]
+				sources := map[string]*recipe.Source{}
+				for vi, variant := range vs {
+					var o outcome
+					for _, ver := range sr.Versions[base] {
+						r := sr.ByID[base+"-"+ver]
+						p, err := t.ev.port(ctx, r, variant, sources)
+						if err != nil {
+							o.err = err
+							cancel()
+							break
+						}
+						if p.Error == "" && p.Buildable {
+							o.active = p
+							break
+						}
+						o.skipped = append(o.skipped, skipOf(p, target))
+					}
+					results[vi*len(names)+n] = o
+					if o.err != nil {
 						break
 					}
-					if p.Error == "" && p.Buildable {
-						o.active = p
-						break
-					}
-					o.skipped = append(o.skipped, skipOf(p, target))
 				}
-				results[i] = o
 			}
 		}()
 	}
@@ -277,11 +272,20 @@ type evaluator struct {
 }
 
 // port evaluates one recipe for one target variant, from the cache when
-// nothing it depends on changed.
-func (e *evaluator) port(ctx context.Context, r *Recipe, variant recipe.Target) (*recipe.Port, error) {
+// nothing it depends on changed. sources, when not nil, holds the recipes
+// already read by the calling goroutine (by path; not safe for concurrent
+// use), shared between the variants of one port.
+func (e *evaluator) port(ctx context.Context, r *Recipe, variant recipe.Target, sources map[string]*recipe.Source) (*recipe.Port, error) {
 	t := e.tree
 	path := filepath.Join(t.Root, filepath.FromSlash(r.Path))
-	src, err := recipe.ReadRecipe(path)
+	source := sources[r.Path]
+	var src []byte
+	var err error
+	if source != nil {
+		src = source.Bytes()
+	} else {
+		src, err = recipe.ReadRecipe(path)
+	}
 	if errors.Is(err, recipe.ErrTooLarge) {
 		// HaikuPorter would evaluate it; kiln refuses it as broken.
 		return &recipe.Port{Name: variantName(r.Name, variant), BaseName: r.Name, Version: r.Version,
@@ -290,6 +294,12 @@ func (e *evaluator) port(ctx context.Context, r *Recipe, variant recipe.Target) 
 	}
 	if err != nil {
 		return nil, fmt.Errorf("ports: %w", err)
+	}
+	if source == nil {
+		source = recipe.NewSource(src)
+		if sources != nil {
+			sources[r.Path] = source
+		}
 	}
 	dir := filepath.Dir(path)
 	var print string
@@ -306,7 +316,7 @@ func (e *evaluator) port(ctx context.Context, r *Recipe, variant recipe.Target) 
 		e.cached.Add(1)
 		return p, nil
 	}
-	p, err := recipe.EvaluateSource(ctx, src, path, t.Root, variant, t.opts.Settings)
+	p, err := recipe.EvaluateShared(ctx, source, path, t.Root, variant, t.opts.Settings)
 	if err != nil {
 		return nil, err
 	}
@@ -343,7 +353,7 @@ func (t *Tree) Version(ctx context.Context, name, version string) (*recipe.Port,
 			base = b
 		}
 		if r, ok := t.Scan.ByID[base+"-"+version]; ok {
-			p, err := t.ev.port(ctx, r, v)
+			p, err := t.ev.port(ctx, r, v, nil)
 			if err == nil {
 				if serr := t.cache.save(); serr != nil {
 					t.opts.Logger.Warn("cache not saved", "err", serr)

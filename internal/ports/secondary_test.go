@@ -2,6 +2,9 @@ package ports
 
 import (
 	"context"
+	"encoding/json"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -83,5 +86,45 @@ func TestSecondaryTree(t *testing.T) {
 	}
 	if !found {
 		t.Error("1oom-1.0 not skipped as broken on x86_gcc2")
+	}
+	checkSeparately(t, tree)
+}
+
+// checkSeparately evaluates every active port and skipped version of tree
+// again on its own (recipe.Evaluate, nothing shared between the primary and
+// the secondary evaluation of a recipe) and requires the same outcome as
+// Load's, which prepares each recipe once for all variants.
+func checkSeparately(t *testing.T, tree *Tree) {
+	t.Helper()
+	ctx := context.Background()
+	st := tree.Settings()
+	evaluate := func(name, version string) *recipe.Port {
+		for _, v := range variants(tree.Target) {
+			base, ok := strings.CutSuffix(name, "_"+v.ForSecondary.String())
+			if v.ForSecondary == 0 {
+				base, ok = name, true
+			}
+			if r := tree.Scan.ByID[base+"-"+version]; ok && r != nil {
+				p, err := recipe.Evaluate(ctx, filepath.Join(tree.Root, filepath.FromSlash(r.Path)), tree.Root, v, st)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return p
+			}
+		}
+		t.Fatalf("%s-%s not in the tree", name, version)
+		return nil
+	}
+	for _, p := range tree.Active {
+		if q := evaluate(p.Name, p.Version); !reflect.DeepEqual(p, q) {
+			a, _ := json.MarshalIndent(p, "", " ")
+			b, _ := json.MarshalIndent(q, "", " ")
+			t.Errorf("%s: Load's port differs from a separate evaluation:\n%s\n%s", p.ID(), a, b)
+		}
+	}
+	for _, s := range tree.Skipped {
+		if q := skipOf(evaluate(s.Name, s.Version), tree.Target); q != s {
+			t.Errorf("%s: skipped as %+v, separately %+v", s.ID, s, q)
+		}
 	}
 }

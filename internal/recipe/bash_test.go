@@ -12,7 +12,8 @@ import (
 
 // bashShell evaluates recipes with the system's bash, the way HaikuPorter
 // does; tests use it as an oracle for the sandboxed evaluator.
-func bashShell(ctx context.Context, src, name, dir string, vars []shellVar, timeout time.Duration) (shellResult, error) {
+func bashShell(ctx context.Context, source *Source, name, dir string, vars []shellVar, timeout time.Duration) (shellResult, error) {
+	src := string(source.data)
 	f, err := os.CreateTemp("", "kiln-recipe-*.recipe")
 	if err != nil {
 		return shellResult{}, err

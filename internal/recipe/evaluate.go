@@ -27,7 +27,7 @@ type shellResult struct {
 // HaikuPorter's REVISION rewriting and helper functions) in a shell with
 // the given variables set, in dir, bounded by timeout. An error means the
 // script failed (non-zero exit, timeout, sandbox violation).
-type shellEvaluator func(ctx context.Context, src, name, dir string, vars []shellVar, timeout time.Duration) (shellResult, error)
+type shellEvaluator func(ctx context.Context, src *Source, name, dir string, vars []shellVar, timeout time.Duration) (shellResult, error)
 
 // revisionAssignment matches REVISION="x" within one line, which HaikuPorter
 // follows by a call of updateRevisionVariables.
@@ -87,6 +87,12 @@ func ReadRecipe(path string) ([]byte, error) {
 
 // EvaluateSource is Evaluate with the recipe's content given.
 func EvaluateSource(ctx context.Context, src []byte, recipePath, treeRoot string, target Target, settings *Settings) (*Port, error) {
+	return EvaluateShared(ctx, NewSource(src), recipePath, treeRoot, target, settings)
+}
+
+// EvaluateShared is EvaluateSource with the content given as a Source,
+// which is parsed at most once for all the targets it is evaluated for.
+func EvaluateShared(ctx context.Context, src *Source, recipePath, treeRoot string, target Target, settings *Settings) (*Port, error) {
 	if settings == nil {
 		d := DefaultSettings()
 		settings = &d
@@ -134,7 +140,7 @@ func EvaluateSource(ctx context.Context, src []byte, recipePath, treeRoot string
 	if secondary != "" {
 		pc.effectiveArch = secondary
 	}
-	err = evaluate(ctx, p, pc, string(src), targetArch, secondary, settings)
+	err = evaluate(ctx, p, pc, src, targetArch, secondary, settings)
 	if err == nil {
 		return p, nil
 	}
@@ -155,7 +161,7 @@ func EvaluateSource(ctx context.Context, src []byte, recipePath, treeRoot string
 	return nil, err
 }
 
-func evaluate(ctx context.Context, p *Port, pc *portContext, src, target, secondary string, st *Settings) error {
+func evaluate(ctx context.Context, p *Port, pc *portContext, src *Source, target, secondary string, st *Settings) error {
 	vars := shellVariables(pc.name, pc.baseName, pc.version, pc.dir, target, secondary, st)
 	res, err := shell(ctx, src, p.RecipePath, pc.dir, vars, st.Timeout)
 	if err != nil {
@@ -202,12 +208,16 @@ func (t Target) names() (target, secondary string, err error) {
 var shell shellEvaluator = sandboxShell
 
 // sandboxShell evaluates a recipe with the in-process sandbox.
-func sandboxShell(ctx context.Context, src, name, dir string, vars []shellVar, timeout time.Duration) (shellResult, error) {
+func sandboxShell(ctx context.Context, src *Source, name, dir string, vars []shellVar, timeout time.Duration) (shellResult, error) {
+	script, err := src.script(name)
+	if err != nil {
+		return shellResult{}, err
+	}
 	sv := make([]sandbox.Var, len(vars))
 	for i, v := range vars {
 		sv[i] = sandbox.Var{Name: v.name, Value: v.value}
 	}
-	res, err := sandbox.Eval(ctx, []byte(src), name, sandbox.Options{Vars: sv, Dir: dir, Timeout: timeout})
+	res, err := script.Eval(ctx, sandbox.Options{Vars: sv, Dir: dir, Timeout: timeout})
 	if err != nil {
 		return shellResult{}, err
 	}

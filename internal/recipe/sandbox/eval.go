@@ -29,17 +29,38 @@ func Eval(ctx context.Context, src []byte, name string, opts Options) (res *Resu
 	if len(src) > o.MaxSource {
 		return nil, fmt.Errorf("%s: %w: recipe is %d bytes (limit %d)", name, ErrLimit, len(src), o.MaxSource)
 	}
+	if err := o.check(name); err != nil {
+		return nil, err
+	}
+	s, err := prepare(src, name, &o)
+	if err != nil {
+		return nil, err
+	}
+	return s.eval(ctx, &o)
+}
+
+// check validates the options that do not depend on the recipe, making
+// Dir absolute.
+func (o *Options) check(name string) error {
 	if o.Dir != "" && !filepath.IsAbs(o.Dir) {
 		abs, err := filepath.Abs(o.Dir)
 		if err != nil {
-			return nil, fmt.Errorf("%s: port directory: %w", name, err)
+			return fmt.Errorf("%s: port directory: %w", name, err)
 		}
 		o.Dir = abs
 	}
 	for _, v := range o.Vars {
 		if !syntax.ValidName(v.Name) || strings.HasPrefix(v.Name, internalPrefix) {
-			return nil, fmt.Errorf("%s: invalid variable name %q in Options.Vars", name, v.Name)
+			return fmt.Errorf("%s: invalid variable name %q in Options.Vars", name, v.Name)
 		}
+	}
+	return nil
+}
+
+// prepare checks, parses and rewrites the recipe (o: MaxSource, Logger).
+func prepare(src []byte, name string, o *Options) (*Script, error) {
+	if len(src) > o.MaxSource {
+		return nil, fmt.Errorf("%s: %w: recipe is %d bytes (limit %d)", name, ErrLimit, len(src), o.MaxSource)
 	}
 	if !utf8.Valid(src) {
 		// HaikuPorter reads recipes as strict UTF-8 and fails on them.
@@ -57,12 +78,20 @@ func Eval(ctx context.Context, src []byte, name string, opts Options) (res *Resu
 		}
 		return nil, fmt.Errorf("%s: %w: %w", name, ErrSyntax, err)
 	}
-	st := newState(&o, name)
-	if names, callerList := revisionNames(o.Vars); !callerList && !o.noShortcuts {
-		st.revision, st.revisionPreset = presetRevision(file, names, callerList)
-	}
-	if err := st.rewrite(file); err != nil {
+	rev := findRevisionPreset(file)
+	if err := newState(o, name).rewrite(file); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return &Script{name: name, stmts: file.Stmts, rev: rev}, nil
+}
+
+// eval runs the prepared recipe with o (complete and checked).
+func (s *Script) eval(ctx context.Context, o *Options) (*Result, error) {
+	name := s.name
+	st := newState(o, name)
+	var skip *syntax.Stmt
+	if !o.noShortcuts {
+		st.revision, skip, st.revisionPreset = s.rev.usable(o.Vars)
 	}
 
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
@@ -90,7 +119,14 @@ func Eval(ctx context.Context, src []byte, name string, opts Options) (res *Resu
 	r.Vars = make(map[string]expand.Variable, len(o.Vars)+len(fixedEnv)+32)
 
 	// HaikuPorter sources the recipe from bash -c: $0 is "bash".
-	whole := &syntax.File{Name: "bash", Stmts: slices.Concat(prelude(), file.Stmts)}
+	stmts := make([]*syntax.Stmt, 0, len(prelude())+len(s.stmts))
+	stmts = append(stmts, prelude()...)
+	for _, x := range s.stmts {
+		if x != skip {
+			stmts = append(stmts, x)
+		}
+	}
+	whole := &syntax.File{Name: "bash", Stmts: stmts}
 	runErr := st.run(ctx, r, whole)
 	defer st.close()
 	if err := st.failure(ctx, runErr, r); err != nil {

@@ -15,38 +15,59 @@ import (
 // assign literals to other names), its outcome is known before the recipe
 // runs: every variable named in revisionVariables holds its initial value
 // with $REVISION replaced by the literal, and revisionVariables is unset.
-// presetRevision detects exactly that case; Eval then starts the shell in
-// that state and drops the call. Anything else (an expansion or a command
+// findRevisionPreset and usable detect exactly that case; the evaluation
+// then starts the shell in that state and leaves the call out. Anything else (an expansion or a command
 // before it, a non-literal revision, the caller setting revisionVariables)
 // takes the general path.
 
-// presetRevision returns the literal revision and removes the first
-// top-level `updateRevisionVariables` call from f when the call can be done
-// before the recipe runs (see above). revNames are the names in
-// revisionVariables; callerList is whether the caller set revisionVariables
-// itself.
-func presetRevision(f *syntax.File, revNames map[string]bool, callerList bool) (string, bool) {
-	if callerList || len(revNames) == 0 {
-		return "", false
-	}
+// revisionPreset is what findRevisionPreset learnt about a recipe.
+type revisionPreset struct {
+	found    bool
+	revision string       // the literal of REVISION="…"
+	call     *syntax.Stmt // the updateRevisionVariables call after it
+	assigned []string     // the names assigned before it
+}
+
+// findRevisionPreset looks for the shape described above in the recipe's
+// top-level statements: literal assignments, then REVISION="literal" and
+// exactly `updateRevisionVariables`.
+func findRevisionPreset(f *syntax.File) revisionPreset {
+	var assigned []string
 	for i, st := range f.Stmts {
 		name, value, ok := literalAssignment(st)
 		if !ok {
-			return "", false
+			return revisionPreset{}
 		}
 		if name != "REVISION" {
-			if revNames[name] || name == "revisionVariables" {
-				return "", false
-			}
+			assigned = append(assigned, name)
 			continue
 		}
 		if i+1 >= len(f.Stmts) || !isUpdateCall(f.Stmts[i+1]) {
-			return "", false
+			return revisionPreset{}
 		}
-		f.Stmts = append(f.Stmts[:i+1:i+1], f.Stmts[i+2:]...)
-		return value, true
+		return revisionPreset{found: true, revision: value, call: f.Stmts[i+1], assigned: assigned}
 	}
-	return "", false
+	return revisionPreset{}
+}
+
+// usable reports whether the call can be done ahead for an evaluation with
+// vars: the caller does not set revisionVariables itself, some variable
+// holds $REVISION, and no statement before the call assigns one of them or
+// revisionVariables. It returns the revision and the call to leave out.
+func (p revisionPreset) usable(vars []Var) (string, *syntax.Stmt, bool) {
+	if !p.found {
+		return "", nil, false
+	}
+	names, callerList := revisionNames(vars)
+	if callerList || len(names) == 0 {
+		return "", nil, false
+	}
+	for _, n := range p.assigned {
+		if names[n] || n == "revisionVariables" {
+			return "", nil, false
+		}
+	}
+	return p.revision, p.call, true
 }
 
 // literalAssignment reports whether st only assigns a literal string to one

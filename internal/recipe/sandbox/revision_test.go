@@ -27,8 +27,7 @@ func TestPresetRevisionCorpus(t *testing.T) {
 	for i, r := range rs {
 		f, err := parse(bytes.NewReader(rewriteRevision(r.src)), "")
 		if err == nil {
-			names, _ := revisionNames(corpusOptions(r).Vars)
-			if _, ok := presetRevision(f, names, false); ok {
+			if _, _, ok := findRevisionPreset(f).usable(corpusOptions(r).Vars); ok {
 				preset++
 			}
 		}

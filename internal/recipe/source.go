@@ -1,0 +1,40 @@
+package recipe
+
+import (
+	"sync"
+
+	"github.com/haikuports/kiln/internal/recipe/sandbox"
+)
+
+// Source is the content of one recipe file, parsed and rewritten for the
+// sandbox at most once however many targets it is evaluated for: on
+// x86_gcc2 HaikuPorter evaluates every recipe for the primary architecture
+// and again for the secondary x86, with different variables but the same
+// text, and parsing costs about as much as running a typical recipe. Only
+// the preparation is shared; each evaluation runs the shell with its own
+// variables, so the results are those of separate evaluations.
+//
+// A Source belongs to one recipe path (its messages name the first path it
+// is evaluated under). It is safe for concurrent use.
+type Source struct {
+	data []byte
+
+	once     sync.Once
+	prepared *sandbox.Script
+	err      error
+}
+
+// NewSource returns a Source for the recipe content data (not copied; the
+// caller must not modify it).
+func NewSource(data []byte) *Source { return &Source{data: data} }
+
+// script prepares the source once.
+func (s *Source) script(name string) (*sandbox.Script, error) {
+	s.once.Do(func() {
+		s.prepared, s.err = sandbox.Prepare(s.data, name, sandbox.Options{})
+	})
+	return s.prepared, s.err
+}
+
+// Bytes returns the content (not a copy).
+func (s *Source) Bytes() []byte { return s.data }
