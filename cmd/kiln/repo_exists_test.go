@@ -103,3 +103,40 @@ func TestRepoCleansTempFiles(t *testing.T) {
 		t.Fatalf("a running writer's temp file was removed: %v", err)
 	}
 }
+
+// TestRepoLeaseWaitNotice: a command waiting for another publisher's lease
+// says who holds it until when; --lease-wait exists only on commands that
+// take the lease, and retention flags take days.
+func TestRepoLeaseWaitNotice(t *testing.T) {
+	dir := t.TempDir()
+	st := filepath.Join(dir, "store")
+	info := filepath.Join(dir, "repo.info")
+	os.WriteFile(info, []byte(testRepoInfo), 0o644)
+	tip := testenv.Fixture(t, "hpkg/tipster-1.1.1-1-x86_64.hpkg")
+	mustRun(t, "repo", "publish", "--store", st, "--info", info, tip)
+	fs, err := store.OpenFile(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lease := `{"holder":"builder-7:4242:ab","token":"00","acquired":"2026-01-01T00:00:00Z","expires":"` +
+		time.Now().Add(time.Hour).UTC().Format(time.RFC3339) + `","purpose":"publish"}`
+	if _, err := fs.Put(t.Context(), "master/x86_64/.kiln/lease.json", strings.NewReader(lease), int64(len(lease)), store.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, err := runKiln(t, "repo", "publish", "--store", st, "--remove", "tipster", "--lease-wait", "300ms")
+	if err == nil || !strings.Contains(err.Error(), "lease held") || strings.Count(stderr, "waiting for lease held by builder-7:4242:ab until ") != 1 {
+		t.Fatalf("publish under a held lease: %v; stderr %q", err, stderr)
+	}
+	for _, args := range [][]string{{"repo", "list"}, {"repo", "diff", "head"}, {"repo", "snapshots"}} {
+		if _, err := runRepoStore(t, append(args, "--store", st, "--lease-wait", "1s")...); err == nil || !strings.Contains(err.Error(), "lease-wait") {
+			t.Errorf("%v --lease-wait: %v", args, err)
+		}
+	}
+	fs.Delete(t.Context(), "master/x86_64/.kiln/lease.json")
+	if out := mustRun(t, "repo", "prune", "--store", st, "--keep-age", "7d", "--grace", "1d12h", "--obsolete-retention", "30d", "--dry-run"); !strings.Contains(out, "1 snapshot kept") {
+		t.Fatalf("prune with days: %q", out)
+	}
+	if _, err := runRepoStore(t, "repo", "prune", "--store", st, "--keep-age", "7days"); err == nil || !strings.Contains(err.Error(), `invalid duration "7days"`) {
+		t.Fatalf("--keep-age 7days: %v", err)
+	}
+}

@@ -107,9 +107,9 @@ snapshot if it makes an installable package uninstallable, as for
 	f.BoolVar(&o.AllowMassRemoval, "allow-mass-removal", false, "let --active remove more than a quarter of the packages")
 	f.BoolVar(&o.DryRun, "dry-run", false, "report what would be done, change nothing")
 	f.IntVar(&o.KeepSnapshots, "keep", 10, "snapshots of the head history to keep (head included)")
-	f.DurationVar(&o.KeepAge, "keep-age", 7*24*time.Hour, "also keep snapshots younger than this")
-	f.DurationVar(&o.Grace, "grace", 24*time.Hour, "time an unreferenced package stays in packages/")
-	f.DurationVar(&o.ObsoleteRetention, "obsolete-retention", 30*24*time.Hour, "time a package stays in .obsolete/ (negative: forever)")
+	durationVar(f, &o.KeepAge, "keep-age", 7*24*time.Hour, "also keep snapshots younger than this")
+	durationVar(f, &o.Grace, "grace", 24*time.Hour, "time an unreferenced package stays in packages/")
+	durationVar(f, &o.ObsoleteRetention, "obsolete-retention", 30*24*time.Hour, "time a package stays in .obsolete/ (negative: forever)")
 	f.BoolVar(&asJSON, "json", false, "print the result as JSON")
 	return cmd
 }

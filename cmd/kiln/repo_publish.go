@@ -88,7 +88,12 @@ only logs the regressions.`,
 			if c.Guard, err = guard.guard(cmd, r.Target()); err != nil {
 				return err
 			}
+			done := func() {}
+			if f, ok := terminal(cmd); ok && !asJSON && len(c.Add) > 0 {
+				c.Progress, done = uploadBar(f)
+			}
 			res, err := r.Publish(cmd.Context(), c)
+			done()
 			if errors.Is(err, repo.ErrNotListed) {
 				return fmt.Errorf("%w (--ignore-missing removes only the listed ones)", err)
 			}

@@ -91,7 +91,8 @@ func (f *storeFlags) repo(cmd *cobra.Command, create bool) (*repo.Repo, error) {
 	if err != nil {
 		return nil, err
 	}
-	return repo.New(st, t, repo.Options{Logger: newLogger(cmd), LeaseWait: f.leaseWait}), nil
+	return repo.New(st, t, repo.Options{Logger: newLogger(cmd), LeaseWait: f.leaseWait,
+		OnLeaseWait: leaseWaitNotice(cmd.ErrOrStderr(), f.leaseWait)}), nil
 }
 
 func (f *storeFlags) storeURL() string {

@@ -49,8 +49,13 @@ func (r *Repo) ReadLease(ctx context.Context) (LeaseInfo, string, error) {
 func (r *Repo) acquire(ctx context.Context, purpose string) (*lease, context.Context, error) {
 	deadline := time.Now().Add(r.opts.LeaseWait)
 	backoff := 50 * time.Millisecond
+	var told LeaseInfo
 	for {
-		l, err := r.tryAcquire(ctx, purpose)
+		l, held, err := r.tryAcquire(ctx, purpose)
+		if held != nil && r.opts.OnLeaseWait != nil && (held.Holder != told.Holder || !held.Expires.Equal(told.Expires)) {
+			told = *held
+			r.opts.OnLeaseWait(*held)
+		}
 		if err == nil {
 			lctx, cancel := context.WithCancelCause(ctx)
 			l.cancel = func() { cancel(nil) }
@@ -74,7 +79,9 @@ func (r *Repo) acquire(ctx context.Context, purpose string) (*lease, context.Con
 	}
 }
 
-func (r *Repo) tryAcquire(ctx context.Context, purpose string) (*lease, error) {
+// tryAcquire takes the lease, or returns ErrLeaseHeld and (when it read
+// one) the lease that is held.
+func (r *Repo) tryAcquire(ctx context.Context, purpose string) (*lease, *LeaseInfo, error) {
 	now := r.now()
 	li := LeaseInfo{Holder: r.opts.Holder, Token: randHex(8), Acquired: now, Expires: now.Add(r.opts.LeaseTTL), Purpose: purpose}
 	cur, etag, err := r.ReadLease(ctx)
@@ -85,9 +92,9 @@ func (r *Repo) tryAcquire(ctx context.Context, purpose string) (*lease, error) {
 		r.log.Warn("taking over an unreadable lease", "err", err)
 		opts = store.PutOptions{IfMatch: etag, ContentType: "application/json"}
 	case err != nil:
-		return nil, fmt.Errorf("repo: read lease of %s: %w", r.target, err)
+		return nil, nil, fmt.Errorf("repo: read lease of %s: %w", r.target, err)
 	case !cur.Released && cur.Expires.After(now):
-		return nil, fmt.Errorf("%w: %s holds %s until %s", ErrLeaseHeld, cur.Holder, r.target, cur.Expires.Format(time.RFC3339))
+		return nil, &cur, fmt.Errorf("%w: %s holds %s until %s", ErrLeaseHeld, cur.Holder, r.target, cur.Expires.Format(time.RFC3339))
 	default:
 		if !cur.Released {
 			r.log.Warn("taking over an expired lease", "holder", cur.Holder, "expired", cur.Expires)
@@ -97,12 +104,12 @@ func (r *Repo) tryAcquire(ctx context.Context, purpose string) (*lease, error) {
 	l := &lease{r: r, info: li}
 	if err := l.write(ctx, opts); err != nil {
 		if errors.Is(err, store.ErrPreconditionFailed) {
-			return nil, fmt.Errorf("%w: another publisher took %s first", ErrLeaseHeld, r.target)
+			return nil, nil, fmt.Errorf("%w: another publisher took %s first", ErrLeaseHeld, r.target)
 		}
-		return nil, err
+		return nil, nil, err
 	}
 	r.log.Debug("lease acquired", "token", li.Token)
-	return l, nil
+	return l, nil, nil
 }
 
 // write stores l.info with opts; a precondition failure whose write did

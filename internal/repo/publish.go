@@ -42,6 +42,9 @@ type Change struct {
 	// Guard, if set, may refuse the publish (see Guard); a refusal is
 	// returned wrapped in ErrRefused and changes nothing.
 	Guard Guard
+	// Progress, if set, is told how the uploads advance (bytes and
+	// packages); calls are serialised but come from upload goroutines.
+	Progress func(UploadProgress)
 }
 
 // Result describes a publish.
@@ -185,14 +188,24 @@ func (r *Repo) publishOnce(ctx context.Context, l *lease, c Change, ingested map
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(r.opts.Concurrency)
 	added := make([]Package, len(c.Add))
+	var meter *uploadMeter
+	if c.Progress != nil {
+		meter = newUploadMeter(c.Progress, c.Add)
+	}
 	for i, a := range c.Add {
 		if p, ok := ingested[i]; ok {
 			added[i] = p
 			continue
 		}
 		g.Go(func() error {
+			if meter != nil {
+				a.R = meter.reader(a.R)
+			}
 			p, err := r.ingest(gctx, a, infos[i], sums[i], prev)
 			added[i] = p
+			if meter != nil && err == nil {
+				meter.add(0, true)
+			}
 			return err
 		})
 	}

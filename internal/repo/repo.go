@@ -28,6 +28,10 @@ type Options struct {
 	LeaseTTL time.Duration
 	// LeaseWait is how long to wait for another publisher's lease (default 5m).
 	LeaseWait time.Duration
+	// OnLeaseWait, if set, is called when an operation starts waiting for
+	// the lease another publisher holds, and again whenever the holder or
+	// its expiry changes while it waits (from the waiting goroutine).
+	OnLeaseWait func(held LeaseInfo)
 	// Now returns the current time (default time.Now); tests inject clocks.
 	Now func() time.Time
 	// Concurrency bounds parallel package uploads (default 4).
