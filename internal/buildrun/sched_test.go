@@ -1,6 +1,7 @@
 package buildrun
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -156,5 +157,23 @@ func TestSimulateBounds(t *testing.T) {
 		}
 		t.Logf("%2d builders: lower bound %s, critical path %s (%.3f), FIFO %s (%.3f)", n, lb.Round(time.Second),
 			cp.Round(time.Second), float64(cp)/float64(lb), fifo.Round(time.Second), float64(fifo)/float64(lb))
+	}
+}
+
+func TestExpectedFromRecords(t *testing.T) {
+	ports := synthGraph(t, 6, 1)
+	e := newEnv(t, openFileStore(t), ports)
+	fs, bs := fakes(t, 1, ports)
+	fs[0].delay = 20 * time.Millisecond
+	_, eng := runAll(t, e, e.options(bs))
+	exp, err := eng.Records().Expected(context.Background(), 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := exp("p003-2.0"); d < 20*time.Millisecond || d > 10*time.Second {
+		t.Errorf("expected duration of p003: %s", d)
+	}
+	if d := exp("unknown-1"); d != 0 {
+		t.Errorf("unknown port: %s", d)
 	}
 }
