@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Allocation bombs: small, highly compressed files whose sections hold
@@ -163,4 +164,84 @@ func TestRepositoryBombs(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestTOCBomb: a zstd TOC of 2^20+1 minimal entries (4 bytes each) is
+// refused by the TOC reader and by Validate at MaxTOCItems, within a
+// bounded allocation.
+func TestTOCBomb(t *testing.T) {
+	entry := append(bombTag(AttrDirEntry, TypeString, encStringInline, false), 'a', 0)
+	toc, _, _ := repeatSection(nil, entry, MaxTOCItems+1)
+	attrs := []byte{0}
+	var heap bytes.Buffer
+	hw, err := NewHeapWriter(&heap, CompressionZstd, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hw.Write(toc)
+	hw.Write(attrs)
+	c, u, err := hw.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := Header{HeaderSize: HeaderSize, Version: Version, TotalSize: HeaderSize + c, MinorVersion: MinorVersion,
+		Compression: CompressionZstd, ChunkSize: ChunkSize, HeapCompressedSize: c, HeapUncompressedSize: u,
+		AttributesLength: uint32(len(attrs)), TOCLength: uint64(len(toc))}
+	in := append(appendHeader(nil, &h), heap.Bytes()...)
+	t.Logf("%d-byte package, %d-byte TOC", len(in), len(toc))
+	const want = "more than 1048576 entries and attributes"
+	limits := map[string]uint64{"Entries": 768 << 20, "Validate": 128 << 20}
+	for name, fn := range map[string]func() error{
+		"Entries": func() error {
+			p, err := Open(bytes.NewReader(in), int64(len(in)))
+			if err != nil {
+				return err
+			}
+			_, err = p.Entries()
+			return err
+		},
+		"Validate": func() error { _, err := Validate(bytes.NewReader(in)); return err },
+	} {
+		var err error
+		var peak uint64
+		grew := allocated(func() { peak = peakHeapInuse(func() { err = fn() }) })
+		if !errors.Is(err, ErrLimit) || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want ErrLimit mentioning %q", name, err, want)
+		}
+		// Entries keeps the tree until it fails; Validate keeps none.
+		t.Logf("%s: allocated %d MiB, peak heap in use %d MiB", name, grew>>20, peak>>20)
+		if peak > limits[name] {
+			t.Errorf("%s: peak heap in use %d MiB, want at most %d MiB", name, peak>>20, limits[name]>>20)
+		}
+	}
+}
+
+// peakHeapInuse runs fn and returns the largest HeapInuse seen meanwhile
+// (sampled every 5 ms, and at the end).
+func peakHeapInuse(fn func()) uint64 {
+	runtime.GC()
+	var peak uint64
+	sample := func() {
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		peak = max(peak, ms.HeapInuse)
+	}
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(5 * time.Millisecond):
+				sample()
+			}
+		}
+	}()
+	fn()
+	close(done)
+	<-stopped
+	sample()
+	return peak
 }

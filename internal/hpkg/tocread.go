@@ -12,13 +12,16 @@ func (p *Package) readTOC() ([]*Entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	return p.parseTOC(d)
+	return p.parseTOC(d, nil)
 }
 
 // parseTOC parses the TOC section d decodes into the entry tree; the
-// entries' Open functions read through p.
-func (p *Package) parseTOC(d *Decoder) ([]*Entry, error) {
-	t := tocReader{p: p, d: d}
+// entries' Open functions read through p. With visit set, it checks the
+// TOC the same way but keeps no tree: each entry is passed to visit once
+// parsed (children before their directory, without Children or Open) and
+// dropped, and parseTOC returns nil.
+func (p *Package) parseTOC(d *Decoder, visit func(*Entry)) ([]*Entry, error) {
+	t := tocReader{p: p, d: d, visit: visit}
 	var top []*Entry
 	for {
 		a, ok, err := d.Next()
@@ -38,7 +41,9 @@ func (p *Package) parseTOC(d *Decoder) ([]*Entry, error) {
 		if err != nil {
 			return nil, err
 		}
-		top = append(top, e)
+		if visit == nil {
+			top = append(top, e)
+		}
 	}
 }
 
@@ -52,6 +57,7 @@ type tocReader struct {
 	p     *Package
 	d     *Decoder
 	items int
+	visit func(*Entry) // see parseTOC
 }
 
 func (t *tocReader) count() error {
@@ -92,7 +98,7 @@ func (t *tocReader) entry(a Attr) (*Entry, error) {
 	e := &Entry{Name: a.Str}
 	var times [3]timeAttr
 	var perm uint64
-	var havePerm, haveData bool
+	var havePerm, haveData, haveChildren bool
 	err := d.children(a, func(c Attr) error {
 		switch c.ID {
 		case AttrFileType:
@@ -140,7 +146,10 @@ func (t *tocReader) entry(a Attr) (*Entry, error) {
 			if err != nil {
 				return err
 			}
-			e.Children = append(e.Children, child)
+			haveChildren = true
+			if t.visit == nil {
+				e.Children = append(e.Children, child)
+			}
 		}
 		return nil
 	})
@@ -152,7 +161,7 @@ func (t *tocReader) entry(a Attr) (*Entry, error) {
 	if havePerm {
 		e.Perm = uint32(perm)
 	}
-	if e.Type != FileDirectory && len(e.Children) > 0 {
+	if e.Type != FileDirectory && haveChildren {
 		return nil, d.errorf("%s %q has child entries", e.Type, e.Name)
 	}
 	if e.Type == FileRegular {
@@ -162,9 +171,14 @@ func (t *tocReader) entry(a Attr) (*Entry, error) {
 			}
 			e.Size = int64(e.Data.Size)
 		}
-		ref := e.Data
-		p := t.p
-		e.Open = func() (io.ReadCloser, error) { return io.NopCloser(p.OpenData(ref)), nil }
+		if t.visit == nil {
+			ref := e.Data
+			p := t.p
+			e.Open = func() (io.ReadCloser, error) { return io.NopCloser(p.OpenData(ref)), nil }
+		}
+	}
+	if t.visit != nil {
+		t.visit(e)
 	}
 	return e, nil
 }
@@ -222,8 +236,10 @@ func (t *tocReader) xattr(a Attr) (Xattr, error) {
 			x.Value = []byte{}
 		}
 	}
-	ref := x.Data
-	p := t.p
-	x.Open = func() (io.ReadCloser, error) { return io.NopCloser(p.OpenData(ref)), nil }
+	if t.visit == nil {
+		ref := x.Data
+		p := t.p
+		x.Open = func() (io.ReadCloser, error) { return io.NopCloser(p.OpenData(ref)), nil }
+	}
 	return x, nil
 }

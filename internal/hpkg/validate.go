@@ -270,28 +270,23 @@ func (v *validator) parseSections() (*Validated, error) {
 		return nil, err
 	}
 	d.CheckData, d.DataLimit = true, h.TOCOffset()
-	p := &Package{Header: *h} // no heap: the entries are not opened
-	top, err := p.parseTOC(d)
-	if err != nil {
-		return nil, err
-	}
 	type ref struct {
-		off, size uint64
-		path      string
+		off, size  uint64
+		name, attr string // entry name; attribute name for an attribute's data
 	}
 	var refs []ref
-	err = walk("", top, func(path string, e *Entry) error {
+	p := &Package{Header: *h} // no heap: no tree is kept, nothing is opened
+	_, err = p.parseTOC(d, func(e *Entry) {
 		res.Entries++
 		if e.Data.InHeap && e.Data.Size > 0 {
-			refs = append(refs, ref{e.Data.Offset, e.Data.Size, path})
+			refs = append(refs, ref{e.Data.Offset, e.Data.Size, e.Name, ""})
 		}
 		for _, x := range e.Xattrs {
 			res.Xattrs++
 			if x.Data.InHeap && x.Data.Size > 0 {
-				refs = append(refs, ref{x.Data.Offset, x.Data.Size, path + " attribute " + x.Name})
+				refs = append(refs, ref{x.Data.Offset, x.Data.Size, e.Name, x.Name})
 			}
 		}
-		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -308,8 +303,14 @@ func (v *validator) parseSections() (*Validated, error) {
 	for i, rf := range refs {
 		if i > 0 && refs[i-1].off+refs[i-1].size > rf.off {
 			pr := refs[i-1]
-			return nil, formatError("TOC", "data of %q (%d bytes at heap offset %d) overlaps the data of %q (%d bytes at %d)",
-				rf.path, rf.size, rf.off, pr.path, pr.size, pr.off)
+			what := func(r ref) string {
+				if r.attr != "" {
+					return fmt.Sprintf("attribute %q of %q", r.attr, r.name)
+				}
+				return fmt.Sprintf("%q", r.name)
+			}
+			return nil, formatError("TOC", "data of %s (%d bytes at heap offset %d) overlaps the data of %s (%d bytes at %d)",
+				what(rf), rf.size, rf.off, what(pr), pr.size, pr.off)
 		}
 		res.DataBytes += rf.size
 	}
