@@ -18,6 +18,7 @@ const (
 	cmdPipe      = internalPrefix + "pipe"      // pipeline start
 	cmdBg        = internalPrefix + "bg"        // a background command (refused)
 	cmdProcSubst = internalPrefix + "procsubst" // process substitution (refused)
+	cmdRefuse    = internalPrefix + "refuse"    // __kiln_refuse REASON: a construct refused where it runs
 	cmdDDIP      = internalPrefix + "ddip"      // defineDebugInfoPackage
 	cmdRevision  = internalPrefix + "revision"  // updateRevisionVariables
 	depthVar     = internalPrefix + "d"
@@ -42,6 +43,13 @@ func (st *state) call(ctx context.Context, args []string) (_ []string, err error
 		pos := interp.HandlerCtx(ctx).Pos
 		st.lastName.Store(&args[0])
 		st.lastPos.Store(uint64(pos.Line())<<32 | uint64(pos.Col()))
+		// The sandbox's names are not the recipe's to use (a computed
+		// name could reset the depth counter: read, printf -v, unset…).
+		for _, a := range args {
+			if strings.Contains(a, internalPrefix) {
+				return nil, st.refuse("command %s with a reserved name (%s…) at %s", quoteArg(args[0]), internalPrefix, pos)
+			}
+		}
 	}
 	switch args[0] {
 	case cmdTick:
@@ -62,6 +70,34 @@ func (st *state) call(ctx context.Context, args []string) (_ []string, err error
 		return noop, nil
 	case cmdBg:
 		return nil, st.refuse("background command at %s", interp.HandlerCtx(ctx).Pos)
+	case cmdRefuse:
+		if len(args) == 2 {
+			return nil, st.refuse("%s", args[1])
+		}
+	case "builtin", "command":
+		// `builtin X` and `command X` run X without this handler: handle X
+		// here, then let them run what it became.
+		rest := args[1:]
+		if len(rest) > 0 && rest[0] == "--" {
+			rest = rest[1:]
+		}
+		if len(rest) == 0 || strings.HasPrefix(rest[0], "-") {
+			if args[0] == "builtin" {
+				break
+			}
+			// command -v/-V looks names up in PATH on the host.
+			for _, a := range rest {
+				if strings.Contains(a, "/") {
+					return nil, st.refuse("%s with a path (%s)", args[0], a)
+				}
+			}
+			return st.pinLookup(ctx, args), nil
+		}
+		out, err := st.call(ctx, rest)
+		if err != nil {
+			return nil, err
+		}
+		return append([]string{args[0]}, out...), nil
 	case cmdProcSubst:
 		return nil, st.refuse("process substitution at %s", interp.HandlerCtx(ctx).Pos)
 	case cmdDDIP:
@@ -76,12 +112,13 @@ func (st *state) call(ctx context.Context, args []string) (_ []string, err error
 		return st.evalArgs(args)
 	case "source", ".":
 		return st.source(ctx, args)
-	case "type", "command", "hash", "which":
+	case "type", "hash", "which":
 		for _, a := range args[1:] {
 			if strings.Contains(a, "/") {
 				return nil, st.refuse("%s with a path (%s)", args[0], a)
 			}
 		}
+		return st.pinLookup(ctx, args), nil
 	case "unset":
 		// An array subscript is parsed as arithmetic at run time.
 		for _, a := range args[1:] {
@@ -105,6 +142,23 @@ func (st *state) call(ctx context.Context, args []string) (_ []string, err error
 }
 
 var noop = []string{":"}
+
+// pinLookup makes a command that searches PATH (type, command -v, hash)
+// search the sandbox's PATH, which leads nowhere: the interpreter looks
+// names up with os.Stat on the host, so a recipe that set PATH=/usr/bin
+// would learn the host's programs.
+func (st *state) pinLookup(ctx context.Context, args []string) []string {
+	if interp.HandlerCtx(ctx).Env.Get("PATH").String() == sandboxPath {
+		return args
+	}
+	var b strings.Builder
+	b.WriteString("PATH=" + sandboxPath + " builtin")
+	for _, a := range args {
+		b.WriteByte(' ')
+		b.WriteString(quote(a))
+	}
+	return []string{"eval", b.String()}
+}
 
 // evalArgs applies the sandbox's rewrites to the code of an eval.
 func (st *state) evalArgs(args []string) ([]string, error) {
@@ -143,8 +197,13 @@ func (st *state) source(ctx context.Context, args []string) ([]string, error) {
 		return nil, st.limit("%s is larger than %d bytes", args[1], st.o.MaxSource)
 	}
 	out, changed, err := st.rewriteText(string(b), args[1])
-	if err != nil || !changed {
-		return args, err
+	if err != nil {
+		return nil, err
+	}
+	if !changed {
+		// Never the builtin: it would open the file again and hold it open
+		// while it runs (a file sourcing itself held thousands).
+		out = string(b)
 	}
 	return []string{"eval", out}, nil
 }
@@ -156,6 +215,9 @@ func (st *state) rewriteText(code, name string) (string, bool, error) {
 		return "", false, st.limit("%s: %d bytes of code", name, len(code))
 	}
 	if err := checkNesting(code, name); err != nil {
+		return "", false, st.violate(err)
+	}
+	if err := checkReserved(code, name); err != nil {
 		return "", false, st.violate(err)
 	}
 	f, err := parse(strings.NewReader(code), name)

@@ -69,6 +69,9 @@ func prepare(src []byte, name string, o *Options) (*Script, error) {
 	if err := checkNesting(string(src), "recipe"); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
+	if err := checkReserved(string(src), "recipe"); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
 	src = rewriteRevision(src)
 	file, err := parse(bytes.NewReader(src), "")
 	if err != nil {

@@ -69,6 +69,10 @@ func (c *cmdIO) write(s string) {
 		c.err = err
 		return
 	}
+	if err := c.st.produce(int64(len(s))); err != nil {
+		c.err = err
+		return
+	}
 	io.WriteString(c.stdout, s)
 }
 

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"mvdan.cc/sh/v3/interp"
@@ -66,15 +67,33 @@ func (st *state) open(ctx context.Context, path string, flag int, perm os.FileMo
 	if err != nil {
 		return nil, &os.PathError{Op: "open", Path: path, Err: err}
 	}
-	f, err := root.Open(rel)
+	if st.openFiles.Add(1) > maxOpenFiles {
+		st.openFiles.Add(-1)
+		return nil, st.limit("more than %d files open at once (%s)", maxOpenFiles, path)
+	}
+	// O_NONBLOCK: opening a FIFO must not wait for a writer; only regular
+	// files (and directories, which fail on read) are read.
+	f, err := root.OpenFile(rel, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
+		st.openFiles.Add(-1)
 		return nil, err
 	}
-	if fi, err := f.Stat(); err == nil && fi.Size() > int64(st.o.MaxSource) {
+	fi, err := f.Stat()
+	switch {
+	case err != nil:
+		st.openFiles.Add(-1)
+		f.Close()
+		return nil, err
+	case !fi.Mode().IsRegular() && !fi.IsDir():
+		st.openFiles.Add(-1)
+		f.Close()
+		return nil, st.refuse("reading %s, which is not a regular file (%s)", path, fi.Mode().Type())
+	case fi.Size() > int64(st.o.MaxSource):
+		st.openFiles.Add(-1)
 		f.Close()
 		return nil, st.limit("%s is larger than %d bytes", path, st.o.MaxSource)
 	}
-	return readOnlyFile{f, st}, nil
+	return &readOnlyFile{f: f, st: st}, nil
 }
 
 func (st *state) stat(ctx context.Context, name string, followSymlinks bool) (_ fs.FileInfo, err error) {
@@ -98,6 +117,14 @@ func (st *state) stat(ctx context.Context, name string, followSymlinks bool) (_ 
 
 func (st *state) readDir(ctx context.Context, path string) (_ []fs.DirEntry, err error) {
 	defer st.recovered(&err)
+	// A ** glob over a symlink loop reads directories without end, inside
+	// one command: each read counts as a command and checks the deadline.
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if st.calls.Add(1) > st.o.MaxCalls {
+		return nil, st.limit("more than %d commands and directory reads", st.o.MaxCalls)
+	}
 	rel, ok := st.resolve(ctx, path)
 	if !ok {
 		return nil, notExist("readdir", path)
@@ -128,19 +155,31 @@ func (st *state) access(ctx context.Context, path string, mode interp.AccessMode
 // and counts what is read against the expansion budget (MaxVars): $(<f)
 // repeated in one word is not covered by the expansion guards.
 type readOnlyFile struct {
-	f  *os.File
-	st *state
+	f      *os.File
+	st     *state
+	closed bool
 }
 
-func (r readOnlyFile) Read(p []byte) (int, error) {
+// maxOpenFiles bounds the files one evaluation holds open at once (a
+// redirect on a recursive function keeps one per level).
+const maxOpenFiles = 64
+
+func (r *readOnlyFile) Read(p []byte) (int, error) {
 	n, err := r.f.Read(p)
 	if r.st.expanded.Add(int64(n)) > r.st.o.MaxVars {
 		return n, r.st.limit("read more than %d bytes of files", r.st.o.MaxVars)
 	}
 	return n, err
 }
-func (r readOnlyFile) Write(p []byte) (int, error) { return 0, fs.ErrPermission }
-func (r readOnlyFile) Close() error                { return r.f.Close() }
+func (r *readOnlyFile) Write(p []byte) (int, error) { return 0, fs.ErrPermission }
+
+func (r *readOnlyFile) Close() error {
+	if !r.closed {
+		r.closed = true
+		r.st.openFiles.Add(-1)
+	}
+	return r.f.Close()
+}
 
 type nullFile struct{}
 

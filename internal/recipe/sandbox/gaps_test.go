@@ -107,7 +107,9 @@ cat <(true)
 	if err != nil || !changed {
 		t.Fatalf("rewriteText: changed %v, %v", changed, err)
 	}
-	if _, changed2, err := st.rewriteText(out, "t2"); err != nil || !changed2 {
+	// (Not rewriteText: the recipe's own text may not use the sandbox's
+	// reserved names, which the printed code is full of.)
+	if _, err := parse(strings.NewReader(out), "t2"); err != nil {
 		t.Fatalf("printed code does not parse again (%v): %s", err, out)
 	}
 	for _, want := range []string{cmdTick, cmdDepth, cmdBg, cmdProcSubst, internalPrefix + "pid", internalPrefix + "h1"} {

@@ -50,6 +50,10 @@ func (rw *rewriter) guard(st *syntax.Stmt, words []*syntax.Word) *syntax.Stmt {
 					return false
 				}
 				m := mult
+				if x.Repl != nil && x.Repl.All && x.Repl.With != nil {
+					// ${x//?/RRRR}: every byte may become the replacement.
+					m = satMul(m, literalLen(x.Repl.With)+1)
+				}
 				if x.Exp != nil && x.Exp.Op == syntax.OtherParamOps {
 					m = satMul(m, 4) // ${x@Q} may quote every byte
 				}
@@ -64,6 +68,22 @@ func (rw *rewriter) guard(st *syntax.Stmt, words []*syntax.Word) *syntax.Stmt {
 		return nil
 	}
 	return &syntax.Stmt{Cmd: &syntax.CallExpr{Args: append([]*syntax.Word{litWord(cmdGuard)}, args...)}}
+}
+
+// literalLen is the length of a word that expands nothing (its literal
+// and quoted text).
+func literalLen(w *syntax.Word) int {
+	n := 0
+	syntax.Walk(w, func(node syntax.Node) bool {
+		switch x := node.(type) {
+		case *syntax.Lit:
+			n += len(x.Value)
+		case *syntax.SglQuoted:
+			n += len(x.Value)
+		}
+		return true
+	})
+	return n
 }
 
 // hasParamExp is a cheap pre-check: does the word contain any expansion

@@ -161,12 +161,33 @@ func (st *state) printf(ctx context.Context, args []string) ([]string, error) {
 	if strings.Contains(format, "*") {
 		return nil, st.refuse("printf with a * width or precision")
 	}
+	widths := 0
 	for _, m := range formatNumber.FindAllStringSubmatch(format, -1) {
 		for _, n := range m[1:] {
 			if len(n) > 6 {
 				return nil, st.limit("printf width %s", n)
 			}
+			w, _ := strconv.Atoi(n)
+			widths += w
 		}
+	}
+	// Charge what printf can produce before it formats anything: the
+	// format is applied once per group of arguments, each time with its
+	// widths, and an argument may grow fourfold (%q, %b).
+	convs := strings.Count(format, "%") - 2*strings.Count(format, "%%")
+	passes := 1
+	if fargs := len(rest) - 1; convs > 0 && fargs > convs {
+		passes = (fargs + convs - 1) / convs
+	}
+	bound := int64(passes) * int64(len(format)+widths)
+	for _, a := range rest[1:] {
+		bound += 4 * int64(len(a))
+	}
+	if bound > int64(st.o.MaxVarSize) {
+		return nil, st.limit("printf at %s could write %d bytes (limit %d)", interp.HandlerCtx(ctx).Pos, bound, st.o.MaxVarSize)
+	}
+	if err := st.produce(bound); err != nil {
+		return nil, err
 	}
 	if target == "" {
 		return args, nil

@@ -154,3 +154,90 @@ func TestNestingAtTheBounds(t *testing.T) {
 		{name: "sum", src: nest("x=$((", "1+", "1", "", "))", maxOperators-10), want: nil},
 	})
 }
+
+// doubled is a script line building a variable of 2^k copies of s.
+func doubled(name, s string, k int) string {
+	return name + "='" + s + "'\n" + strings.Repeat(name+"=$"+name+"$"+name+"\n", k)
+}
+
+// TestHostileMemory: what once allocated gigabytes past the output bound
+// is charged before it is allocated, and builtin/command go through the
+// sandbox's handlers.
+func TestHostileMemory(t *testing.T) {
+	words := doubled("v", "1 ", 16) // 65,536 words
+	runHostile(t, []hostileCase{
+		{name: "printf widths over many words", src: words + "x=$(printf '%999999d' $v)\n", want: ErrLimit, msg: "printf"},
+		{name: "printf doubled format", src: doubled("f", "%999999d", 12) + "printf \"$f\" 1\n", want: ErrLimit},
+		{name: "printf to stdout", src: words + "printf '%99999d' $v\n", want: ErrLimit},
+		{name: "literal global replacement", src: "x=$(printf '%100000s' a)\ny=${x//?/" + strings.Repeat("R", 50_000) + "}\n", want: ErrLimit},
+		{name: "sed & amplification", src: "x=$(printf '%100000s' a)\n" + doubled("r", "&&&&&&&&&&", 11) + "y=$(sed \"s/./$r/g\" <<< \"$x\")\n", want: ErrLimit, msg: "sed"},
+		{name: "sed & on one match", src: "x=$(printf '%100000s' a)\n" + doubled("r", "&&&&&&&&&&", 11) + "y=$(sed \"s/.*/$r/\" <<< \"$x\")\n", want: ErrLimit},
+		{name: "command eval", src: "command eval 'x=a; for((;;)); do x=$x$x; done'\n", want: ErrLimit},
+		{name: "builtin eval", src: "builtin eval 'x=a; while :; do x=$x$x; done'\n", want: ErrLimit},
+		{name: "builtin builtin eval", src: "builtin builtin command eval 'x=a; while :; do x=$x$x; done'\n", want: ErrLimit},
+		{name: "command eval background", src: "command eval 'sleep 1 &'\n", want: ErrRefused},
+		{name: "builtin trap", src: "builtin trap 'x=1' EXIT\n", want: ErrRefused, msg: "trap"},
+		{name: "builtin alias", src: "builtin alias a='while :; do :; done'\n", want: ErrRefused, msg: "alias"},
+		{name: "command exec", src: "command exec /bin/true\n", want: ErrRefused},
+		{name: "builtin printf width", src: "builtin printf '%999999999s' x\n", want: ErrLimit},
+		{name: "depth counter reset", src: "f(){ __kiln_d=0; f; }; f\n", want: ErrRefused, msg: "reserved"},
+		{name: "depth counter computed", src: "n=__ki; n=${n}ln_d; f(){ read \"$n\" <<< 0; f; }; f\n", want: ErrRefused, msg: "reserved"},
+		{name: "declare computed", src: "n=__ki; n=${n}ln_d; f(){ declare \"$n=0\"; f; }; f\n", want: ErrRefused, msg: "computed name"},
+		{name: "local computed", src: "n=__ki; n=${n}ln_d; f(){ local \"$n\"=0; f; }; f\n", want: ErrRefused, msg: "computed name"},
+		{name: "nameref", src: "f(){ local -n r=x; r=0; f; }; f\n", want: ErrRefused, msg: "nameref"},
+		{name: "printf -v computed", src: "n=__ki; n=${n}ln_d; f(){ printf -v \"$n\" 0; f; }; f\n", want: ErrRefused, msg: "reserved"},
+		{name: "indirect assignment", src: "n=x; : ${!n:=0}\n", want: ErrRefused, msg: "${!name:="},
+		{name: "eval reserved", src: "eval '__kiln_d=0'\n", want: ErrRefused, msg: "reserved"},
+	})
+}
+
+// TestHostInfoPinned: nothing of the host is visible through PATH lookups
+// or ~user, even after the recipe sets PATH.
+func TestHostInfoPinned(t *testing.T) {
+	res := mustEval(t, `PATH=/usr/bin:/bin:/usr/local/go/bin:.
+a=$(command -v ls bash go sed || true)
+b=$(type ls 2>&1 || true)
+c=$(type -p sed || true)
+d=$(builtin command -v ls || true)
+e=$(echo ~root ~nobody ~root/x)
+f=$(hash ls 2>&1 || true)
+g=$(command -v echo defineDebugInfoPackage)
+`, Options{})
+	for name, want := range map[string]string{
+		"a": "", "b": "type: ls: not found", "c": "", "d": "",
+		"e": "~root ~nobody ~root/x", "g": "echo\ndefineDebugInfoPackage",
+	} {
+		if got := res.Vars[name]; got != want {
+			t.Errorf("%s = %q, want %q", name, got, want)
+		}
+	}
+	if strings.Contains(res.Vars["f"], "/") {
+		t.Errorf("hash shows a path: %q", res.Vars["f"])
+	}
+}
+
+// TestHostileTime: long operations inside one builtin or command stop at
+// the time limit or a bound, and nothing blocks.
+func TestHostileTime(t *testing.T) {
+	loops := t.TempDir()
+	for _, l := range []string{"a", "b", "c"} {
+		must(t, os.Symlink(".", loops+"/"+l))
+	}
+	fifo := t.TempDir()
+	if err := syscallMkfifo(fifo + "/fifo"); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	self := t.TempDir()
+	must(t, os.WriteFile(self+"/self.sh", []byte("source ./self.sh\n"), 0o644))
+	must(t, os.WriteFile(self+"/data", []byte("x\n"), 0o644))
+	runHostile(t, []hostileCase{
+		{name: "printf to stdout", src: doubled("v", "1 ", 16) + "while :; do printf '%99999d' $v; done\n", want: ErrLimit},
+		{name: "globstar over symlink loops", src: "shopt -s globstar\nx=(**/)\n", want: ErrLimit, opts: Options{Dir: loops}},
+		{name: "fifo", src: "x=$(< fifo)\n", want: ErrRefused, msg: "not a regular file", opts: Options{Dir: fifo}},
+		{name: "source fifo", src: "source fifo\n", want: ErrRefused, opts: Options{Dir: fifo}},
+		{name: "source itself", src: "source ./self.sh\n", want: ErrLimit, opts: Options{Dir: self}},
+		{name: "eval itself", src: "f='eval \"$f\"'; eval \"$f\"\n", want: ErrLimit},
+		{name: "function per level", src: "f() { f; }; f\n", want: ErrLimit},
+		{name: "redirect per level", src: "f() { f; } < data; f\n", want: ErrLimit, opts: Options{Dir: self}},
+	})
+}

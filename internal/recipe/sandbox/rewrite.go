@@ -155,6 +155,13 @@ func (rw *rewriter) visit(node syntax.Node) bool {
 		if sharedStmts[x] {
 			return false // shared by all evaluations: never modified
 		}
+		if d, ok := x.Cmd.(*syntax.DeclClause); ok {
+			if reason, dyn := dynamicDecl(d); dyn {
+				x.Cmd = refusedCmd(reason, d.Pos())
+				rw.changed = true
+				return false
+			}
+		}
 		switch {
 		case x.Background:
 			x.Background = false
@@ -237,6 +244,15 @@ func (rw *rewriter) word(w *syntax.Word) {
 
 // paramExp pins the non-deterministic parameters.
 func (rw *rewriter) paramExp(pe *syntax.ParamExp) {
+	if pe.Excl && pe.Exp != nil && (pe.Exp.Op == syntax.AssignUnset || pe.Exp.Op == syntax.AssignUnsetOrNull) {
+		// Assigns to the variable the value names; refused where it runs.
+		*pe = syntax.ParamExp{Dollar: pe.Dollar, Rbrace: pe.Rbrace, Param: &syntax.Lit{Value: internalPrefix + "none"}, // never set
+			Exp: &syntax.Expansion{Op: syntax.DefaultUnset, Word: &syntax.Word{Parts: []syntax.WordPart{
+				&syntax.CmdSubst{Stmts: []*syntax.Stmt{{Cmd: refusedCmd("assignment through ${!name:=…}", pe.Pos())}}},
+			}}}}
+		rw.changed = true
+		return
+	}
 	if pe.Param != nil && !pe.Excl {
 		if pinned, ok := pinnedParams[pe.Param.Value]; ok {
 			pe.Param = &syntax.Lit{Value: pinned}
@@ -262,5 +278,7 @@ func (rw *rewriter) pinArithm(n syntax.Node) {
 	})
 }
 
-// maxBraceWords bounds the words one brace expansion may produce.
-const maxBraceWords = 100_000
+// maxBraceWords bounds the words one brace expansion may produce: the
+// interpreter's own limit, past which it prints an error and expands to
+// nothing instead of failing.
+const maxBraceWords = 16_384

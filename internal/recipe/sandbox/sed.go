@@ -86,8 +86,12 @@ func cmdSed(c *cmdIO, args []string) uint8 {
 			case 'p':
 				out.WriteString(line + "\n")
 			case 's':
-				var did bool
-				line, did = cmd.substitute(line)
+				var did, fits bool
+				line, did, fits = cmd.substitute(line, c.st.o.MaxVarSize)
+				if !fits {
+					c.err = c.st.limit("sed: a substitution makes a line of more than %d bytes", c.st.o.MaxVarSize)
+					return 2
+				}
 				if did && cmd.print {
 					out.WriteString(line + "\n")
 				}
@@ -122,23 +126,40 @@ func (cmd *sedCmd) matches(line string, n int, last bool) bool {
 	return true
 }
 
-func (cmd *sedCmd) substitute(line string) (string, bool) {
+// substitute applies an s command to line; fits is false (and nothing more
+// is allocated) once the result would exceed limit bytes: each & or \N
+// copies a match, so s/./&&&…/g multiplies the input.
+func (cmd *sedCmd) substitute(line string, limit int) (_ string, did, fits bool) {
 	locs := cmd.re.FindAllStringSubmatchIndex(line, -1)
 	if len(locs) == 0 {
-		return line, false
+		return line, false, true
 	}
 	var b strings.Builder
-	last, did := 0, false
+	last := 0
+	write := func(s string) bool {
+		if b.Len()+len(s) > limit {
+			return false
+		}
+		b.WriteString(s)
+		return true
+	}
 	for i, loc := range locs {
 		if !cmd.global && i+1 != max(cmd.nth, 1) {
 			continue
 		}
-		b.WriteString(line[last:loc[0]])
+		if !write(line[last:loc[0]]) {
+			return "", did, false
+		}
 		for _, p := range cmd.repl {
-			if p.group < 0 {
-				b.WriteString(p.lit)
-			} else if 2*p.group+1 < len(loc) && loc[2*p.group] >= 0 {
-				b.WriteString(line[loc[2*p.group]:loc[2*p.group+1]])
+			s := p.lit
+			if p.group >= 0 {
+				s = ""
+				if 2*p.group+1 < len(loc) && loc[2*p.group] >= 0 {
+					s = line[loc[2*p.group]:loc[2*p.group+1]]
+				}
+			}
+			if !write(s) {
+				return "", did, false
 			}
 		}
 		last, did = loc[1], true
@@ -146,8 +167,10 @@ func (cmd *sedCmd) substitute(line string) (string, bool) {
 			break
 		}
 	}
-	b.WriteString(line[last:])
-	return b.String(), did
+	if !write(line[last:]) {
+		return "", did, false
+	}
+	return b.String(), did, true
 }
 
 // parseSed parses a script; the error is a short reason or "".

@@ -19,7 +19,9 @@ type state struct {
 
 	calls atomic.Int64 // simple commands and loop iterations run
 	pipes atomic.Int64 // pipelines run
-	out   atomic.Int64 // bytes written by echo/printf and emulated commands
+	// files open (see maxOpenFiles)
+	openFiles atomic.Int32
+	out       atomic.Int64 // bytes written by echo/printf and emulated commands
 	// bytes expansion guards allowed (see guard.go)
 	expanded atomic.Int64
 	// the last recipe command run, for error messages
@@ -88,6 +90,16 @@ func (st *state) firstViolation() error {
 	return st.violations[0]
 }
 
+// produce charges n bytes about to be produced (expansions, file reads,
+// printf, emulated commands' output) against the evaluation's budget,
+// MaxVars. Callers charge before they allocate.
+func (st *state) produce(n int64) error {
+	if st.expanded.Add(n) > st.o.MaxVars {
+		return st.limit("the recipe produced more than %d bytes (expansions, output, files read)", st.o.MaxVars)
+	}
+	return nil
+}
+
 // countOutput accounts n bytes of output against MaxOutput.
 func (st *state) countOutput(n int) error {
 	if st.out.Add(int64(n)) > st.o.MaxOutput {
@@ -106,6 +118,9 @@ var pinnedParams = map[string]string{
 	"SRANDOM": internalPrefix + "random",
 }
 
+// sandboxPath is the PATH recipes start with: nowhere.
+const sandboxPath = "/nonexistent/kiln-sandbox/bin"
+
 // fixedEnv holds what every evaluation starts with besides the caller's
 // variables: what HaikuPorter's bash inherits (Utils.filteredEnvironment),
 // with PATH pointing nowhere so that no lookup touches the host, and pinned
@@ -120,7 +135,7 @@ var fixedEnv = func() map[string]expand.Variable {
 	}
 	set("LC_ALL", "POSIX", true)
 	set("TERM", "xterm", true)
-	set("PATH", "/nonexistent/kiln-sandbox/bin", true)
+	set("PATH", sandboxPath, true)
 	set("recipePhases", "PATCH BUILD TEST INSTALL", true)
 	set("HOME", "/nonexistent/kiln-sandbox/home", false)
 	set("TMPDIR", "/nonexistent/kiln-sandbox/tmp", false)
@@ -197,7 +212,14 @@ func (e layeredEnviron) Get(name string) expand.Variable {
 	if v, ok := e.vars[name]; ok {
 		return stringVar(v)
 	}
-	return fixedEnv[name]
+	v, ok := fixedEnv[name]
+	if !ok && strings.HasPrefix(name, "HOME ") {
+		// The interpreter expands ~user from the variable "HOME user"
+		// before asking the host's user database: no user exists, so
+		// ~user stays as written, as bash leaves it for an unknown user.
+		return stringVar("~" + name[len("HOME "):])
+	}
+	return v
 }
 
 func (e layeredEnviron) Each(f func(name string, vr expand.Variable) bool) {
