@@ -60,6 +60,14 @@ func TestRepoReadersCreateNoStore(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(st, "r1beta5")); !os.IsNotExist(err) {
 		t.Fatalf("a reading command created the target: %v", err)
 	}
+	// An unreadable head is there: verify reports it (exit 1) rather than
+	// calling the store empty.
+	os.WriteFile(filepath.Join(st, "master/x86_64/.kiln/head.json"), []byte("{garbage"), 0o644)
+	out, err := runRepoStore(t, "repo", "verify", "--store", st)
+	var ec *errExitCode
+	if !errors.As(err, &ec) || ec.code != 1 || !strings.Contains(out, "FAIL head: master/x86_64/.kiln/head.json") {
+		t.Fatalf("verify of an unreadable head: %v, %q", err, out)
+	}
 	// A HaikuPorter bucket (current/repo, no kiln head) is a store to import.
 	hp := filepath.Join(dir, "haikuporter")
 	testenv.WriteFile(t, hp, "master/x86_gcc2/current/repo", "hpkr")

@@ -86,12 +86,15 @@ func listPrefixes(ctx context.Context, st store.Store, prefix string) ([]string,
 }
 
 // CheckExists is what reading commands ask first: nil when the target
-// has a head. Otherwise it says why, creating nothing: store.ErrNoStore
+// has a head (also an unreadable one, which Verify reports). Otherwise it says why, creating nothing: store.ErrNoStore
 // when the store holds no target at all (a mistyped location), ErrNoHead
 // naming the targets it does hold (a mistyped target), or ErrForeignRepo
 // when the target holds a repository kiln did not publish.
 func (r *Repo) CheckExists(ctx context.Context) error {
 	_, err := r.ReadHead(ctx)
+	if errors.Is(err, ErrBadManifest) {
+		return nil // a head is there, unreadable: verify reports it
+	}
 	if !errors.Is(err, ErrNoHead) {
 		return err
 	}
