@@ -124,15 +124,29 @@ func (r *Repo) publishOnce(ctx context.Context, l *lease, c Change, ingested map
 		return nil, fmt.Errorf("repo: repository info architecture %s does not match target %s", info.Architecture, r.target)
 	}
 
-	// Parse everything before uploading anything.
+	// Validate everything before uploading anything, Concurrency packages
+	// at a time (inflating is CPU-bound); the first bad package in Add
+	// order is reported.
 	infos := make([]pkginfo.PackageInfo, len(c.Add))
 	sums := make([]string, len(c.Add))
-	seen := map[string]string{}
+	errs := make([]error, len(c.Add))
+	var pg errgroup.Group
+	pg.SetLimit(r.opts.Concurrency)
 	for i, a := range c.Add {
 		if _, done := ingested[i]; done {
 			infos[i] = ingested[i].Info // validated by the first attempt
-		} else if infos[i], sums[i], err = r.parsePackage(a, *info); err != nil {
-			return nil, err
+			continue
+		}
+		pg.Go(func() error {
+			infos[i], sums[i], errs[i] = r.parsePackage(a, *info)
+			return nil
+		})
+	}
+	pg.Wait()
+	seen := map[string]string{}
+	for i, a := range c.Add {
+		if errs[i] != nil {
+			return nil, errs[i]
 		}
 		n := infos[i].Name
 		if o, dup := seen[n]; dup {

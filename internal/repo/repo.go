@@ -34,7 +34,7 @@ type Options struct {
 	OnLeaseWait func(held LeaseInfo)
 	// Now returns the current time (default time.Now); tests inject clocks.
 	Now func() time.Time
-	// Concurrency bounds parallel package uploads (default 4).
+	// Concurrency bounds parallel package validations and uploads (default 4).
 	Concurrency int
 }
 
