@@ -3,6 +3,8 @@ package recipe
 import (
 	"errors"
 	"fmt"
+	"strconv"
+	"unicode/utf8"
 )
 
 // Errors of this package. A recipe that HaikuPorter would reject (its
@@ -16,6 +18,19 @@ var (
 	ErrTooLarge    = errors.New("recipe too large")
 )
 
+// maxMessage bounds a broken recipe's message: values it quotes can be
+// 256 KB (the sandbox's variable bound), and the message ends up in
+// Port.Error, ports list and logs.
+const maxMessage = 512
+
 func brokenf(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", ErrBroken, fmt.Sprintf(format, args...))
+	msg := fmt.Sprintf(format, args...)
+	if len(msg) > maxMessage {
+		cut := maxMessage
+		for cut > 0 && !utf8.RuneStart(msg[cut]) {
+			cut--
+		}
+		msg = msg[:cut] + "… (" + strconv.Itoa(len(msg)) + " bytes cut)"
+	}
+	return fmt.Errorf("%w: %s", ErrBroken, msg)
 }

@@ -58,7 +58,8 @@ func (o *Options) check(name string) error {
 }
 
 // prepare checks, parses and rewrites the recipe (o: MaxSource, Logger).
-func prepare(src []byte, name string, o *Options) (*Script, error) {
+func prepare(src []byte, name string, o *Options) (_ *Script, err error) {
+	defer func() { err = tidyError(err) }()
 	if len(src) > o.MaxSource {
 		return nil, fmt.Errorf("%s: %w: recipe is %d bytes (limit %d)", name, ErrLimit, len(src), o.MaxSource)
 	}
@@ -89,7 +90,8 @@ func prepare(src []byte, name string, o *Options) (*Script, error) {
 }
 
 // eval runs the prepared recipe with o (complete and checked).
-func (s *Script) eval(ctx context.Context, o *Options) (*Result, error) {
+func (s *Script) eval(ctx context.Context, o *Options) (_ *Result, err error) {
+	defer func() { err = tidyError(err) }()
 	name := s.name
 	st := newState(o, name)
 	var skip *syntax.Stmt

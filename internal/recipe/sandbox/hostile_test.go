@@ -241,3 +241,29 @@ func TestHostileTime(t *testing.T) {
 		{name: "redirect per level", src: "f() { f; } < data; f\n", want: ErrLimit, opts: Options{Dir: self}},
 	})
 }
+
+// TestHostileMessages: errors are short, name what the recipe wrote
+// (never the sandbox's internal commands) and report a syntax error as one.
+func TestHostileMessages(t *testing.T) {
+	runHostile(t, []hostileCase{
+		{name: "300,000 (", src: strings.Repeat("(", 300_000), want: ErrLimit},
+		{name: "long command name", src: "c=$(printf '%100000s' a); c=${c// /x}; $c\n", want: ErrRefused, msg: "bytes cut"},
+		{name: "long syntax error", src: "x=\"" + strings.Repeat("a", 500_000), want: ErrSyntax},
+		{name: "BUILD() {{", src: "BUILD() {{\n\t./configure\n}}\n", want: ErrSyntax, msg: "function BUILD"},
+		{name: "f() cmd in eval", src: "eval 'f() echo x'\n", want: ErrSyntax, msg: "function f"},
+		{name: "guard size", src: "x=$(printf '%200000s' a); : \"$x\" \"$x\"\n", want: ErrLimit, msg: "expands to"},
+	})
+	for _, src := range []string{
+		"BUILD() {{\n\t./configure\n}}\n",
+		"x=$(printf '%200000s' a); : \"$x\" \"$x\"\n",
+		"f() { f; }; f\n",
+		"while :; do :; done\n",
+	} {
+		_, err := eval(t, src, Options{})
+		if err == nil || strings.Contains(err.Error(), internalPrefix) || strings.Contains(err.Error(), "./configure") {
+			t.Errorf("%.40q: %.300v", src, err)
+		}
+	}
+	// Still valid: compound bodies of every kind.
+	mustEval(t, "a() { :; }; b() ( : ); c() [[ 1 ]]; d() (( 1 )); e() if :; then :; fi; f() for i in 1; do :; done; g() case x in *) ;; esac; h() while false; do :; done\n", Options{})
+}

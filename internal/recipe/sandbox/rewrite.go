@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 
 	"mvdan.cc/sh/v3/syntax"
@@ -182,6 +183,12 @@ func (rw *rewriter) visit(node syntax.Node) bool {
 			rw.pinArithm(c)
 		}
 	case *syntax.FuncDecl:
+		if !isCompound(x.Body.Cmd) {
+			// mvdan accepts f() cmd; bash requires a compound command
+			// (BUILD() {{ is a syntax error, not a function running {{).
+			rw.err = rw.st.violate(fmt.Errorf("%w at %s: the body of function %s is not a compound command such as { …; } (bash: syntax error near unexpected token)", ErrSyntax, x.Body.Pos(), x.Name.Value))
+			return false
+		}
 		body := make([]*syntax.Stmt, 0, len(depthStmts)+1)
 		body = append(body, depthStmts...)
 		x.Body = &syntax.Stmt{Cmd: &syntax.Block{Stmts: append(body, x.Body)}}
@@ -218,6 +225,16 @@ func (rw *rewriter) visit(node syntax.Node) bool {
 		rw.casedDecl(x)
 	}
 	return true
+}
+
+// isCompound reports the commands bash accepts as a function body.
+func isCompound(c syntax.Command) bool {
+	switch c.(type) {
+	case *syntax.Block, *syntax.Subshell, *syntax.ArithmCmd, *syntax.TestClause,
+		*syntax.IfClause, *syntax.WhileClause, *syntax.ForClause, *syntax.CaseClause:
+		return true
+	}
+	return false
 }
 
 func isCoproc(c syntax.Command) bool {
