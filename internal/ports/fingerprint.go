@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 )
 
 // portDirFingerprint summarises what of a port directory, besides the
@@ -60,7 +61,11 @@ func fingerprintDir(h hash.Hash, dir, rel string, des []os.DirEntry, depth int) 
 			if err != nil {
 				return err
 			}
-			n, err := io.Copy(h, f)
+			// Only Read: *os.File's WriteTo would allocate a 32 KiB
+			// buffer per file.
+			buf := copyBuffers.Get().(*[]byte)
+			n, err := io.CopyBuffer(h, struct{ io.Reader }{f}, *buf)
+			copyBuffers.Put(buf)
 			f.Close()
 			if err != nil {
 				return err
@@ -70,6 +75,9 @@ func fingerprintDir(h hash.Hash, dir, rel string, des []os.DirEntry, depth int) 
 	}
 	return nil
 }
+
+// copyBuffers are the buffers fingerprintDir hashes files through.
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
 // cacheKey identifies one evaluation: the evaluation settings, the target
 // variant, the recipe's path and content, and its port directory.

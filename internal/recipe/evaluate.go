@@ -1,6 +1,7 @@
 package recipe
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -75,7 +76,13 @@ func ReadRecipe(path string) ([]byte, error) {
 		return nil, fmt.Errorf("recipe: %w", err)
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxRecipeSize+1))
+	// One allocation of the right size (io.ReadAll grows from 512 bytes).
+	var b bytes.Buffer
+	if fi, err := f.Stat(); err == nil && fi.Size() <= MaxRecipeSize {
+		b.Grow(int(fi.Size()) + bytes.MinRead)
+	}
+	_, err = b.ReadFrom(io.LimitReader(f, MaxRecipeSize+1))
+	data := b.Bytes()
 	if err != nil {
 		return nil, fmt.Errorf("recipe: %w", err)
 	}
@@ -135,7 +142,7 @@ func EvaluateShared(ctx context.Context, src *Source, recipePath, treeRoot strin
 	pc := &portContext{
 		name: name, baseName: baseName, version: version, file: p.RecipePath,
 		dir: portDir, meta: category == "meta-ports", effectiveArch: targetArch,
-		knownLicenses: settings.licenseSet(),
+		knownLicenses: settings.KnownLicenses,
 	}
 	if secondary != "" {
 		pc.effectiveArch = secondary

@@ -64,11 +64,3 @@ func (s *Settings) Hash() string {
 		s.PackagerName, s.PackagerEmail)
 	return hex.EncodeToString(h.Sum(nil))
 }
-
-func (s *Settings) licenseSet() map[string]bool {
-	m := make(map[string]bool, len(s.KnownLicenses))
-	for _, l := range s.KnownLicenses {
-		m[l] = true
-	}
-	return m
-}

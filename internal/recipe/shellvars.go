@@ -13,7 +13,8 @@ type shellVar struct{ name, value string }
 // unexpanded in the revision-dependent ones (they are re-evaluated by
 // updateRevisionVariables once the recipe sets REVISION).
 func shellVariables(name, baseName, version, portDir, targetArch, secondary string, s *Settings) []shellVar {
-	vars := []shellVar{
+	vars := make([]shellVar, 0, 96) // all of them, without growing
+	vars = append(vars, []shellVar{
 		{"portName", name},
 		{"portBaseName", baseName},
 		{"portVersion", version},
@@ -23,7 +24,7 @@ func shellVariables(name, baseName, version, portDir, targetArch, secondary stri
 		{"buildArchitecture", s.BuildArchitecture},
 		{"targetArchitecture", targetArch},
 		{"jobs", strconv.Itoa(s.Jobs)},
-	}
+	}...)
 	if s.Jobs > 1 {
 		vars = append(vars, shellVar{"jobArgs", "-j" + strconv.Itoa(s.Jobs)})
 	}
@@ -73,7 +74,9 @@ func shellVariables(name, baseName, version, portDir, targetArch, secondary stri
 		vars = append(vars, shellVar{relativeName(d[0]), d[1]})
 		configure = append(configure, [2]string{d[0], prefix + "/" + d[1]})
 	}
-	var args, cmake, names []string
+	args := make([]string, 0, len(configure))
+	names := make([]string, 0, len(configure))
+	cmake := make([]string, 0, 2+len(relConfigure))
 	for _, d := range configure {
 		vars = append(vars, shellVar{d[0], d[1]})
 		args = append(args, "--"+strings.ToLower(d[0])+"="+d[1])

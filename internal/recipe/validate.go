@@ -18,7 +18,7 @@ type portContext struct {
 	dir           string // port directory (holds patches/, licenses/)
 	meta          bool   // category meta-ports: no HOMEPAGE or SOURCE_URI needed
 	effectiveArch string // target architecture, or the secondary architecture
-	knownLicenses map[string]bool
+	knownLicenses []string
 }
 
 // recipeKeys are the values per package extension keyed by base key, after
@@ -74,7 +74,7 @@ func validate(pr *parsedRecipe, pc *portContext) (recipeKeys, error) {
 	providesRequired := false
 	for _, ext := range exts {
 		ents := pr.byExtension[ext]
-		keys := map[string]any{}
+		keys := make(map[string]any, len(attributeOrder))
 		if ext != "" {
 			providesRequired = true
 		}
@@ -218,7 +218,7 @@ func validateLicense(key string, ents entries, pc *portContext) error {
 	var own []string
 	listed := false
 	for _, item := range l {
-		if pc.knownLicenses[item] {
+		if slices.Contains(pc.knownLicenses, item) {
 			continue
 		}
 		if !pc.meta && !listed {
