@@ -152,7 +152,9 @@ func (b *Builder) upload(ctx context.Context, c *conn, dep builder.Dependency) e
 		return err
 	}
 	h := sha256.New()
-	n, err := f.ReadFrom(&sourceReader{r: io.TeeReader(r, h)})
+	// Concurrent SFTP writes: a high-latency link is not one round trip
+	// per 32 KiB packet.
+	n, err := f.ReadFromWithConcurrency(&sourceReader{r: io.TeeReader(r, h)}, 0)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

@@ -166,10 +166,12 @@ func (c *conn) alive() bool {
 func (c *conn) close() {
 	c.once.Do(func() {
 		close(c.done)
-		c.sftp.Close()
+		// The transport first: sftp's Close waits for its channel to end,
+		// which never happens on a silent connection.
 		c.client.Close()
 		if c.jump != nil {
 			c.jump.Close()
 		}
+		go c.sftp.Close()
 	})
 }

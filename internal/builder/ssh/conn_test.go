@@ -261,3 +261,33 @@ func TestConnectErrors(t *testing.T) {
 		t.Errorf("DefaultBackoff(1) = %v, (10) = %v; HaikuPorter waits 5+1.2n s", DefaultBackoff(1), DefaultBackoff(10))
 	}
 }
+
+// TestKeepalive: the network goes silent in the middle of a build (no
+// reset, nothing passes); the keepalive notices and the build ends
+// ErrTransient instead of hanging.
+func TestKeepalive(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, rigOptions{proxy: true})
+	b := r.builder(Options{Keepalive: 300 * time.Millisecond})
+	if err := b.Prepare(context.Background(), r.tree()); err != nil {
+		t.Fatal(err)
+	}
+	r.write("mode", "hang")
+	done := make(chan error, 1)
+	go func() { done <- b.Build(context.Background(), builder.Job{Port: hello(), Log: &syncBuffer{}}) }()
+	waitPIDs(t, r, "hang.pid")
+	r.proxy.Freeze()
+	start := time.Now()
+	select {
+	case err := <-done:
+		if !errors.Is(err, builder.ErrTransient) {
+			t.Errorf("Build = %v, want ErrTransient", err)
+		}
+		t.Logf("a silent connection ended the build after %v", time.Since(start))
+	case <-time.After(10 * time.Second):
+		t.Fatal("Build still running 10 s after the network went silent")
+	}
+	if st := b.Status(); st.State != builder.StateNotAvailable {
+		t.Errorf("state %+v", st)
+	}
+}

@@ -1,7 +1,6 @@
 package sshtest
 
 import (
-	"io"
 	"net"
 	"sync"
 	"testing"
@@ -13,9 +12,10 @@ type Proxy struct {
 	l      net.Listener
 	target string
 
-	mu    sync.Mutex
-	conns []net.Conn
-	count int
+	mu     sync.Mutex
+	conns  []net.Conn
+	count  int
+	frozen bool
 }
 
 // StartProxy proxies a new 127.0.0.1 port to target; it stops at cleanup.
@@ -58,6 +58,21 @@ func (p *Proxy) Accepted() int {
 	return p.count
 }
 
+// Freeze makes the proxy a black hole: connections stay open but nothing
+// passes any more in either direction (a network partition without a
+// reset). New connections are frozen too.
+func (p *Proxy) Freeze() {
+	p.mu.Lock()
+	p.frozen = true
+	p.mu.Unlock()
+}
+
+func (p *Proxy) isFrozen() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.frozen
+}
+
 // Cut closes every connection currently open through the proxy.
 func (p *Proxy) Cut() {
 	p.mu.Lock()
@@ -83,9 +98,20 @@ func (p *Proxy) serve(c net.Conn) {
 	wg.Add(2)
 	pipe := func(dst, src net.Conn) {
 		defer wg.Done()
-		io.Copy(dst, src)
-		dst.Close()
-		src.Close()
+		defer dst.Close()
+		defer src.Close()
+		buf := make([]byte, 32<<10)
+		for {
+			n, err := src.Read(buf)
+			if n > 0 && !p.isFrozen() {
+				if _, werr := dst.Write(buf[:n]); werr != nil {
+					return
+				}
+			}
+			if err != nil {
+				return
+			}
+		}
 	}
 	go pipe(u, c)
 	go pipe(c, u)
