@@ -147,8 +147,7 @@ func (b *Builder) run(ctx context.Context, job builder.Job, tree builder.Tree, o
 		return fmt.Errorf("mock: builder %s: build %s stopped: %w", name, job.Port.ID(), context.Cause(ctx))
 	}
 
-	lw.line("running command: " + purgeCommand(job.Port))
-	lw.line("command exit status: 0")
+	lw.line("purging port with command: " + purgeCommand(job.Port))
 	if lw.err != nil {
 		return fail(nil)
 	}
@@ -167,6 +166,7 @@ func (b *Builder) run(ctx context.Context, job builder.Job, tree builder.Tree, o
 	}
 	rec.Staged = staged
 
+	lw.line("building port " + job.Port.ID())
 	lw.line("running command: " + buildCommand(job.Port))
 	out := haikuporterOutput(b.cfg.Seed, job, b.cfg.LogLines)
 	last := len(out)
@@ -245,6 +245,7 @@ func (b *Builder) run(ctx context.Context, job builder.Job, tree builder.Tree, o
 		}
 		rec.Outputs = append(rec.Outputs, file)
 	}
+	lw.line("purging port with command: " + purgeCommand(job.Port))
 	lw.line("build completed successfully")
 	b.ok()
 	return fail(nil)

@@ -159,7 +159,8 @@ func TestLog(t *testing.T) {
 	}
 	text := log.String()
 	for _, want := range []string{
-		`running command: cd "/boot/home/haikuports" && "haikuporter" --config="/boot/home/haikuports/builder.conf" --no-package-obsoletion --ignore-messages --purge "kiltlog-1.0"` + "\n",
+		`purging port with command: cd "/boot/home/haikuports" && "haikuporter" --config="/boot/home/haikuports/builder.conf" --no-package-obsoletion --ignore-messages --purge "kiltlog-1.0"` + "\n",
+		"building port kiltlog-1.0\n",
 		`running command: source /boot/system/boot/SetupEnvironment && cd "/boot/home/haikuports" && "haikuporter" --config="/boot/home/haikuports/builder.conf" --no-system-packages --no-package-obsoletion --ignore-messages -j1 "kiltlog-1.0"` + "\n",
 		"command exit status: 0\n",
 		"Running BUILD() in chroot ...\n",
