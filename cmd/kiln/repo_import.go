@@ -37,11 +37,8 @@ Missing package files are uploaded; an interrupted import resumes where it
 stopped when run again. Shows a progress bar on a terminal.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, err := sf.create(cmd)
-			if err != nil {
-				return err
-			}
 			o := repo.ImportOptions{Reason: "import from " + args[0]}
+			var err error
 			if o.Signer, err = sig.signer(); err != nil {
 				return err
 			}
@@ -52,6 +49,10 @@ stopped when run again. Shows a progress bar on a terminal.`,
 					return err
 				}
 				o.Info = &info
+			}
+			r, err := sf.create(cmd) // after the local inputs: a bad one creates no store
+			if err != nil {
+				return err
 			}
 			if f, ok := cmd.ErrOrStderr().(*os.File); ok && term.IsTerminal(int(f.Fd())) && !asJSON {
 				bar := progressbar.NewOptions64(-1, progressbar.OptionSetWriter(f), progressbar.OptionShowBytes(true),

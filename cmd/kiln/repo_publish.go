@@ -54,11 +54,9 @@ the packages that need them are. --allow-regressions publishes anyway and
 only logs the regressions.`,
 		Args: cobra.ArbitraryArgs, // package files
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, err := sf.create(cmd)
-			if err != nil {
-				return err
-			}
+			// Local inputs first: a bad one creates no store.
 			var c repo.Change
+			var err error
 			c.Reason, c.AllowDowngrade, c.Remove, c.IgnoreMissing = reason, allowDowngrade, removes, ignoreMissing
 			if c.Signer, err = sig.signer(); err != nil {
 				return err
@@ -84,6 +82,10 @@ only logs the regressions.`,
 			}
 			if c.Info == nil && len(c.Add) == 0 && len(c.Remove) == 0 && c.Signer == nil {
 				return errors.New("repo publish: nothing to do (give --add, --remove or --info)")
+			}
+			r, err := sf.create(cmd)
+			if err != nil {
+				return err
 			}
 			if c.Guard, err = guard.guard(cmd, r.Target()); err != nil {
 				return err

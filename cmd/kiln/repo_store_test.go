@@ -264,8 +264,8 @@ func TestRepoStoreTypos(t *testing.T) {
 			t.Errorf("--info %s: %v, want %s", file, err, want)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(dir, "store/master/x86_64/.kiln/head.json")); !os.IsNotExist(err) {
-		t.Fatalf("a bad repo.info published: %v", err)
+	if _, err := os.Stat(filepath.Join(dir, "store")); !os.IsNotExist(err) {
+		t.Fatalf("a bad repo.info created the store: %v", err)
 	}
 
 	mustRun(t, cmd("repo", "publish", "--info", info, tip)...)
