@@ -64,7 +64,7 @@ func BenchmarkRepoIngest(b *testing.B) {
 		}
 		return f
 	}
-	st, err := store.OpenFile(filepath.Join(dir, "store"))
+	st, err := store.CreateFile(filepath.Join(dir, "store"))
 	if err != nil {
 		b.Fatal(err)
 	}
