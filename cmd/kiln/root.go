@@ -101,6 +101,8 @@ status: 0 success, 1 failure or a check that found problems, 2 a usage error
 		newPortsCmd(),
 		newPlanCmd(),
 		newBuilderCmd(),
+		newBuildCmd(),
+		newRunsCmd(),
 	)
 	checkUsage(root)
 	return root

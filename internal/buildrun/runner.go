@@ -301,6 +301,9 @@ func (r *runner) setRunState(st RunState, reason string) {
 	r.run.State, r.run.Reason = st, reason
 	if st.Final() || st == RunError {
 		r.run.Ended = r.now()
+		// The run is no longer driven: another process may resume a
+		// stopped run at once, without waiting for the heartbeat to age.
+		r.run.Heartbeat = time.Time{}
 	}
 	r.mu.Unlock()
 	r.saveRun()

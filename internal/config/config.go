@@ -138,7 +138,11 @@ func Parse(name string, data []byte) (*Config, error) {
 		return nil, decodeError(name, err)
 	}
 	c.File = name
-	c.resolve(filepath.Dir(name))
+	dir, err := filepath.Abs(filepath.Dir(name))
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	c.resolve(dir)
 	if err := c.Validate(); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}

@@ -137,7 +137,7 @@ func WriteSystem(dir string, arch pkginfo.Architecture, secondary ...pkginfo.Arc
 func RepoInfo(arch pkginfo.Architecture, baseURL string) pkginfo.RepositoryInfo {
 	return pkginfo.RepositoryInfo{
 		Name:         "kiln-demo",
-		Vendor:       "kiln",
+		Vendor:       "Haiku Project", // what HaikuPorter's packages say
 		Summary:      "kiln's built-in demo repository",
 		Priority:     1,
 		BaseURL:      baseURL,
