@@ -28,6 +28,7 @@ func (s *buildSession) engineOptions(ctx context.Context, st store.Store, rt rep
 		Retries:               b.Retries,
 		RetryBackoff:          time.Duration(b.RetryBackoff),
 		RetryFailureElsewhere: b.RetryFailureElsewhere,
+		HeartbeatTTL:          time.Duration(b.HeartbeatTTL),
 	}
 	if s.tg.SystemPackages != "" {
 		sys, err := buildrun.SystemDir(s.tg.SystemPackages)

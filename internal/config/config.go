@@ -110,6 +110,9 @@ type Build struct {
 	RetryFailureElsewhere bool             `toml:"retry_failure_elsewhere"`
 	AllowRegressions      bool             `toml:"allow_regressions"`
 	PublishUninstallable  bool             `toml:"publish_uninstallable"`
+	// HeartbeatTTL is how long a run's heartbeat keeps another kiln from
+	// resuming it after its driver died (default 2m).
+	HeartbeatTTL builder.Duration `toml:"heartbeat_ttl"`
 }
 
 // Load reads and checks the config file at path.
