@@ -60,6 +60,16 @@ retry_backoff = "10ms"
 	return e
 }
 
+// builtDemo returns the config of a demo environment after one build run.
+func builtDemo(t *testing.T) string {
+	t.Helper()
+	e := newBuildEnv(t, "")
+	if out, errOut, err := runKiln(t, "build", "-c", e.config, "--mode", "everything"); err != nil {
+		t.Fatalf("build: %v\n%s%s", err, out, errOut)
+	}
+	return e.config
+}
+
 func exitOf(err error) int {
 	if err == nil {
 		return 0

@@ -41,6 +41,8 @@ var jsonCommands = map[string]func(t *testing.T) []string{
 		return []string{testenv.Fixture(t, "hpkg/tipster-1.1.1-1-x86_64.hpkg")}
 	},
 	"kiln repo inspect": func(t *testing.T) []string { return []string{testenv.Fixture(t, "hpkr/repo-2013-x86.hpkr")} },
+	"kiln runs list":    func(t *testing.T) []string { return []string{"-c", builtDemo(t)} },
+	"kiln runs show":    func(t *testing.T) []string { return []string{"-c", builtDemo(t), "last"} },
 	"kiln plan": func(t *testing.T) []string {
 		hp, sys := planFixture(t)
 		return []string{"app", "lonely", "--haikuporter-repository", hp, "--arch", "x86_64", "--system-packages", sys}
@@ -104,7 +106,9 @@ var jsonCommands = map[string]func(t *testing.T) []string{
 var camelKey = regexp.MustCompile(`^[a-z][a-z0-9]*([A-Z][a-zA-Z0-9]*)*$`)
 
 // mapKeys are objects whose keys are data (names), not field names.
-var mapKeys = map[string]bool{}
+var mapKeys = map[string]bool{
+	".builds[].outputInfos": true, // runs show: package infos by file name
+}
 
 // badKeys returns the object keys of v that are not camelCase, with their
 // path.
