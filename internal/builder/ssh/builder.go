@@ -68,6 +68,7 @@ type Builder struct {
 	opts Options
 	log  *slog.Logger
 	busy atomic.Bool
+	quit chan struct{} // closed by Close
 
 	mu        sync.Mutex // guards the fields below
 	status    builder.Status
@@ -112,7 +113,7 @@ func New(cfg *Config, opts Options) (*Builder, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	b := &Builder{cfg: cfg, opts: opts, log: log.With("builder", cfg.Name), cache: map[string]bool{}}
+	b := &Builder{cfg: cfg, opts: opts, log: log.With("builder", cfg.Name), cache: map[string]bool{}, quit: make(chan struct{})}
 	b.status = builder.Status{State: builder.StateNotAvailable, Since: time.Now(), MaxConnectionErrors: opts.MaxConnectionErrors}
 	return b, nil
 }
@@ -142,6 +143,9 @@ func (b *Builder) CachedPackages() []string {
 // Close implements builder.Builder. A build still running is cut off.
 func (b *Builder) Close() error {
 	b.mu.Lock()
+	if !b.closed {
+		close(b.quit)
+	}
 	b.closed = true
 	c := b.conn
 	b.conn = nil
@@ -256,6 +260,8 @@ func (b *Builder) connect(ctx context.Context) (*conn, error) {
 		select {
 		case <-t.C:
 		case <-ctx.Done():
+		case <-b.quit:
+			return nil, fmt.Errorf("ssh builder %s: %w: closed", b.cfg.Name, builder.ErrUnavailable)
 		}
 		return nil, fmt.Errorf("ssh builder %s: %w: connect: %w", b.cfg.Name, builder.ErrTransient, err)
 	}

@@ -257,6 +257,25 @@ func TestConnectErrors(t *testing.T) {
 	if !slices.Equal(states, []builder.State{builder.StateReconnecting, builder.StateLost}) {
 		t.Errorf("notified %v", states)
 	}
+	// Close during the wait after a connection error ends it at once.
+	b2 := r.builder(Options{Backoff: func(int) time.Duration { return time.Hour }})
+	done := make(chan error, 1)
+	go func() { done <- b2.Prepare(context.Background(), r.tree()) }()
+	for deadline := time.Now().Add(10 * time.Second); b2.Status().State != builder.StateReconnecting; {
+		if time.Now().After(deadline) {
+			t.Fatalf("not reconnecting: %+v", b2.Status())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	b2.Close()
+	select {
+	case err := <-done:
+		if !errors.Is(err, builder.ErrUnavailable) {
+			t.Errorf("Prepare cut short by Close = %v, want ErrUnavailable", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("Close did not end the wait after a connection error")
+	}
 	if DefaultBackoff(1) != 6200*time.Millisecond || DefaultBackoff(10) != 17*time.Second {
 		t.Errorf("DefaultBackoff(1) = %v, (10) = %v; HaikuPorter waits 5+1.2n s", DefaultBackoff(1), DefaultBackoff(10))
 	}
