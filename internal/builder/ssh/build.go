@@ -139,7 +139,11 @@ func (b *Builder) runBuild(ctx context.Context, c *conn, job builder.Job, lw *lo
 	case err == nil:
 		lw.line("command exit status: 0")
 	case errors.As(err, &ee):
-		lw.line("command exit status: " + strconv.Itoa(ee.status))
+		status := ee.status
+		if ee.signal != "" {
+			status = -1 // no exit status, as paramiko reports a killed command
+		}
+		lw.line("command exit status: " + strconv.Itoa(status))
 		purge()
 		b.clearVisiblePackages(c)
 		return fmt.Errorf("%w: haikuporter: %w", builder.ErrBuildFailed, err)
