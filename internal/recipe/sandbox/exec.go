@@ -33,6 +33,12 @@ func init() {
 	}
 }
 
+// maxScriptParts bounds the sed commands, grep patterns and cut ranges of
+// one emulated command: each costs a pass over every line of up to
+// MaxVarSize bytes of input, inside one command where no deadline is
+// checked (recipes use one to three).
+const maxScriptParts = 100
+
 // cmdIO is the environment of one emulated command.
 type cmdIO struct {
 	st     *state

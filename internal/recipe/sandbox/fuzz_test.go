@@ -47,6 +47,13 @@ func FuzzEval(f *testing.F) {
 	f.Add([]byte(":(){ :|:& };:\n"))
 	f.Add([]byte("x=a; while :; do x=$x$x; done\n"))
 	f.Add([]byte("eval \"$(printf 'x=%s' {1..9})\"; y=${x/#1/\\+}; typeset -l z=AB\n"))
+	// issue 7's hostile inputs, small
+	f.Add([]byte("x=$(tr '[:]' b | head -n 1)\n"))
+	f.Add([]byte("command eval 'x=a; for((;;)); do x=$x$x; done'\n"))
+	f.Add([]byte("x=$(printf '%100000s' a); y=${x//?/RRRR}; z=$(sed 's/./&&&&/g' <<< \"$x\")\n"))
+	f.Add([]byte("n=x; f(){ declare \"$n=0\"; f; }; f; : ${!n:=1}; PATH=/bin; command -v ls; echo ~root\n"))
+	f.Add([]byte("BUILD() {{\n\t./configure\n}}\nshopt -s globstar; x=(**/); source ./inside.sh\n"))
+	f.Add([]byte("{ { { ${a:-$(( (1?-~2:3) ))} ; } ; } ; [[ ( ( ! a ) ) ]]\n"))
 
 	dir := f.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "inside.sh"), []byte("INSIDE=1\n"), 0o644); err != nil {

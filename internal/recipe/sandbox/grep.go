@@ -54,6 +54,9 @@ func cmdGrep(c *cmdIO, args []string) uint8 {
 		c.errorf("no pattern")
 		return 2
 	}
+	if len(patterns) > maxScriptParts {
+		return c.unsupported("%d patterns (at most %d)", len(patterns), maxScriptParts)
+	}
 	var rxs []*regexp.Regexp
 	for _, p := range patterns {
 		expr := p

@@ -67,7 +67,9 @@ func (rw *rewriter) guard(st *syntax.Stmt, words []*syntax.Word) *syntax.Stmt {
 	if len(args) == 0 {
 		return nil
 	}
-	return &syntax.Stmt{Cmd: &syntax.CallExpr{Args: append([]*syntax.Word{litWord(cmdGuard)}, args...)}}
+	// The statement's position, for messages ("statement at 3:1 …").
+	name := &syntax.Word{Parts: []syntax.WordPart{&syntax.Lit{ValuePos: st.Pos(), Value: cmdGuard}}}
+	return &syntax.Stmt{Cmd: &syntax.CallExpr{Args: append([]*syntax.Word{name}, args...)}}
 }
 
 // literalLen is the length of a word that expands nothing (its literal

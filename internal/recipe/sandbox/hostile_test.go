@@ -267,3 +267,15 @@ func TestHostileMessages(t *testing.T) {
 	// Still valid: compound bodies of every kind.
 	mustEval(t, "a() { :; }; b() ( : ); c() [[ 1 ]]; d() (( 1 )); e() if :; then :; fi; f() for i in 1; do :; done; g() case x in *) ;; esac; h() while false; do :; done\n", Options{})
 }
+
+// TestHostileCommandScripts: an emulated command's script cannot make it
+// run for long or write past the bounds inside one call.
+func TestHostileCommandScripts(t *testing.T) {
+	in := "x=$(printf '%100000s' a)\n"
+	runHostile(t, []hostileCase{
+		{name: "sed commands", src: in + doubled("s", "-e p ", 14) + "y=$(sed $s <<< \"$x\")\n", want: ErrRefused, msg: "commands"},
+		{name: "sed p", src: in + "y=$(sed -e p -e p -e p <<< \"$x\")\n", want: ErrLimit},
+		{name: "grep patterns", src: in + doubled("p", "-e a ", 14) + "y=$(grep $p <<< \"$x\")\n", want: ErrRefused, msg: "patterns"},
+		{name: "cut ranges", src: in + doubled("r", "1,", 14) + "y=$(cut -b ${r}1 <<< \"$x\")\n", want: ErrRefused, msg: "ranges"},
+	})
+}

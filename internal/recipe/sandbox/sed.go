@@ -66,6 +66,9 @@ func cmdSed(c *cmdIO, args []string) uint8 {
 		}
 		prog = append(prog, cmds...)
 	}
+	if len(prog) > maxScriptParts {
+		return c.unsupported("%d commands (at most %d)", len(prog), maxScriptParts)
+	}
 	in, ok := c.input()
 	if !ok {
 		return 1
@@ -84,6 +87,10 @@ func cmdSed(c *cmdIO, args []string) uint8 {
 			case 'd':
 				deleted = true
 			case 'p':
+				if out.Len()+len(line) > c.st.o.MaxVarSize {
+					c.err = c.st.limit("sed: more than %d bytes of output", c.st.o.MaxVarSize)
+					return 2
+				}
 				out.WriteString(line + "\n")
 			case 's':
 				var did, fits bool

@@ -54,6 +54,9 @@ func cmdCut(c *cmdIO, args []string) uint8 {
 		c.errorf("invalid byte, character or field list")
 		return 1
 	}
+	if len(ranges) > maxScriptParts {
+		return c.unsupported("%d ranges (at most %d)", len(ranges), maxScriptParts)
+	}
 	in, ok := c.input()
 	if !ok {
 		return 1
