@@ -212,13 +212,14 @@ func (r *runner) succeeded(b *bstate) {
 		r.mu.Unlock()
 		r.setBuild(nb, BuildQueued, "")
 	}
-	// Builds still blocked wait for fewer ports.
+	// Builds still blocked wait for fewer ports (status.json shows it;
+	// the records are rewritten when their state changes).
 	for _, o := range r.builds {
 		if o.rec.State == BuildBlocked && slices.Contains(o.rec.Waiting, b.task.ID) {
 			r.mu.Lock()
 			o.rec.Waiting = slices.DeleteFunc(slices.Clone(o.rec.Waiting), func(s string) bool { return s == b.task.ID })
 			r.mu.Unlock()
-			r.saveBuild(o)
+			r.dirty = true
 		}
 	}
 }

@@ -22,3 +22,5 @@ var (
 	// ErrBusy: the engine already drives a run.
 	ErrBusy = errors.New("buildrun: engine busy")
 )
+
+func isNotFoundErr(err error) bool { return errors.Is(err, ErrNotFound) }

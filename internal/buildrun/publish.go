@@ -210,16 +210,26 @@ func (r *runner) reason(g []*bstate) string {
 // packages of the builds kept, plus the system packages) and those that
 // cannot, with why. Builds are kept or dropped whole (a port is
 // published with all its packages or not at all), to a fixpoint.
+//
+// Only what the run causes holds a package back: a package that would
+// not be installable even if every build of the run succeeded (a
+// requirement nothing in the tree provides) is not held for it (the
+// publish guard still refuses regressions).
 func (r *runner) installable(head *repo.Manifest, batch []*bstate) ([]*bstate, map[*bstate]string) {
 	arch, _ := r.opts.Target.Architecture()
-	keep := slices.Clone(batch)
-	why := map[*bstate]string{}
-	for {
+	inBatch := map[*bstate]bool{}
+	for _, b := range batch {
+		inBatch[b] = true
+	}
+	check := func(extra func(byName map[string]*pkginfo.PackageInfo), keep []*bstate) (map[string]string, map[string]*bstate) {
 		byName := map[string]*pkginfo.PackageInfo{}
 		if head != nil {
 			for i := range head.Packages {
 				byName[head.Packages[i].Info.Name] = &head.Packages[i].Info
 			}
+		}
+		if extra != nil {
+			extra(byName)
 		}
 		owner := map[string]*bstate{}
 		for _, b := range keep {
@@ -233,16 +243,43 @@ func (r *runner) installable(head *repo.Manifest, batch []*bstate) ([]*bstate, m
 			infos = append(infos, byName[n])
 		}
 		rep := plan.Check(plan.CheckInput{Arch: arch, Repository: infos, System: r.systemInfos()})
-		dropped := false
+		bad := map[string]string{}
 		for _, u := range rep.Uninstallable {
-			b, ok := owner[u.Package]
+			bad[u.Package] = u.Because
+		}
+		return bad, owner
+	}
+	// As if every build of the run succeeded (the recipes' infos of the
+	// outputs not built yet or not at all).
+	ideal, _ := check(func(byName map[string]*pkginfo.PackageInfo) {
+		for _, b := range r.builds {
+			if inBatch[b] {
+				continue
+			}
+			for _, f := range b.rec.Outputs {
+				if info := b.rec.OutputInfos[f]; info != nil {
+					byName[info.Name] = info
+				}
+			}
+		}
+	}, batch)
+	keep := slices.Clone(batch)
+	why := map[*bstate]string{}
+	for {
+		bad, owner := check(nil, keep)
+		dropped := false
+		for file, because := range bad {
+			b, ok := owner[file]
 			if !ok {
+				continue
+			}
+			if _, pre := ideal[file]; pre {
 				continue
 			}
 			if _, done := why[b]; done {
 				continue
 			}
-			why[b] = fmt.Sprintf("%s would not be installable: %s", u.Package, u.Because)
+			why[b] = fmt.Sprintf("%s would not be installable: %s", file, because)
 			dropped = true
 		}
 		if !dropped {
