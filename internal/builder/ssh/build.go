@@ -93,6 +93,13 @@ func (b *Builder) classify(ctx context.Context, job builder.Job, lw *logWriter, 
 		}
 		return fmt.Errorf("ssh builder %s: %s: %w", name, job.Port.ID(), err)
 	}
+	b.mu.Lock()
+	closed := b.closed
+	b.mu.Unlock()
+	if closed {
+		lw.line("build failed: the builder was closed")
+		return fmt.Errorf("ssh builder %s: %s: %w: closed during the build: %w", name, job.Port.ID(), builder.ErrUnavailable, err)
+	}
 	lw.line("connection failed: " + err.Error())
 	b.log.Error("build failed on the connection", "port", job.Port.ID(), "err", err)
 	if b.transientFailed(err.Error()) {
