@@ -288,8 +288,10 @@ func (e *Engine) Active() (*Handle, bool) {
 	}
 }
 
+// newRunID names a run by its start (to the millisecond, so ids sort in
+// start order) and a random suffix.
 func newRunID(t time.Time) string {
 	b := make([]byte, 3)
 	_, _ = rand.Read(b)
-	return t.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b)
+	return t.UTC().Format("20060102T150405.000Z") + "-" + hex.EncodeToString(b)
 }
