@@ -125,3 +125,15 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestExample: the documented example in the repository root parses and
+// names two targets.
+func TestExample(t *testing.T) {
+	c, err := Load(filepath.Join("..", "..", "kiln.example.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Targets) != 2 || c.Targets[1].Name() != "master/x86_gcc2" || len(c.Builders.Mock) != 1 {
+		t.Errorf("example: %+v", c)
+	}
+}
