@@ -2,6 +2,7 @@ package buildrun
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -259,6 +260,16 @@ func TestCancelBuildAndRun(t *testing.T) {
 		}
 		return false
 	})
+	// Mid-run status.json (an active builder with its current build)
+	// has what the HaikuPorter frontend reads.
+	sj, err := json.Marshal(h.Status())
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkFrontendKeys(t, sj)
+	if st := h.Status(); len(st.Builders.Active) == 0 || st.EndTime != nil {
+		t.Errorf("mid-run status: %d active builders, end %v", len(st.Builders.Active), st.EndTime)
+	}
 	if err := h.CancelBuild(n0, "operator"); err != nil {
 		t.Fatal(err)
 	}

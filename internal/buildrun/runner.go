@@ -46,7 +46,7 @@ type runner struct {
 	cancelled    string // why the run was cancelled ("" if not)
 	fatal        error  // stops the run (RunError)
 	master       *segLog
-	lastStatus   time.Time
+	nextStatus   time.Time
 	dirty        bool
 	lastBeat     time.Time
 }
@@ -63,6 +63,7 @@ type bstate struct {
 	products  []*product
 	cancelled string // an operator cancelled it
 	held      bool
+	required  []string // status.json's requiredPackages, computed once
 }
 
 // slot is a builder of the run.

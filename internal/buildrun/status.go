@@ -95,14 +95,17 @@ func nonNil(s []string) []string {
 
 // statusBuild describes b; r.mu is held.
 func (r *runner) statusBuild(b *bstate) StatusBuild {
-	req := slices.Clone(b.rec.Uses)
-	for _, n := range b.rec.Needs {
-		if nb, ok := r.byID[n]; ok {
-			req = append(req, nb.rec.Outputs...)
+	if b.required == nil { // computed once: Uses and Needs never change
+		req := slices.Clone(b.rec.Uses)
+		for _, n := range b.rec.Needs {
+			if nb, ok := r.byID[n]; ok {
+				req = append(req, nb.rec.Outputs...)
+			}
 		}
+		slices.Sort(req)
+		b.required = nonNil(slices.Compact(req))
 	}
-	slices.Sort(req)
-	return StatusBuild{Port: b.rec.Port, ResultingPackages: nonNil(slices.Clone(b.rec.Outputs)), RequiredPackages: nonNil(slices.Compact(req)),
+	return StatusBuild{Port: b.rec.Port, ResultingPackages: nonNil(b.rec.Outputs), RequiredPackages: b.required,
 		MissingPackageIDs: nonNil(slices.Clone(b.rec.Waiting)), Buildable: b.rec.State != BuildLost,
 		BuildNumbers: []int64{b.rec.Number}, Lost: b.rec.State == BuildLost}
 }
@@ -194,20 +197,23 @@ func (r *runner) status() Status {
 }
 
 // maybeStatus rewrites status.json when something changed, at most every
-// StatusInterval (force: now).
+// StatusInterval, and never spending more than a twentieth of the loop's
+// time on it (a run of thousands of builds has a status.json of many
+// megabytes); force: now.
 func (r *runner) maybeStatus(force bool) {
 	if !r.dirty && !force {
 		return
 	}
 	now := time.Now()
-	if !force && now.Sub(r.lastStatus) < r.opts.StatusInterval {
+	if !force && now.Before(r.nextStatus) {
 		return
 	}
-	r.lastStatus, r.dirty = now, false
-	b, err := json.MarshalIndent(r.status(), "", " ")
+	r.dirty = false
+	b, err := json.Marshal(r.status())
 	if err != nil {
 		r.log.Error("encode status.json", "err", err)
 		return
 	}
 	r.rec.putBytes(r.l.status(r.run.ID), append(b, '\n'))
+	r.nextStatus = now.Add(max(r.opts.StatusInterval, 20*time.Since(now)))
 }

@@ -1,0 +1,9 @@
+package buildrun
+
+import (
+	"testing"
+
+	"github.com/haikuports/kiln/internal/testenv"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
