@@ -165,4 +165,3 @@ func TestRealTreeRun(t *testing.T) {
 	}
 	checkFrontendKeys(t, sb)
 }
-
