@@ -200,8 +200,9 @@ func TestLostBuilderBuildsCompleteElsewhere(t *testing.T) {
 	}
 	st := eng.Records()
 	sb, _ := st.File(context.Background(), run.ID, "status.json")
-	if !strings.Contains(string(sb), `"lost": [`) || !strings.Contains(string(sb), `"name": "builder1"`) {
-		t.Errorf("status.json does not list builder1 as lost")
+	var status Status
+	if err := json.Unmarshal(sb, &status); err != nil || len(status.Builders.Lost) != 1 || status.Builders.Lost[0].Name != "builder1" {
+		t.Errorf("status.json does not list builder1 as lost: %v %+v", err, status.Builders.Lost)
 	}
 	e.verify(t)
 }
