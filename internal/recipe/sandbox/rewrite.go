@@ -183,10 +183,14 @@ func (rw *rewriter) visit(node syntax.Node) bool {
 			rw.pinArithm(c)
 		}
 	case *syntax.FuncDecl:
-		if !isCompound(x.Body.Cmd) {
+		if x.Name == nil || !isCompound(x.Body.Cmd) {
 			// mvdan accepts f() cmd; bash requires a compound command
 			// (BUILD() {{ is a syntax error, not a function running {{).
-			rw.err = rw.st.violate(fmt.Errorf("%w at %s: the body of function %s is not a compound command such as { …; } (bash: syntax error near unexpected token)", ErrSyntax, x.Body.Pos(), x.Name.Value))
+			if x.Name == nil {
+				rw.err = rw.st.violate(fmt.Errorf("%w at %s: a function without a name", ErrSyntax, x.Pos()))
+			} else {
+				rw.err = rw.st.violate(fmt.Errorf("%w at %s: the body of function %s is not a compound command such as { …; } (bash: syntax error near unexpected token)", ErrSyntax, x.Body.Pos(), x.Name.Value))
+			}
 			return false
 		}
 		body := make([]*syntax.Stmt, 0, len(depthStmts)+1)
