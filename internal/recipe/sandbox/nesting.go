@@ -40,8 +40,13 @@ var nestClass = func() (t [256]uint8) {
 	for _, c := range []byte("!%&*+,-/:<=>?^|~") {
 		t[c] |= nestOperator
 	}
-	for c := 'a'; c <= 'z'; c++ {
-		t[c] |= nestLetter
+	for _, k := range nestKeywords {
+		t[k[0]] |= nestLetter
+	}
+	for c := 0; c < 256; c++ {
+		if isWordByte(byte(c)) {
+			t[c] |= nestWord
+		}
 	}
 	return t
 }()
@@ -49,7 +54,8 @@ var nestClass = func() (t [256]uint8) {
 const (
 	nestStructural = 1 << iota
 	nestOperator
-	nestLetter
+	nestLetter // the first letter of a keyword
+	nestWord   // a byte of a word (keywords start after none)
 )
 
 // nestKeywords are the reserved words that open a nesting level.
@@ -61,7 +67,7 @@ func checkNesting(src, what string) error {
 	structural, operators := 0, 0
 	for i := 0; i < len(src); i++ {
 		c := nestClass[src[i]]
-		if c == 0 {
+		if c&^nestWord == 0 {
 			continue
 		}
 		if c&nestStructural != 0 {
@@ -73,7 +79,7 @@ func checkNesting(src, what string) error {
 				structural++
 			}
 		}
-		if c&nestLetter != 0 && (i == 0 || !isWordByte(src[i-1])) {
+		if c&nestLetter != 0 && (i == 0 || nestClass[src[i-1]]&nestWord == 0) {
 			if isKeywordAt(src, i) {
 				structural++
 			}
@@ -95,11 +101,6 @@ func isWordByte(c byte) bool {
 // isKeywordAt reports whether one of nestKeywords starts at src[i] as a
 // whole word.
 func isKeywordAt(src string, i int) bool {
-	switch src[i] {
-	case 'i', 'e', 'w', 'u', 'f', 's', 'c', 't':
-	default:
-		return false
-	}
 	for _, k := range nestKeywords {
 		end := i + len(k)
 		if end <= len(src) && src[i:end] == k && (end == len(src) || !isWordByte(src[end])) {
