@@ -33,6 +33,7 @@ type runner struct {
 
 	sched    *Scheduler
 	reqs     chan any
+	stopped  chan struct{} // closed when the loop returns
 	products map[string]*product // file → produced in this run
 	head     *repo.Manifest      // the head when last looked at (nil: none)
 
@@ -88,7 +89,7 @@ type (
 
 func newRunner(ctx context.Context, e *Engine, run *Run, builds []*Build, resume bool) (*runner, error) {
 	r := &runner{e: e, opts: &e.opts, l: e.l, log: e.log.With("run", run.ID), bus: e.opts.Bus,
-		run: run, byID: map[string]*bstate{}, byNum: map[int64]*bstate{}, reqs: make(chan any, 64),
+		run: run, byID: map[string]*bstate{}, byNum: map[int64]*bstate{}, reqs: make(chan any, 64), stopped: make(chan struct{}),
 		products: map[string]*product{}}
 	r.rec = newRecorder(e.opts.Store, r.log, 4)
 	tasks := make([]Task, len(builds))
@@ -150,13 +151,12 @@ func (r *runner) refreshHead(ctx context.Context) error {
 	return nil
 }
 
-// request sends a message to the loop; it does not block once the loop
-// has stopped.
+// request sends a message to the loop (from any goroutine but the
+// loop's); once the loop has stopped, the message is dropped.
 func (r *runner) request(m any) {
 	select {
 	case r.reqs <- m:
-	default:
-		go func() { r.reqs <- m }()
+	case <-r.stopped:
 	}
 }
 
@@ -172,6 +172,7 @@ func (r *runner) masterf(format string, args ...any) {
 // loop runs the run until it is over, cancelled, stopped by an error or
 // ctx ends (as a crash: nothing more is written).
 func (r *runner) loop(ctx context.Context) error {
+	defer close(r.stopped)
 	r.masterf("run %s: %d builds, %d skipped, tree %s", r.run.ID, len(r.builds), len(r.run.Skipped), r.run.Tree.Commit)
 	r.setRunState(RunRunning, "")
 	tick := time.NewTicker(100 * time.Millisecond)
