@@ -33,7 +33,7 @@ type runner struct {
 
 	sched    *Scheduler
 	reqs     chan any
-	stopped  chan struct{} // closed when the loop returns
+	stopped  chan struct{}       // closed when the loop returns
 	products map[string]*product // file → produced in this run
 	head     *repo.Manifest      // the head when last looked at (nil: none)
 
