@@ -49,9 +49,14 @@ func mockBuilt(ms []*mock.Builder) map[string]int {
 
 func testMockRun(t *testing.T, st store.Store, n int) {
 	ports := synthGraph(t, n, 3)
+	st, requests := counting(st)
 	e := newEnv(t, st, ports)
 	ms, bs := mocks(t, 4, nil)
+	before := requests()
+	start := time.Now()
 	run, eng := runAll(t, e, e.options(bs))
+	t.Logf("%d builds in %s, %.1f store requests per build (records, logs, dependencies, ingest, publish)",
+		n, time.Since(start).Round(time.Millisecond), float64(requests()-before)/float64(n))
 	if run.State != RunComplete {
 		t.Fatalf("run %s (%s)", run.State, run.Reason)
 	}
