@@ -18,6 +18,10 @@ import (
 // Paths outside Dir behave as if they did not exist: a recipe probing
 // /packages/… on a build master sees nothing either.
 
+// readDirCost is what one directory read counts against MaxCalls: reading
+// a directory deep in a symlink loop costs far more than a command.
+const readDirCost = 10
+
 const writeFlags = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREATE | os.O_TRUNC
 
 // resolve maps a path as the shell sees it to a path relative to Dir, or
@@ -118,11 +122,13 @@ func (st *state) stat(ctx context.Context, name string, followSymlinks bool) (_ 
 func (st *state) readDir(ctx context.Context, path string) (_ []fs.DirEntry, err error) {
 	defer st.recovered(&err)
 	// A ** glob over a symlink loop reads directories without end, inside
-	// one command: each read counts as a command and checks the deadline.
+	// one command: each read counts as readDirCost commands (so such a
+	// glob stops at the command bound, a result that does not depend on
+	// the machine's speed) and checks the deadline.
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if st.calls.Add(1) > st.o.MaxCalls {
+	if st.calls.Add(readDirCost) > st.o.MaxCalls {
 		return nil, st.limit("more than %d commands and directory reads", st.o.MaxCalls)
 	}
 	rel, ok := st.resolve(ctx, path)
