@@ -67,6 +67,9 @@ func (r *runner) attempt(ctx context.Context, j attemptJob) attemptDone {
 
 	if !j.s.prepared {
 		tree := builder.Tree{OriginURL: r.run.Tree.OriginURL, Commit: r.run.Tree.Commit, Settings: r.opts.Settings}
+		if j.s.log != nil {
+			j.s.log.Printf("%s: preparing %s for tree %s", r.now().Format(time.RFC3339), name, tree.Commit)
+		}
 		if err := j.s.b.Prepare(hctx, tree); err != nil {
 			blog.Printf("preparing builder %s failed: %v", name, err)
 			done.result, done.err = classify(hctx, nil, fmt.Errorf("prepare %s: %w", name, err))

@@ -103,6 +103,9 @@ func (r *runner) start(ctx context.Context, s *slot, b *bstate) {
 			s.log = l
 		}
 	}
+	if s.log != nil {
+		s.log.Printf("%s: build %d %s started (attempt %d, %d dependencies)", now.Format(time.RFC3339), b.rec.Number, b.task.ID, len(b.rec.Attempts), len(deps))
+	}
 	job := attemptJob{b: b, s: s, deps: deps, attempt: len(b.rec.Attempts), number: b.rec.Number, port: b.rec.Port, outputs: slices.Clone(b.rec.Outputs), infos: b.rec.OutputInfos}
 	go func() { r.request(r.attempt(actx, job)) }()
 }
@@ -123,8 +126,12 @@ func (r *runner) onAttempt(ctx context.Context, m attemptDone) {
 	if m.result != "succeeded" && m.result != "cancelled" {
 		s.prepared = false // set the builder up again before its next build
 	}
-	if s.log != nil && m.err != nil {
-		s.log.Printf("%s: build %d %s: %s: %v", now.Format(time.RFC3339), b.rec.Number, b.task.ID, m.result, m.err)
+	if s.log != nil {
+		if m.err != nil {
+			s.log.Printf("%s: build %d %s: %s: %v", now.Format(time.RFC3339), b.rec.Number, b.task.ID, m.result, m.err)
+		} else {
+			s.log.Printf("%s: build %d %s: %s", now.Format(time.RFC3339), b.rec.Number, b.task.ID, m.result)
+		}
 	}
 	switch m.result {
 	case "succeeded":

@@ -195,6 +195,10 @@ func TestReaderFollowAndRuns(t *testing.T) {
 	if _, err := eng.Records().Log(context.Background(), h.ID(), MasterLog, &master); err != nil || !strings.Contains(master.String(), "succeeded on builder1") {
 		t.Errorf("master log %v:\n%s", err, master.String())
 	}
+	var blog bytes.Buffer
+	if _, err := eng.Records().Log(context.Background(), h.ID(), BuilderLog("builder1"), &blog); err != nil || !strings.Contains(blog.String(), "preparing builder1 for tree abc") || strings.Count(blog.String(), "started (attempt 1") != 3 {
+		t.Errorf("builder log %v:\n%s", err, blog.String())
+	}
 	if _, err := eng.Records().Run(context.Background(), "../x"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("bad id: %v", err)
 	}
