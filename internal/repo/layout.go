@@ -103,3 +103,9 @@ func (r *Repo) SnapshotKey(id, name string) string { return r.l.snapshot(id, nam
 
 // HeadKey is the key of head.json.
 func (r *Repo) HeadKey() string { return r.l.head() }
+
+// ValidSnapshotID reports whether id is acceptable as a snapshot id (a
+// single safe key segment of letters, digits, '-', '_' and '.', not
+// starting with '.'), as servers check ids from URLs before any store
+// access.
+func ValidSnapshotID(id string) bool { return validSnapshotID(id) }

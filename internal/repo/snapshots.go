@@ -32,6 +32,11 @@ func summarize(m *Manifest) SnapshotInfo {
 	return SnapshotInfo{ID: m.ID, Parent: m.Parent, Created: m.Created, Reason: m.Reason, RolledBackTo: m.RolledBackTo, Packages: len(m.Packages), RepoSHA256: m.RepoSHA256}
 }
 
+// SnapshotIDs lists the ids of the snapshots stored under .kiln/snapshots/
+// in key order (oldest first), with one delimited listing and without
+// reading any manifest.
+func (r *Repo) SnapshotIDs(ctx context.Context) ([]string, error) { return r.snapshotIDs(ctx) }
+
 // snapshotIDs lists the snapshot ids stored under .kiln/snapshots/.
 func (r *Repo) snapshotIDs(ctx context.Context) ([]string, error) {
 	var ids []string
