@@ -103,6 +103,7 @@ status: 0 success, 1 failure or a check that found problems, 2 a usage error
 		newBuilderCmd(),
 		newBuildCmd(),
 		newRunsCmd(),
+		newTokenCmd(),
 	)
 	checkUsage(root)
 	return root

@@ -41,6 +41,8 @@ type Config struct {
 	Targets  []Target `toml:"target"`
 	Builders Builders `toml:"builders"`
 	Build    Build    `toml:"build"`
+	// Auth is kiln serve's tokens and webhook secret.
+	Auth Auth `toml:"auth"`
 
 	// File is the path the config was read from ("" for a built one).
 	File string `toml:"-"`
@@ -190,6 +192,10 @@ func (c *Config) resolve(dir string) {
 	abs(&c.Tree.Cache)
 	abs(&c.Builders.Dir)
 	abs(&c.Builders.KnownHosts)
+	abs(&c.Auth.GitHubSecretFile)
+	for i := range c.Auth.Tokens {
+		abs(&c.Auth.Tokens[i].HashFile)
+	}
 	for i := range c.Targets {
 		abs(&c.Targets[i].SystemPackages)
 		abs(&c.Targets[i].RepoInfo)
@@ -243,6 +249,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Build.Retries < -1 {
 		bad("build.retries", "%d (want -1 for never, or a count)", c.Build.Retries)
+	}
+	if err := c.Auth.validate(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
