@@ -12,8 +12,6 @@ import (
 	"time"
 
 	"github.com/haikuports/kiln/internal/buildrun"
-	"github.com/haikuports/kiln/internal/demo"
-	"github.com/haikuports/kiln/internal/pkginfo"
 	"github.com/haikuports/kiln/internal/repo"
 	"github.com/haikuports/kiln/internal/store"
 	"github.com/haikuports/kiln/internal/testenv"
@@ -83,30 +81,8 @@ func TestBuildSurvivesKill(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	writeSyntheticTree(t, filepath.Join(dir, "tree"), ports, 7)
-	if _, err := demo.WriteSystem(filepath.Join(dir, "system"), pkginfo.ArchX86_64); err != nil {
-		t.Fatal(err)
-	}
-	testenv.WriteFile(t, dir, "repo.info", demoRepoInfo)
-	testenv.WriteFile(t, dir, "kiln.toml", `
-[store]
-url = "store"
-[tree]
-path = "tree"
-[[target]]
-branch = "master"
-arch = "x86_64"
-system_packages = "system"
-repo_info = "repo.info"
-[[builders.mock]]
-name = "mock"
-count = 4
-duration = "fixed"
-median = "150ms"
-[build]
-publish = "each-build"
-heartbeat_ttl = "600ms"
-retry_backoff = "10ms"
-`)
+	writeBuildConfig(t, dir, "count = 4\nduration = \"fixed\"\nmedian = \"150ms\"",
+		"publish = \"each-build\"\nheartbeat_ttl = \"600ms\"\nretry_backoff = \"10ms\"")
 	rng := rand.New(rand.NewPCG(11, 12))
 	kills, starts := 0, 0
 	finished := false

@@ -36,6 +36,16 @@ func newBuildEnv(t *testing.T, mockExtra string) *buildEnv {
 	if _, err := demo.WriteTree(context.Background(), e.tree); err != nil {
 		t.Fatal(err)
 	}
+	writeBuildConfig(t, dir, "count = 2\n"+mockExtra, `retry_backoff = "10ms"`)
+	return e
+}
+
+// writeBuildConfig writes the demo's system packages, a repo.info and a
+// kiln.toml for the tree in dir/tree into dir: one master/x86_64 target
+// with a directory store, mock builders with the given settings and the
+// given [build] settings.
+func writeBuildConfig(t *testing.T, dir, mock, build string) {
+	t.Helper()
 	if _, err := demo.WriteSystem(filepath.Join(dir, "system"), pkginfo.ArchX86_64); err != nil {
 		t.Fatal(err)
 	}
@@ -52,12 +62,9 @@ system_packages = "system"
 repo_info = "repo.info"
 [[builders.mock]]
 name = "mock"
-count = 2
-`+mockExtra+`
+`+mock+`
 [build]
-retry_backoff = "10ms"
-`)
-	return e
+`+build+"\n")
 }
 
 // builtDemo returns the config of a demo environment after one build run.
