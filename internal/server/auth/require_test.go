@@ -14,7 +14,7 @@ import (
 
 // testKeys makes one token of each role and returns the keyring and the
 // tokens' texts by role name.
-func testKeys(t *testing.T) (*Keyring, map[string]string) {
+func testKeys(t testing.TB) (*Keyring, map[string]string) {
 	t.Helper()
 	texts := map[string]string{}
 	var toks []Token
