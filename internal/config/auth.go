@@ -2,9 +2,11 @@ package config
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 
 	"github.com/haikuports/kiln/internal/server/auth"
@@ -20,9 +22,31 @@ type Auth struct {
 	Tokens []AuthToken `toml:"tokens"`
 	// GitHubSecret is the push webhook's secret; GitHubSecretFile a file
 	// holding it (one of the two; neither: the webhook is refused).
-	GitHubSecret     string `toml:"github_secret"`
+	GitHubSecret     Secret `toml:"github_secret"`
 	GitHubSecretFile string `toml:"github_secret_file"`
 }
+
+// Secret is a secret value of the config. It prints and logs as
+// "[redacted]", so a config dumped with %v or slog shows no secret.
+type Secret string
+
+// String is "[redacted]" (or "" when unset).
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return "[redacted]"
+}
+
+// GoString is String, for %#v.
+func (s Secret) GoString() string { return s.String() }
+
+// LogValue is String, for slog.
+func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
+
+// MarshalJSON is String as JSON (slog's JSON handler encodes structs with
+// encoding/json).
+func (s Secret) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }
 
 // AuthToken is one [[auth.tokens]] entry.
 type AuthToken struct {
@@ -128,7 +152,7 @@ const minGitHubSecret = 16
 // WebhookSecret returns the GitHub webhook secret (nil when none is set),
 // reading github_secret_file.
 func (a Auth) WebhookSecret() ([]byte, error) {
-	s := a.GitHubSecret
+	s := string(a.GitHubSecret)
 	switch {
 	case a.GitHubSecret != "" && a.GitHubSecretFile != "":
 		return nil, fmt.Errorf("%w: auth: github_secret and github_secret_file both set (want one)", ErrInvalid)

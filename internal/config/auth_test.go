@@ -2,6 +2,8 @@ package config
 
 import (
 	"errors"
+	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -55,6 +57,25 @@ hash_file = "ci.hash"
 	s, err := c.Auth.WebhookSecret()
 	if err != nil || string(s) != "0123456789abcdef0123" {
 		t.Errorf("secret %q, %v (the trailing newline is trimmed)", s, err)
+	}
+}
+
+// TestSecretRedacted: a config printed or logged shows no secret.
+func TestSecretRedacted(t *testing.T) {
+	const secret = "0123456789abcdef-secret"
+	c, err := Parse(filepath.Join(t.TempDir(), "kiln.toml"), []byte(good+"\n[auth]\ngithub_secret = \""+secret+"\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, err := c.Auth.WebhookSecret(); err != nil || string(s) != secret {
+		t.Fatalf("WebhookSecret = %q, %v", s, err)
+	}
+	var logBuf strings.Builder
+	slog.New(slog.NewJSONHandler(&logBuf, nil)).Info("config", "auth", c.Auth, "secret", c.Auth.GitHubSecret)
+	for _, out := range []string{fmt.Sprintf("%v", c), fmt.Sprintf("%+v", c.Auth), fmt.Sprintf("%#v", c.Auth), fmt.Sprint(c.Auth.GitHubSecret), logBuf.String()} {
+		if strings.Contains(out, secret) {
+			t.Errorf("secret shown: %s", out)
+		}
 	}
 }
 
