@@ -150,11 +150,12 @@ const realTreeCommit = "785d8af000000000000000000000000000000000"
 
 // TestRealTreeRunEvaluated runs the planner's everything plan of the real
 // tree as kiln itself evaluates it (every recipe of the corpus through
-// internal/ports; TestRealTreeRun uses HaikuPorter's evaluation), after the ports in dependency cycles are
-// bootstrapped: see bootstrapCycles) on four
-// zero-duration mock builders over a file store: every planned build
-// succeeds exactly once, every package is published, the repository
-// verifies deep, and status.json has the frontend's shape.
+// internal/ports; TestRealTreeRun uses HaikuPorter's evaluation), after
+// the ports in dependency cycles are bootstrapped (see bootstrapCycles),
+// on four zero-duration mock builders over a file store: every planned
+// build succeeds exactly once, every package is published in the head,
+// the repository verifies deep, and status.json has the frontend's shape
+// (checkStatusJSON). About 7 minutes on a loaded 2-core machine.
 func TestRealTreeRunEvaluated(t *testing.T) {
 	if testing.Short() {
 		t.Skip("evaluates every recipe of the corpus and builds the buildable part of it")
