@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -199,5 +200,46 @@ func TestBuildUsage(t *testing.T) {
 		if len(entries) > 0 {
 			t.Errorf("a refused build left %d runs", len(entries))
 		}
+	}
+}
+
+// TestRunsPrune: old runs' records go, the newest and those of retained
+// snapshots stay.
+func TestRunsPrune(t *testing.T) {
+	e := newBuildEnv(t, "")
+	if _, _, err := runKiln(t, "build", "-c", e.config, "--mode", "everything"); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 { // two more runs, each building tilecraft anew
+		rel := "games-puzzle/tilecraft/tilecraft-3.0.2.recipe"
+		b, _ := os.ReadFile(filepath.Join(e.tree, rel))
+		testenv.WriteFile(t, e.tree, rel, strings.Replace(string(b), fmt.Sprintf(`REVISION="%d"`, i+1), fmt.Sprintf(`REVISION="%d"`, i+2), 1))
+		testenv.Git(t, e.tree, "commit", "-qam", "bump")
+		if out, errOut, err := runKiln(t, "build", "-c", e.config); err != nil {
+			t.Fatalf("build %d: %v\n%s%s", i, err, out, errOut)
+		}
+	}
+	// Every run published a snapshot the repository keeps: nothing goes.
+	out, _, err := runKiln(t, "runs", "prune", "-c", e.config, "--keep", "1", "--keep-age", "0")
+	if err != nil || !strings.Contains(out, "deleted 0 runs") || !strings.Contains(out, "kept 3") {
+		t.Fatalf("prune with all snapshots kept: %v\n%s", err, out)
+	}
+	// Once the snapshots are pruned, only the newest run stays.
+	if out, _, err := runKiln(t, "repo", "prune", "--store", e.store, "--keep", "1", "--keep-age", "0", "--grace", "0"); err != nil || !strings.Contains(out, "2 deleted") {
+		t.Fatalf("repo prune: %v\n%s", err, out)
+	}
+	out, _, err = runKiln(t, "runs", "prune", "-c", e.config, "--keep", "1", "--keep-age", "0", "--dry-run")
+	if err != nil || !strings.Contains(out, "would delete 2 runs") {
+		t.Fatalf("dry run: %v\n%s", err, out)
+	}
+	if out, _, err := runKiln(t, "runs", "prune", "-c", e.config, "--keep", "1", "--keep-age", "0"); err != nil || !strings.Contains(out, "deleted 2 runs") {
+		t.Fatalf("prune: %v\n%s", err, out)
+	}
+	out, _, err = runKiln(t, "runs", "list", "-c", e.config)
+	if err != nil || strings.Count(out, "complete") != 1 {
+		t.Fatalf("after prune: %v\n%s", err, out)
+	}
+	if _, _, err := runKiln(t, "runs", "prune", "-c", e.config, "--keep", "0"); exitOf(err) != 2 {
+		t.Errorf("--keep 0: %v", err)
 	}
 }

@@ -43,6 +43,7 @@ var jsonCommands = map[string]func(t *testing.T) []string{
 	"kiln repo inspect": func(t *testing.T) []string { return []string{testenv.Fixture(t, "hpkr/repo-2013-x86.hpkr")} },
 	"kiln runs list":    func(t *testing.T) []string { return []string{"-c", builtDemo(t)} },
 	"kiln runs show":    func(t *testing.T) []string { return []string{"-c", builtDemo(t), "last"} },
+	"kiln runs prune":   func(t *testing.T) []string { return []string{"-c", builtDemo(t), "--dry-run"} },
 	"kiln plan": func(t *testing.T) []string {
 		hp, sys := planFixture(t)
 		return []string{"app", "lonely", "--haikuporter-repository", hp, "--arch", "x86_64", "--system-packages", sys}

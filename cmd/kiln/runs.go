@@ -14,6 +14,7 @@ import (
 
 	"github.com/haikuports/kiln/internal/buildrun"
 	"github.com/haikuports/kiln/internal/config"
+	"github.com/haikuports/kiln/internal/repo"
 )
 
 func newRunsCmd() *cobra.Command {
@@ -24,7 +25,7 @@ func newRunsCmd() *cobra.Command {
 no daemon is needed. The store and target come from --store and --target,
 or from a kiln.toml given with --config.`,
 	}
-	cmd.AddCommand(newRunsListCmd(), newRunsShowCmd(), newRunsLogCmd())
+	cmd.AddCommand(newRunsListCmd(), newRunsShowCmd(), newRunsLogCmd(), newRunsPruneCmd())
 	return cmd
 }
 
@@ -39,7 +40,9 @@ func (f *runsFlags) add(cmd *cobra.Command) {
 	cmd.Flags().StringVarP(&f.config, "config", "c", "", "take the store (and the target, if it is the only one) from this kiln.toml")
 }
 
-func (f *runsFlags) reader(cmd *cobra.Command) (*buildrun.Reader, error) {
+// openRepo opens the target's repository, taking the store (and the
+// target, unless --target is given) from --config when it is set.
+func (f *runsFlags) openRepo(cmd *cobra.Command) (*repo.Repo, error) {
 	if f.config != "" {
 		cfg, err := config.Load(f.config)
 		if err != nil {
@@ -55,7 +58,11 @@ func (f *runsFlags) reader(cmd *cobra.Command) (*buildrun.Reader, error) {
 		}
 		f.store, f.target = cfg.Store.URL, tg.Name()
 	}
-	r, err := f.open(cmd)
+	return f.open(cmd)
+}
+
+func (f *runsFlags) reader(cmd *cobra.Command) (*buildrun.Reader, error) {
+	r, err := f.openRepo(cmd)
 	if err != nil {
 		return nil, err
 	}
