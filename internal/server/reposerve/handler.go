@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -55,7 +56,8 @@ type Options struct {
 type Handler struct {
 	opts    Options
 	prefix  string // "" for "/", else "/repo" (no trailing slash)
-	public  *url.URL
+	public  string // PublicBaseURL without a trailing slash, "" if none
+	curCC   string // Cache-Control of current/ answers and listings
 	log     *slog.Logger
 	targets map[string]*target // "branch/arch"
 	order   []*target          // by branch, then arch
@@ -91,12 +93,16 @@ func New(repos []*repo.Repo, opts Options) (*Handler, error) {
 		return nil, fmt.Errorf("reposerve: bad prefix %q: want a path like /repo or /", opts.Prefix)
 	}
 	h.prefix = p
+	h.curCC = "public, max-age=" + strconv.Itoa(int(opts.CurrentMaxAge/time.Second))
+	if opts.CurrentMaxAge < 0 {
+		h.curCC = "no-cache"
+	}
 	if opts.PublicBaseURL != "" {
 		u, err := url.Parse(strings.TrimRight(opts.PublicBaseURL, "/"))
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 			return nil, fmt.Errorf("reposerve: bad public base URL %q: want http(s)://host/path", opts.PublicBaseURL)
 		}
-		h.public = u
+		h.public = u.String()
 	}
 	for _, r := range repos {
 		t := r.Target()
@@ -106,7 +112,7 @@ func New(repos []*repo.Repo, opts Options) (*Handler, error) {
 		tg := &target{r: r, st: r.Store(), mans: newManifestCache(opts.ManifestCache)}
 		if p, ok := tg.st.(store.Presigner); ok {
 			tg.presign = p
-		} else if h.public != nil {
+		} else if h.public != "" {
 			return nil, fmt.Errorf("reposerve: public base URL set, but the store of %s (%s) is streamed, not redirected", t, tg.st)
 		}
 		h.targets[t.String()] = tg
@@ -169,7 +175,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	p := r.URL.EscapedPath()
+	// Without RawPath, the raw path is the canonical escaping of Path: Path
+	// is parsed as it is (no segment holds an encoded slash), and a '%' in
+	// it (only from "%25") is refused rather than unescaped twice.
+	p := r.URL.Path
+	if r.URL.RawPath != "" {
+		p = r.URL.EscapedPath()
+	} else if strings.Contains(p, "%") {
+		http.Error(w, "bad path: '%' in a segment", http.StatusBadRequest)
+		return
+	}
 	var rel string
 	switch {
 	case p == h.prefix:

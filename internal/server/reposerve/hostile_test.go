@@ -60,6 +60,8 @@ func TestHostilePaths(t *testing.T) {
 				{"/master/x86_64/current/packages/foo%2f..%2f..%2frepo", 400},
 				{"/master/x86_64/current/packages/foo%5c..%5crepo.hpkg", 400},
 				{"/master/x86_64/current/packages/foo%00.hpkg", 400},
+				{"/master/x86_64/current/packages/a%252f..%252frepo.hpkg", 400},
+				{"/master/x86_64/%252e%252e/repo", 400},
 				{"/master/x86_64/current/packages/.obsolete/foo-1.0-1-x86_64.hpkg", 404},
 				{"/master/x86_64/current/packages/.hidden.hpkg", 400},
 				{"/master/x86_64/current/packages/foo-1.0-1-x86_64.zip", 400},

@@ -71,7 +71,7 @@ func parsePath(rel string) (route, error) {
 	if len(raw) <= 3 && raw[len(raw)-1] == "" {
 		raw = raw[:len(raw)-1]
 	}
-	segs := make([]string, len(raw))
+	segs := raw // unescaped in place
 	for i, s := range raw {
 		u, err := unescapeSegment(s)
 		if err != nil {

@@ -74,12 +74,7 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, rt route) {
 	h.deliver(w, r, tg, key, rt.File, size, cc, current)
 }
 
-func (h *Handler) currentCache() string {
-	if h.opts.CurrentMaxAge < 0 {
-		return "no-cache"
-	}
-	return "public, max-age=" + strconv.Itoa(int(h.opts.CurrentMaxAge/time.Second))
-}
+func (h *Handler) currentCache() string { return h.curCC }
 
 // contentType of a served file.
 func contentType(file string) string {
@@ -138,9 +133,9 @@ func (h *Handler) deliver(w http.ResponseWriter, r *http.Request, tg *target, ke
 // (a presigned GET URL does not accept HEAD).
 func (h *Handler) redirect(w http.ResponseWriter, r *http.Request, tg *target, key, file string, size int64, cc string, current bool) {
 	hd := w.Header()
-	if h.public != nil {
+	if h.public != "" {
 		hd.Set("Cache-Control", cc)
-		http.Redirect(w, r, h.public.String()+"/"+escapeKey(key), http.StatusFound)
+		http.Redirect(w, r, h.public+"/"+escapeKey(key), http.StatusFound)
 		return
 	}
 	if r.Method == http.MethodHead {
@@ -180,6 +175,9 @@ func (h *Handler) redirect(w http.ResponseWriter, r *http.Request, tg *target, k
 
 // escapeKey escapes each segment of a store key for a URL path.
 func escapeKey(key string) string {
+	if !strings.ContainsFunc(key, needsEscape) {
+		return key // the keys kiln writes
+	}
 	segs := strings.Split(key, "/")
 	for i, s := range segs {
 		segs[i] = url.PathEscape(s)
@@ -201,4 +199,14 @@ func (h *Handler) storeError(w http.ResponseWriter, r *http.Request, tg *target,
 		h.log.Error("store access failed", "target", tg.name(), "path", r.URL.Path, "err", fmt.Errorf("reposerve: %w", err))
 		http.Error(w, "store unavailable", http.StatusBadGateway)
 	}
+}
+
+// needsEscape reports whether c is not left as it is in a URL path
+// segment by url.PathEscape's rules for the characters kiln's keys use.
+func needsEscape(c rune) bool {
+	switch {
+	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		return false
+	}
+	return !strings.ContainsRune("-_.~+/", c)
 }
