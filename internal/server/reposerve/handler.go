@@ -215,3 +215,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.serveFile(w, r, rt)
 	}
 }
+
+// Ready reports whether every target's head has been read at least once
+// (for the daemon's /readyz); it does no I/O.
+func (h *Handler) Ready() bool {
+	for _, tg := range h.order {
+		if v := tg.cur.Load(); v == nil || (v.head == nil && v.err != nil) {
+			return false
+		}
+	}
+	return true
+}

@@ -129,12 +129,18 @@ func TestNotLoaded(t *testing.T) {
 	if c := get(t, ts.URL+"/repo/master/x86_64/current/repo").code; c != 503 {
 		t.Fatalf("not loaded: %d", c)
 	}
+	if h.Ready() {
+		t.Fatal("ready before the first refresh")
+	}
 	// An empty target after a refresh: 404, and the listing says so.
 	if err := h.RefreshAll(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if c := get(t, ts.URL+"/repo/master/x86_64/current/repo").code; c != 404 {
 		t.Fatalf("empty target: %d", c)
+	}
+	if !h.Ready() {
+		t.Fatal("not ready after a refresh")
 	}
 	var ti TargetInfo
 	decodeJSON(t, get(t, ts.URL+"/repo/master/x86_64/").body, &ti)
