@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -103,6 +104,18 @@ func testWholeRun(t *testing.T, st store.Store, n, builders int, mode PublishMod
 	}
 	if len(status.Builds.Complete) != n || status.BuildStatus != "complete" || status.EndTime == nil {
 		t.Errorf("status: %d complete, %q", len(status.Builds.Complete), status.BuildStatus)
+	}
+	// The old frontend's index of runs.
+	for key, want := range map[string]string{"last_buildrun": run.ID + "\n", "buildruns.txt": run.ID + "\n"} {
+		rc, _, err := st.Get(context.Background(), "master/x86_64/.kiln/buildruns/"+key, store.GetOptions{})
+		if err != nil {
+			t.Fatalf("%s: %v", key, err)
+		}
+		b, _ := io.ReadAll(rc)
+		rc.Close()
+		if string(b) != want {
+			t.Errorf("%s = %q, want %q", key, b, want)
+		}
 	}
 	rt, err := rd.File(context.Background(), run.ID, "report.txt")
 	if err != nil || !bytes.Contains(rt, []byte("built")) {

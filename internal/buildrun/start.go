@@ -107,6 +107,10 @@ func (e *Engine) Start(ctx context.Context, req Request) (*Handle, error) {
 	if err := putJSON(ctx, e.opts.Store, e.l.runRecord(run.ID), run); err != nil {
 		return nil, err
 	}
+	if err := writeRunIndex(ctx, e.opts.Store, e.Records(), e.l, run.ID); err != nil {
+		// Only the old frontend reads the index: the run goes on.
+		e.log.Warn("run index not written", "run", run.ID, "err", err)
+	}
 	r, err := newRunner(ctx, e, run, builds, false)
 	if err != nil {
 		return nil, err
