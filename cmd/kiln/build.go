@@ -5,15 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/haikuports/kiln/internal/buildrun"
 	"github.com/haikuports/kiln/internal/config"
+	"github.com/haikuports/kiln/internal/daemon"
 	"github.com/haikuports/kiln/internal/plan"
-	"github.com/haikuports/kiln/internal/repo"
 )
 
 // Exit statuses of kiln build (HaikuPorter's buildmaster uses 3 and 4 the
@@ -100,42 +99,37 @@ type buildSession struct {
 
 func (s *buildSession) run(ctx context.Context, w buildWhat) error {
 	log := newLogger(s.cmd)
-	rt, err := s.tg.RepoTarget()
-	if err != nil {
-		return &errExitCode{exitUsageOrInput, err}
-	}
 	st, err := createStore(ctx, s.cfg.Store.URL)
 	if err != nil {
 		return err
 	}
-	r := repo.New(st, rt, repo.Options{Logger: log, OnLeaseWait: leaseWaitNotice(s.cmd.ErrOrStderr(), 5*60e9)})
-	opts, err := s.engineOptions(ctx, st, rt, r)
+	t, err := daemon.OpenTarget(ctx, daemon.TargetOptions{Config: s.cfg, Target: s.tg, Store: st, Logger: log,
+		OnLeaseWait: leaseWaitNotice(s.cmd.ErrOrStderr(), 5*60e9)})
+	if err != nil {
+		return s.targetErr(err)
+	}
+	defer t.Close()
+	eng := t.Engine()
+	h, old, err := t.Resume(ctx, w.noResume)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		for _, b := range opts.Builders {
-			b.Close()
+	if h != nil {
+		fmt.Fprintf(s.cmd.ErrOrStderr(), "kiln: resuming run %s (started %s)\n", old.ID, old.Started.Local().Format("2006-01-02 15:04"))
+	} else {
+		by := s.by
+		if by == "" {
+			by = os.Getenv("USER")
 		}
-	}()
-	eng, err := buildrun.New(opts)
-	if err != nil {
-		return err
-	}
-	h, err := s.resume(ctx, eng, w.noResume)
-	if err != nil {
-		return err
-	}
-	if h == nil {
-		p, tree, trig, err := s.plan(ctx, eng, r, opts, w)
+		p, err := t.Plan(ctx, daemon.Request{Mode: w.mode, From: w.from, Ports: w.ports, IgnoreMissing: w.ignoreMissing, By: by})
 		if err != nil {
-			return err
+			return s.targetErr(err)
 		}
-		if len(p.Order) == 0 {
-			fmt.Fprintf(s.cmd.OutOrStdout(), "nothing to build for %s at %s (%s)\n", s.tg.Name(), short(tree.Commit), planSummary(p))
+		if len(p.Plan.Order) == 0 {
+			fmt.Fprintf(s.cmd.OutOrStdout(), "nothing to build for %s at %s (%s)\n", s.tg.Name(), short(p.Tree.Commit), planSummary(p.Plan))
 			return &errExitCode{exitNothingToDo, errors.New("nothing to do")}
 		}
-		if h, err = eng.Start(ctx, buildrun.Request{Plan: p, Trigger: trig, Tree: tree}); err != nil {
+		if h, err = t.Start(ctx, p); err != nil {
 			return err
 		}
 	}
@@ -153,157 +147,16 @@ func (s *buildSession) run(ctx context.Context, w buildWhat) error {
 	return &errExitCode{exitCouldNotRun, fmt.Errorf("run %s %s: %s", run.ID, run.State, run.Reason)}
 }
 
-// resume continues the target's unfinished run, if there is one.
-func (s *buildSession) resume(ctx context.Context, eng *buildrun.Engine, noResume bool) (*buildrun.Handle, error) {
-	runs, err := eng.Records().Runs(ctx)
-	if err != nil {
-		return nil, err
-	}
-	for _, run := range runs {
-		if run.State.Final() {
-			continue
+// targetErr gives the daemon package's input errors their exit status.
+func (s *buildSession) targetErr(err error) error {
+	var ie *daemon.InputError
+	if errors.As(err, &ie) {
+		if ie.Usage {
+			return &usageError{s.cmd, err}
 		}
-		if noResume {
-			return nil, fmt.Errorf("run %s of %s is unfinished (%s); run kiln build without --no-resume to finish it", run.ID, s.tg.Name(), run.State)
-		}
-		h, err := eng.Resume(ctx, run.ID)
-		if errors.Is(err, buildrun.ErrActive) {
-			return nil, fmt.Errorf("run %s is being driven by another kiln: %w", run.ID, err)
-		}
-		if err != nil {
-			return nil, err
-		}
-		fmt.Fprintf(s.cmd.ErrOrStderr(), "kiln: resuming run %s (started %s)\n", run.ID, run.Started.Local().Format("2006-01-02 15:04"))
-		return h, nil
+		return &errExitCode{exitUsageOrInput, err}
 	}
-	return nil, nil
-}
-
-// plan decides what the run builds.
-func (s *buildSession) plan(ctx context.Context, eng *buildrun.Engine, r *repo.Repo, opts buildrun.Options, w buildWhat) (*plan.Plan, buildrun.Tree, buildrun.Trigger, error) {
-	var tree buildrun.Tree
-	var trig buildrun.Trigger
-	commit, err := gitOutput(ctx, s.cfg.Tree.Path, "rev-parse", "HEAD")
-	if err != nil {
-		return nil, tree, trig, fmt.Errorf("tree.path %s: %w", s.cfg.Tree.Path, err)
-	}
-	tree = buildrun.Tree{OriginURL: s.origin(ctx), Commit: commit}
-	src := &planSource{tree: s.cfg.Tree.Path, cacheDir: s.cfg.Tree.Cache, licenses: s.cfg.Tree.Licenses,
-		arch: s.tg.Arch, secondary: s.tg.Secondary, allowUntested: s.tg.AllowUntested, mode: w.mode}
-	target, err := src.target()
-	if err != nil {
-		return nil, tree, trig, &errExitCode{exitUsageOrInput, err}
-	}
-	in := plan.Input{Target: target}
-	if in.Ports, err = loadTreePorts(s.cmd, src, target); err != nil {
-		return nil, tree, trig, err
-	}
-	if _, m, err := r.Current(ctx); err == nil {
-		for i := range m.Packages {
-			in.Repository = append(in.Repository, &m.Packages[i].Info)
-		}
-	} else if !errors.Is(err, repo.ErrNoHead) {
-		return nil, tree, trig, err
-	}
-	if opts.System != nil {
-		in.System = opts.System.Infos()
-	}
-	pl, err := plan.New(in, plan.Options{AllowUntested: s.tg.AllowUntested, Logger: newLogger(s.cmd)})
-	if err != nil {
-		return nil, tree, trig, err
-	}
-	req := plan.Request{Ports: w.ports}
-	switch {
-	case w.mode != "":
-		if req.Mode, err = plan.ParseMode(w.mode); err != nil {
-			return nil, tree, trig, usagef(s.cmd, "--mode: %v", err)
-		}
-	case len(w.ports) > 0:
-		req.Mode = plan.ModePorts
-	default:
-		req.Mode = plan.ModeUpdate
-	}
-	trig = buildrun.Trigger{Mode: string(req.Mode), Ports: w.ports, By: s.by}
-	if trig.By == "" {
-		trig.By = os.Getenv("USER")
-	}
-	if req.Mode == plan.ModeUpdate {
-		from := w.from
-		if from == "" {
-			if from, err = lastBuiltCommit(ctx, eng); err != nil {
-				return nil, tree, trig, err
-			}
-		}
-		if from == "" {
-			return nil, tree, trig, usagef(s.cmd, "update mode: %s has no finished run to update from; give --from COMMIT or --mode everything", s.tg.Name())
-		}
-		trig.From, trig.To = from, commit
-		files, err := plan.ChangedFiles(ctx, s.cfg.Tree.Path, from, commit)
-		if err != nil {
-			return nil, tree, trig, err
-		}
-		ids, err := src.mapFiles(ctx, files)
-		if err != nil {
-			return nil, tree, trig, err
-		}
-		req.Ports = append(req.Ports, ids...)
-		if len(req.Ports) == 0 {
-			return &plan.Plan{Mode: req.Mode}, tree, trig, nil
-		}
-	} else if w.from != "" {
-		return nil, tree, trig, usagef(s.cmd, "--from only applies to update mode")
-	}
-	p, err := pl.Plan(ctx, req)
-	if err != nil {
-		return nil, tree, trig, err
-	}
-	if len(p.Unknown) > 0 && !w.ignoreMissing {
-		var names []string
-		for _, u := range p.Unknown {
-			names = append(names, fmt.Sprintf("%s (%s)", u.Spec, u.Reason))
-		}
-		return nil, tree, trig, &errExitCode{exitUsageOrInput, fmt.Errorf("unknown port %s; --ignore-missing builds the others", strings.Join(names, ", "))}
-	}
-	return p, tree, trig, nil
-}
-
-// lastBuiltCommit is the tree commit of the target's newest finished run.
-func lastBuiltCommit(ctx context.Context, eng *buildrun.Engine) (string, error) {
-	runs, err := eng.Records().Runs(ctx)
-	if err != nil {
-		return "", err
-	}
-	for i := len(runs) - 1; i >= 0; i-- {
-		if runs[i].State.Final() && runs[i].State != buildrun.RunCancelled {
-			return runs[i].Tree.Commit, nil
-		}
-	}
-	return "", nil
-}
-
-// origin is where builders clone the tree from.
-func (s *buildSession) origin(ctx context.Context) string {
-	if s.cfg.Tree.Origin != "" {
-		return s.cfg.Tree.Origin
-	}
-	if u, err := gitOutput(ctx, s.cfg.Tree.Path, "config", "--get", "remote.origin.url"); err == nil && u != "" {
-		return u
-	}
-	return s.cfg.Tree.Path
-}
-
-func gitOutput(ctx context.Context, dir string, args ...string) (string, error) {
-	c := exec.CommandContext(ctx, "git", args...)
-	c.Dir = dir
-	out, err := c.Output()
-	if err != nil {
-		var ee *exec.ExitError
-		if errors.As(err, &ee) && len(ee.Stderr) > 0 {
-			return "", fmt.Errorf("git %s: %s", args[0], strings.TrimSpace(string(ee.Stderr)))
-		}
-		return "", fmt.Errorf("git %s: %w", args[0], err)
-	}
-	return strings.TrimSpace(string(out)), nil
+	return err
 }
 
 func short(commit string) string {

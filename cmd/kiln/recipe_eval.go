@@ -1,12 +1,10 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
+	"github.com/haikuports/kiln/internal/daemon"
 	"io"
-	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -64,38 +62,7 @@ func (f *evalFlags) settings() (*recipe.Settings, error) {
 }
 
 // readLicenses reads license names from a folder's file names or a file's lines.
-func readLicenses(path string) ([]string, error) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return nil, err
-	}
-	var names []string
-	if fi.IsDir() {
-		des, err := os.ReadDir(path)
-		if err != nil {
-			return nil, err
-		}
-		for _, de := range des {
-			names = append(names, de.Name())
-		}
-		return names, nil
-	}
-	if fi.Size() > 1<<20 {
-		return nil, fmt.Errorf("%s: larger than 1 MiB, not a list of license names", path)
-	}
-	fh, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer fh.Close()
-	sc := bufio.NewScanner(fh)
-	for sc.Scan() {
-		if l := strings.TrimSpace(sc.Text()); l != "" {
-			names = append(names, l)
-		}
-	}
-	return names, sc.Err()
-}
+func readLicenses(path string) ([]string, error) { return daemon.ReadLicenses(path) }
 
 // target returns the primary target; with forSecondary the first
 // --secondary architecture is the one evaluated.

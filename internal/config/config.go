@@ -68,6 +68,9 @@ type Tree struct {
 	// Cache keeps recipe evaluation results across runs (optional; a
 	// cache, safe to delete).
 	Cache string `toml:"cache"`
+	// Poll is how often kiln serve reads the tree's HEAD to start an
+	// update run when it moved (default 60s).
+	Poll builder.Duration `toml:"poll"`
 }
 
 // Target is one repository: a branch and a primary architecture, with

@@ -1,4 +1,4 @@
-package main
+package daemon
 
 import (
 	"fmt"
@@ -13,13 +13,13 @@ import (
 	"github.com/haikuports/kiln/internal/config"
 )
 
-// makeBuilders returns the builders of a target: the SSH builders of the
+// MakeBuilders returns the builders of a target: the SSH builders of the
 // config's builder JSON files and its mock builders, those named in
 // [builders.ondemand] wrapped on-demand, restricted to the target's
 // builders list when it has one. known says which package files the
 // master knows (SSH builders drop other cache entries). Names in the
 // config that match no builder are an error.
-func makeBuilders(cfg *config.Config, tg *config.Target, log *slog.Logger, notify builder.Notifier, known func(string) bool) ([]builder.Builder, error) {
+func MakeBuilders(cfg *config.Config, tg *config.Target, log *slog.Logger, notify builder.Notifier, known func(string) bool) ([]builder.Builder, error) {
 	type maker func(builder.Notifier) (builder.Builder, error)
 	var names []string
 	makers := map[string]maker{}

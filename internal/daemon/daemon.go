@@ -1,0 +1,247 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/haikuports/kiln/internal/buildrun"
+	"github.com/haikuports/kiln/internal/config"
+	"github.com/haikuports/kiln/internal/pkginfo"
+	"github.com/haikuports/kiln/internal/repo"
+	"github.com/haikuports/kiln/internal/store"
+)
+
+// DefaultPoll is how often the tree's HEAD is read when the config does
+// not say ([tree] poll).
+const DefaultPoll = 60 * time.Second
+
+// Refresher is told after each run of a target ended (it may have
+// published); reposerve's Handler is one.
+type Refresher interface {
+	Refresh(ctx context.Context, t repo.Target) error
+}
+
+// Options configure a Daemon.
+type Options struct {
+	Config *config.Config
+	Store  store.Store
+	Logger *slog.Logger
+	// Poll overrides the config's [tree] poll.
+	Poll time.Duration
+	// RepoInfo overrides the repo.info of targets by name ("branch/arch").
+	RepoInfo map[string]*pkginfo.RepositoryInfo
+	// Refresher, if set, is called after each run ends.
+	Refresher Refresher
+}
+
+// Daemon drives the targets of a config: per target it resumes an
+// unfinished run, then polls the tree's HEAD and starts an update run
+// when it moved past the target's processed commit (a target that has
+// never built starts with an everything run). One goroutine per target,
+// started by Run; a target runs at most one build run at a time.
+type Daemon struct {
+	opts    Options
+	log     *slog.Logger
+	targets []*Target
+
+	mu    sync.Mutex
+	state map[string]*TargetState
+}
+
+// TargetState is what a target's loop is doing, for the API.
+type TargetState struct {
+	Processed string    `json:"processed,omitempty"` // commit caught up with
+	Head      string    `json:"head,omitempty"`      // the tree's HEAD when last polled
+	Polled    time.Time `json:"polled,omitzero"`
+	Run       string    `json:"run,omitempty"` // the current run
+	Error     string    `json:"error,omitempty"`
+}
+
+// New opens every target of the config. Close it when Run returned.
+func New(ctx context.Context, o Options) (*Daemon, error) {
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if o.Poll <= 0 {
+		o.Poll = time.Duration(o.Config.Tree.Poll)
+	}
+	if o.Poll <= 0 {
+		o.Poll = DefaultPoll
+	}
+	d := &Daemon{opts: o, log: log, state: map[string]*TargetState{}}
+	for i := range o.Config.Targets {
+		tg := &o.Config.Targets[i]
+		t, err := OpenTarget(ctx, TargetOptions{Config: o.Config, Target: tg, Store: o.Store,
+			Logger: log, RepoInfo: o.RepoInfo[tg.Name()]})
+		if err != nil {
+			d.Close()
+			return nil, fmt.Errorf("target %s: %w", tg.Name(), err)
+		}
+		d.targets = append(d.targets, t)
+		d.state[t.Name()] = &TargetState{}
+	}
+	return d, nil
+}
+
+// Targets are the daemon's targets, in config order.
+func (d *Daemon) Targets() []*Target { return d.targets }
+
+// Target returns the target called "branch/arch", or nil.
+func (d *Daemon) Target(name string) *Target {
+	for _, t := range d.targets {
+		if t.Name() == name {
+			return t
+		}
+	}
+	return nil
+}
+
+// State returns a copy of what a target's loop is doing.
+func (d *Daemon) State(name string) TargetState {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if s := d.state[name]; s != nil {
+		return *s
+	}
+	return TargetState{}
+}
+
+func (d *Daemon) update(name string, f func(*TargetState)) {
+	d.mu.Lock()
+	f(d.state[name])
+	d.mu.Unlock()
+}
+
+// Close closes every target's builders.
+func (d *Daemon) Close() {
+	for _, t := range d.targets {
+		t.Close()
+	}
+}
+
+// Run drives every target until ctx is cancelled, then returns once every
+// target's run stopped (cancelling ctx stops runs as a crash would: their
+// records stay resumable). It returns nil on cancellation.
+func (d *Daemon) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	for _, t := range d.targets {
+		wg.Go(func() { d.loop(ctx, t) })
+	}
+	wg.Wait()
+	return nil
+}
+
+// loop is one target's scheduler.
+func (d *Daemon) loop(ctx context.Context, t *Target) {
+	log := d.log.With("target", t.Name())
+	h, _, err := t.Resume(ctx, false)
+	if err != nil {
+		d.fail(log, t, "resume", err)
+	} else if h != nil {
+		d.follow(ctx, log, t, h)
+	}
+	tick := time.NewTicker(d.opts.Poll)
+	defer tick.Stop()
+	for {
+		if ctx.Err() != nil {
+			return
+		}
+		if err := d.poll(ctx, log, t); err != nil && ctx.Err() == nil {
+			d.fail(log, t, "poll", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+func (d *Daemon) fail(log *slog.Logger, t *Target, what string, err error) {
+	log.Error(what+" failed", "err", err)
+	d.update(t.Name(), func(s *TargetState) { s.Error = what + ": " + err.Error() })
+}
+
+// poll starts and follows a run when the tree's HEAD moved past the
+// processed commit.
+func (d *Daemon) poll(ctx context.Context, log *slog.Logger, t *Target) error {
+	head, err := t.Head(ctx)
+	if err != nil {
+		return err
+	}
+	done, err := t.Processed(ctx)
+	if err != nil {
+		return err
+	}
+	if done.Commit == "" {
+		// An older kiln build run counts as processed.
+		if done.Commit, err = t.LastBuiltCommit(ctx); err != nil {
+			return err
+		}
+	}
+	d.update(t.Name(), func(s *TargetState) { s.Head, s.Processed, s.Polled, s.Error = head, done.Commit, time.Now(), "" })
+	if head == done.Commit {
+		return nil
+	}
+	req := Request{Mode: "update", From: done.Commit, By: "kiln serve"}
+	if done.Commit == "" {
+		req = Request{Mode: "everything", By: "kiln serve"}
+	}
+	p, err := t.Plan(ctx, req)
+	if err != nil {
+		return err
+	}
+	if len(p.Plan.Order) == 0 {
+		log.Info("nothing to build", "commit", head, "mode", req.Mode)
+		return d.setProcessed(ctx, t, Processed{Commit: p.Tree.Commit, Time: time.Now().UTC()})
+	}
+	h, err := t.Start(ctx, p)
+	if errors.Is(err, buildrun.ErrBusy) {
+		return nil // the next poll plans again
+	}
+	if err != nil {
+		return err
+	}
+	log.Info("run started", "run", h.ID(), "mode", req.Mode, "from", req.From, "commit", p.Tree.Commit, "builds", len(p.Plan.Order))
+	d.follow(ctx, log, t, h)
+	return nil
+}
+
+// follow waits for a run to end and records what it processed.
+func (d *Daemon) follow(ctx context.Context, log *slog.Logger, t *Target, h *buildrun.Handle) {
+	d.update(t.Name(), func(s *TargetState) { s.Run = h.ID() })
+	defer d.update(t.Name(), func(s *TargetState) { s.Run = "" })
+	<-h.Done()
+	run, err := h.Wait(context.WithoutCancel(ctx))
+	if d.opts.Refresher != nil {
+		if err := d.opts.Refresher.Refresh(context.WithoutCancel(ctx), t.RepoTarget()); err != nil {
+			log.Warn("refresh of the served repository failed", "err", err)
+		}
+	}
+	if err != nil || run == nil {
+		if ctx.Err() == nil {
+			d.fail(log, t, "run", fmt.Errorf("run %s: %v", h.ID(), err))
+		}
+		return
+	}
+	log.Info("run ended", "run", run.ID, "state", run.State, "reason", run.Reason)
+	if !run.State.Final() || run.State == buildrun.RunCancelled {
+		return
+	}
+	if err := d.setProcessed(context.WithoutCancel(ctx), t, Processed{Commit: run.Tree.Commit, Run: run.ID, Time: time.Now().UTC()}); err != nil {
+		d.fail(log, t, "record processed commit", err)
+	}
+}
+
+func (d *Daemon) setProcessed(ctx context.Context, t *Target, p Processed) error {
+	if err := t.SetProcessed(ctx, p); err != nil {
+		return err
+	}
+	d.update(t.Name(), func(s *TargetState) { s.Processed = p.Commit })
+	return nil
+}

@@ -1,0 +1,62 @@
+package daemon
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/haikuports/kiln/internal/store"
+)
+
+// Processed is the tree commit a target's runs have caught up with
+// (HaikuPorter's processed_rev): the daemon plans update runs from it.
+// It is kept in the store at <branch>/<arch>/.kiln/processed.json.
+type Processed struct {
+	Commit string    `json:"commit"`
+	Run    string    `json:"run,omitempty"` // the run that processed it ("" when nothing needed building)
+	Time   time.Time `json:"time"`
+}
+
+func (t *Target) processedKey() string {
+	r := t.rt.Root
+	if r != "" && r[len(r)-1] != '/' {
+		r += "/"
+	}
+	return r + t.rt.Branch + "/" + t.rt.Arch + "/.kiln/processed.json"
+}
+
+// Processed reads the target's processed commit (zero when none is
+// recorded).
+func (t *Target) Processed(ctx context.Context) (Processed, error) {
+	var p Processed
+	rc, _, err := t.opts.Store.Get(ctx, t.processedKey(), store.GetOptions{})
+	if errors.Is(err, store.ErrNotFound) {
+		return p, nil
+	}
+	if err != nil {
+		return p, err
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(io.LimitReader(rc, 64<<10))
+	if err != nil {
+		return p, err
+	}
+	if err := json.Unmarshal(b, &p); err != nil {
+		return p, fmt.Errorf("%s: %w", t.processedKey(), err)
+	}
+	return p, nil
+}
+
+// SetProcessed records the target's processed commit.
+func (t *Target) SetProcessed(ctx context.Context, p Processed) error {
+	b, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	_, err = t.opts.Store.Put(ctx, t.processedKey(), bytes.NewReader(b), int64(len(b)), store.PutOptions{ContentType: "application/json"})
+	return err
+}
