@@ -104,6 +104,7 @@ status: 0 success, 1 failure or a check that found problems, 2 a usage error
 		newBuildCmd(),
 		newRunsCmd(),
 		newTokenCmd(),
+		newServeCmd(),
 	)
 	checkUsage(root)
 	return root

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/haikuports/kiln/internal/config"
+	"github.com/haikuports/kiln/internal/daemon"
+	"github.com/haikuports/kiln/internal/demo"
+	"github.com/haikuports/kiln/internal/pkginfo"
+	"github.com/haikuports/kiln/internal/server"
+	"github.com/haikuports/kiln/internal/store"
+)
+
+// defaultListen is where kiln serve listens without --listen/KILN_LISTEN.
+const defaultListen = "127.0.0.1:8080"
+
+func newServeCmd() *cobra.Command {
+	var cfgFile, listen, dataDir string
+	cmd := &cobra.Command{
+		Use:   "serve [--config FILE] [--listen ADDR] [--data DIR]",
+		Short: "Run the daemon: build every target as its tree moves, serve the API, repositories and metrics",
+		Long: `Runs kiln as a daemon. Per target of the config it resumes an unfinished
+run, then reads the tree's HEAD every [tree] poll (default 60s) and starts an
+update run when it moved past the target's processed commit (kept in the store
+at <branch>/<arch>/.kiln/processed.json; a target that never built starts with
+an everything run).
+
+With no config at all (no --config, no KILN_CONFIG) it runs the built-in demo
+in --data (default ./kiln-data): the demo ports tree as a git repository in
+tree/ (kept if it exists; commit to it and kiln builds the change), demo
+system packages, a directory store in store/, two mock builders and target
+master/x86_64, whose first run starts at once.
+
+HTTP (--listen, or KILN_LISTEN; default 127.0.0.1:8080): / the overview,
+/api/v1/... the read-only JSON API, /api/v1/events server-sent events,
+/healthz, /readyz, /metrics (see docs/serve.md). Logs are JSON on standard
+error. SIGTERM or SIGINT stops scheduling; running builds are left resumable.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if cfgFile == "" {
+				cfgFile = os.Getenv("KILN_CONFIG")
+			}
+			if listen == "" {
+				listen = os.Getenv("KILN_LISTEN")
+			}
+			if listen == "" {
+				listen = defaultListen
+			}
+			return serve(cmd, cfgFile, listen, dataDir)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&cfgFile, "config", "c", "", "kiln.toml (default $KILN_CONFIG; none: the built-in demo)")
+	f.StringVar(&listen, "listen", "", "HTTP listen address (default $KILN_LISTEN, else "+defaultListen+")")
+	f.StringVar(&dataDir, "data", "kiln-data", "demo mode: the directory of the demo's tree, system packages and store")
+	return cmd
+}
+
+func serve(cmd *cobra.Command, cfgFile, listen, dataDir string) error {
+	ctx := cmd.Context()
+	log := slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelInfo}))
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return &errExitCode{exitUsageOrInput, fmt.Errorf("--listen: %w", err)}
+	}
+	defer ln.Close()
+	base := "http://" + ln.Addr().String()
+	var cfg *config.Config
+	infos := map[string]*pkginfo.RepositoryInfo{}
+	if cfgFile != "" {
+		if cfg, err = config.Load(cfgFile); err != nil {
+			return &errExitCode{exitUsageOrInput, err}
+		}
+	} else {
+		var info *pkginfo.RepositoryInfo
+		if cfg, info, err = demo.Setup(ctx, dataDir, base+"/repo/master/x86_64/current"); err != nil {
+			return err
+		}
+		infos["master/x86_64"] = info
+		log.Info("demo mode", "data", dataDir, "tree", cfg.Tree.Path, "store", cfg.Store.URL)
+	}
+	st, err := createStore(ctx, cfg.Store.URL)
+	if err != nil {
+		return err
+	}
+	d, err := daemon.New(ctx, daemon.Options{Config: cfg, Store: st, Logger: log, RepoInfo: infos})
+	if err != nil {
+		var ie *daemon.InputError
+		if errors.As(err, &ie) {
+			return &errExitCode{exitUsageOrInput, err}
+		}
+		return err
+	}
+	defer d.Close()
+	srv := server.New(server.Options{Daemon: d, Logger: log, Ready: readiness(st, cfg.Tree.Path)})
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	fmt.Fprintf(cmd.OutOrStdout(), "kiln: serving on %s (%d target(s))\n", base, len(d.Targets()))
+	log.Info("serving", "addr", ln.Addr().String(), "targets", len(d.Targets()), "config", cfg.File)
+
+	runCtx, stopRuns := context.WithCancel(ctx)
+	defer stopRuns()
+	ran := make(chan error, 1)
+	go func() { ran <- d.Run(runCtx) }()
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-served:
+	}
+	log.Info("shutting down")
+	srv.Close() // ends event streams, so Shutdown does not wait for them
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	_ = hs.Shutdown(sctx)
+	stopRuns()
+	<-ran
+	if serveErr != nil {
+		return fmt.Errorf("serve: %w", serveErr)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// readiness reports whether the store answers and the tree is a checkout.
+func readiness(st store.Store, tree string) func(context.Context) error {
+	return func(ctx context.Context) error {
+		if _, err := os.Stat(filepath.Join(tree, ".git")); err != nil {
+			return fmt.Errorf("tree %s: %w", tree, err)
+		}
+		err := st.List(ctx, "", "/", func(store.ObjectInfo) error { return errStopList })
+		if err != nil && !errors.Is(err, errStopList) {
+			return fmt.Errorf("store %s: %w", st, err)
+		}
+		return nil
+	}
+}
+
+var errStopList = errors.New("stop")

@@ -1,0 +1,100 @@
+// Package server is kiln serve's HTTP side: the routes of the daemon
+// (/healthz, /readyz, /metrics, the read-only JSON API below /api/v1/,
+// server-sent events and the repositories mounted below /repo/), each
+// concern in its own file. See docs/serve.md for the URL map.
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/haikuports/kiln/internal/daemon"
+)
+
+// Options configure a Server.
+type Options struct {
+	Daemon *daemon.Daemon
+	// Repos, if set, serves the repositories below /repo/ (reposerve).
+	Repos  http.Handler
+	Logger *slog.Logger
+	// Registry receives the metrics (default: a new registry).
+	Registry *prometheus.Registry
+	// Ready reports whether the daemon can work (store reachable, tree
+	// present); /readyz answers 503 with its error.
+	Ready func(ctx context.Context) error
+	// Keepalive is the interval of SSE pings (default 15s).
+	Keepalive time.Duration
+	// EventBuffer bounds each SSE client's queue (default 256 events);
+	// a client that falls this far behind is dropped.
+	EventBuffer int
+}
+
+// Server is the daemon's http.Handler. Safe for concurrent use.
+type Server struct {
+	opts    Options
+	log     *slog.Logger
+	mux     *http.ServeMux
+	metrics *metrics
+	stop    chan struct{}
+}
+
+// New returns the server's handler and starts its metrics collection
+// from the daemon's event buses; Close stops it.
+func New(o Options) *Server {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Registry == nil {
+		o.Registry = prometheus.NewRegistry()
+	}
+	if o.Keepalive <= 0 {
+		o.Keepalive = 15 * time.Second
+	}
+	if o.EventBuffer <= 0 {
+		o.EventBuffer = 256
+	}
+	s := &Server{opts: o, log: o.Logger, mux: http.NewServeMux(), stop: make(chan struct{})}
+	s.metrics = newMetrics(o.Registry, o.Daemon, s.stop)
+	s.routes()
+	return s
+}
+
+// Close stops the metrics collection and ends open event streams.
+func (s *Server) Close() {
+	select {
+	case <-s.stop:
+	default:
+		close(s.stop)
+	}
+}
+
+func (s *Server) routes() {
+	m := s.mux
+	m.HandleFunc("GET /healthz", s.healthz)
+	m.HandleFunc("GET /readyz", s.readyz)
+	m.Handle("GET /metrics", s.metrics.handler())
+	m.HandleFunc("GET /api/v1/targets", s.listTargets)
+	m.HandleFunc("GET /api/v1/targets/{branch}/{arch}", s.getTarget)
+	m.HandleFunc("GET /api/v1/runs", s.listRuns)
+	m.HandleFunc("GET /api/v1/runs/{id}", s.getRun)
+	m.HandleFunc("GET /api/v1/builds/{id}/log", s.getBuildLog)
+	m.HandleFunc("GET /api/v1/builders", s.listBuilders)
+	m.HandleFunc("GET /api/v1/events", s.events)
+	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "not_found", "no such API route: "+r.Method+" "+r.URL.Path)
+	})
+	if s.opts.Repos != nil {
+		m.Handle("/repo/", s.opts.Repos)
+		m.Handle("/repo", s.opts.Repos)
+	}
+	m.HandleFunc("GET /{$}", s.overview)
+}
+
+// ServeHTTP serves a request, counting it in the metrics.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.metrics.serve(s.mux, w, r)
+}
