@@ -17,7 +17,9 @@ import (
 	"github.com/haikuports/kiln/internal/daemon"
 	"github.com/haikuports/kiln/internal/demo"
 	"github.com/haikuports/kiln/internal/pkginfo"
+	"github.com/haikuports/kiln/internal/repo"
 	"github.com/haikuports/kiln/internal/server"
+	"github.com/haikuports/kiln/internal/server/reposerve"
 	"github.com/haikuports/kiln/internal/store"
 )
 
@@ -102,7 +104,16 @@ func serve(cmd *cobra.Command, cfgFile, listen, dataDir string) error {
 		return err
 	}
 	defer d.Close()
-	srv := server.New(server.Options{Daemon: d, Logger: log, Ready: readiness(st, cfg.Tree.Path)})
+	var repos []*repo.Repo
+	for _, t := range d.Targets() {
+		repos = append(repos, t.Repo())
+	}
+	rs, err := reposerve.New(repos, reposerve.Options{Logger: log})
+	if err != nil {
+		return err
+	}
+	d.SetRefresher(rs)
+	srv := server.New(server.Options{Daemon: d, Repos: rs, Logger: log, Ready: readiness(st, cfg.Tree.Path)})
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	served := make(chan error, 1)
@@ -114,6 +125,8 @@ func serve(cmd *cobra.Command, cfgFile, listen, dataDir string) error {
 	defer stopRuns()
 	ran := make(chan error, 1)
 	go func() { ran <- d.Run(runCtx) }()
+	refreshed := make(chan struct{})
+	go func() { _ = rs.Run(runCtx); close(refreshed) }()
 	var serveErr error
 	select {
 	case <-ctx.Done():
@@ -126,6 +139,7 @@ func serve(cmd *cobra.Command, cfgFile, listen, dataDir string) error {
 	_ = hs.Shutdown(sctx)
 	stopRuns()
 	<-ran
+	<-refreshed
 	if serveErr != nil {
 		return fmt.Errorf("serve: %w", serveErr)
 	}

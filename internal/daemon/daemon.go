@@ -88,6 +88,10 @@ func New(ctx context.Context, o Options) (*Daemon, error) {
 	return d, nil
 }
 
+// SetRefresher sets Options.Refresher (for a refresher made from the
+// daemon's targets, like reposerve's Handler). Call it before Run.
+func (d *Daemon) SetRefresher(r Refresher) { d.opts.Refresher = r }
+
 // Targets are the daemon's targets, in config order.
 func (d *Daemon) Targets() []*Target { return d.targets }
 
