@@ -70,8 +70,19 @@ func newLogger(cmd *cobra.Command) *slog.Logger {
 	case v >= 2:
 		level = slog.LevelDebug
 	}
+	if cmd.Annotations[logAnnotation] == logJSON {
+		// A daemon's log: JSON, and what it does (INFO) by default.
+		return slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: min(level, slog.LevelInfo)}))
+	}
 	return slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
 }
+
+// logAnnotation set to logJSON on a command makes newLogger log JSON at
+// INFO and above (kiln serve).
+const (
+	logAnnotation = "kiln-log"
+	logJSON       = "json"
+)
 
 func newRootCmd() *cobra.Command {
 	root := &cobra.Command{

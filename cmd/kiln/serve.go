@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -47,7 +46,8 @@ HTTP (--listen, or KILN_LISTEN; default 127.0.0.1:8080): / the overview,
 /api/v1/... the read-only JSON API, /api/v1/events server-sent events,
 /healthz, /readyz, /metrics (see docs/serve.md). Logs are JSON on standard
 error. SIGTERM or SIGINT stops scheduling; running builds are left resumable.`,
-		Args: cobra.NoArgs,
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{logAnnotation: logJSON},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if cfgFile == "" {
 				cfgFile = os.Getenv("KILN_CONFIG")
@@ -70,7 +70,7 @@ error. SIGTERM or SIGINT stops scheduling; running builds are left resumable.`,
 
 func serve(cmd *cobra.Command, cfgFile, listen, dataDir string) error {
 	ctx := cmd.Context()
-	log := slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelInfo}))
+	log := newLogger(cmd) // JSON at INFO (logAnnotation)
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
 		return &errExitCode{exitUsageOrInput, fmt.Errorf("--listen: %w", err)}
@@ -114,8 +114,7 @@ func serve(cmd *cobra.Command, cfgFile, listen, dataDir string) error {
 	}
 	d.SetRefresher(rs)
 	srv := server.New(server.Options{Daemon: d, Repos: rs, Logger: log, Ready: readiness(st, cfg.Tree.Path)})
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 	fmt.Fprintf(cmd.OutOrStdout(), "kiln: serving on %s (%d target(s))\n", base, len(d.Targets()))
