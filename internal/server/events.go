@@ -24,7 +24,8 @@ type sseEvent struct {
 // target, ?kind=run,build,… some kinds (default: all but log lines; log
 // includes them). Each client has a buffer of Options.EventBuffer events
 // per target: a client that falls behind is dropped (the stream ends
-// with an "event: dropped"). The handler returns when the client goes,
+// with an "event: dropped"), and one that stops reading is cut off after
+// Options.EventWriteTimeout. The handler returns when the client goes,
 // the server closes, or it is dropped.
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	fl, ok := w.(http.Flusher)
@@ -64,15 +65,19 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	defer tick.Stop()
 	cases[2].Chan = reflect.ValueOf(tick.C)
 
+	rc := http.NewResponseController(w)
+	deadline := func() { _ = rc.SetWriteDeadline(time.Now().Add(s.opts.EventWriteTimeout)) }
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
+	deadline()
 	fmt.Fprint(w, ": kiln events\n\n")
 	fl.Flush()
 	for {
 		i, v, ok := reflect.Select(cases)
+		deadline()
 		switch {
 		case i < 2:
 			return

@@ -47,7 +47,8 @@ func newMetrics(reg *prometheus.Registry, d *daemon.Daemon, stop <-chan struct{}
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	if d != nil {
 		for _, t := range d.Targets() {
-			go m.follow(t.Name(), t.Engine().Bus(), stop)
+			bus := t.Engine().Bus()
+			go m.follow(t.Name(), bus, subscribeCounted(bus), stop)
 		}
 	}
 	return m
@@ -59,11 +60,8 @@ func (m *metrics) handler() http.Handler {
 
 // follow counts a target's events until stop; a subscription dropped for
 // falling behind is renewed (its lost events are not counted).
-func (m *metrics) follow(target string, bus *buildrun.Bus, stop <-chan struct{}) {
-	for {
-		sub := bus.Subscribe(4096, func(e buildrun.Event) bool {
-			return e.Kind == buildrun.EventRun || e.Kind == buildrun.EventBuild
-		})
+func (m *metrics) follow(target string, bus *buildrun.Bus, sub *buildrun.Subscription, stop <-chan struct{}) {
+	for ; ; sub = subscribeCounted(bus) {
 		for open := true; open; {
 			select {
 			case <-stop:
@@ -78,6 +76,12 @@ func (m *metrics) follow(target string, bus *buildrun.Bus, stop <-chan struct{})
 			}
 		}
 	}
+}
+
+func subscribeCounted(bus *buildrun.Bus) *buildrun.Subscription {
+	return bus.Subscribe(4096, func(e buildrun.Event) bool {
+		return e.Kind == buildrun.EventRun || e.Kind == buildrun.EventBuild
+	})
 }
 
 func (m *metrics) event(target string, e buildrun.Event) {

@@ -28,6 +28,9 @@ type Options struct {
 	Ready func(ctx context.Context) error
 	// Keepalive is the interval of SSE pings (default 15s).
 	Keepalive time.Duration
+	// EventWriteTimeout bounds each write to an event stream client
+	// (default 30s): a client that stops reading is cut off after it.
+	EventWriteTimeout time.Duration
 	// EventBuffer bounds each SSE client's queue (default 256 events);
 	// a client that falls this far behind is dropped.
 	EventBuffer int
@@ -53,6 +56,9 @@ func New(o Options) *Server {
 	}
 	if o.Keepalive <= 0 {
 		o.Keepalive = 15 * time.Second
+	}
+	if o.EventWriteTimeout <= 0 {
+		o.EventWriteTimeout = 30 * time.Second
 	}
 	if o.EventBuffer <= 0 {
 		o.EventBuffer = 256
