@@ -312,3 +312,40 @@ func TestServeDemo(t *testing.T) {
 		t.Errorf("%d goroutines after shutdown, %d before\n%s", n, before, buf[:runtime.Stack(buf, true)])
 	}
 }
+
+// TestServeResume stops kiln serve (SIGTERM's path) while the demo's
+// first run builds and starts it again on the same data: once the run's
+// heartbeat aged (demo.HeartbeatTTL) the run is resumed and completes,
+// and no second run is started meanwhile.
+func TestServeResume(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the demo")
+	}
+	data := filepath.Join(t.TempDir(), "kiln-data")
+	base, stop := startServe(t, data)
+	waitRuns(t, base, 60*time.Second, "first run running with a finished build", func(r []buildrun.Run) bool {
+		if len(r) != 1 || r[0].State != buildrun.RunRunning {
+			return false
+		}
+		var run struct{ Builds []buildrun.Build }
+		getJSON(t, base+"/api/v1/runs/"+r[0].ID, &run)
+		return slices.ContainsFunc(run.Builds, func(b buildrun.Build) bool { return b.State == buildrun.BuildSucceeded })
+	})
+	if _, err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	base, _ = startServe(t, data)
+	runs := waitRuns(t, base, demo.HeartbeatTTL+90*time.Second, "resumed run complete", func(r []buildrun.Run) bool {
+		return len(r) >= 1 && r[0].State.Final()
+	})
+	if len(runs) != 1 || runs[0].State != buildrun.RunComplete {
+		t.Fatalf("after the restart: %+v", runs)
+	}
+	var run struct{ Builds []buildrun.Build }
+	getJSON(t, base+"/api/v1/runs/"+runs[0].ID, &run)
+	for _, b := range run.Builds {
+		if b.State != buildrun.BuildSucceeded {
+			t.Errorf("build %d %s: %s", b.Number, b.Port.ID(), b.State)
+		}
+	}
+}

@@ -140,23 +140,39 @@ func (d *Daemon) Run(ctx context.Context) error {
 	return nil
 }
 
-// loop is one target's scheduler.
+// loop is one target's scheduler. It plans no new run while the target
+// has an unfinished run it cannot resume yet (its heartbeat is fresh: a
+// kiln that stopped moments ago, or another live one): it tries the
+// resume again at every poll until the heartbeat aged (HeartbeatTTL).
 func (d *Daemon) loop(ctx context.Context, t *Target) {
 	log := d.log.With("target", t.Name())
-	h, _, err := t.Resume(ctx, false)
-	if err != nil {
-		d.fail(log, t, "resume", err)
-	} else if h != nil {
-		d.follow(ctx, log, t, h)
-	}
 	tick := time.NewTicker(d.opts.Poll)
 	defer tick.Stop()
+	resumed := false
 	for {
 		if ctx.Err() != nil {
 			return
 		}
-		if err := d.poll(ctx, log, t); err != nil && ctx.Err() == nil {
-			d.fail(log, t, "poll", err)
+		if !resumed {
+			h, run, err := t.Resume(ctx, false)
+			switch {
+			case errors.Is(err, buildrun.ErrActive):
+				log.Info("waiting to resume a run another kiln drove until recently", "run", run.ID, "holder", run.Holder, "heartbeat", run.Heartbeat)
+				d.update(t.Name(), func(s *TargetState) { s.Error = "waiting to resume run " + run.ID + " (held by " + run.Holder + ")" })
+			case err != nil:
+				d.fail(log, t, "resume", err)
+			default:
+				resumed = true
+				d.update(t.Name(), func(s *TargetState) { s.Error = "" })
+				if h != nil {
+					d.follow(ctx, log, t, h)
+				}
+			}
+		}
+		if resumed {
+			if err := d.poll(ctx, log, t); err != nil && ctx.Err() == nil {
+				d.fail(log, t, "poll", err)
+			}
 		}
 		select {
 		case <-ctx.Done():

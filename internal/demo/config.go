@@ -15,6 +15,10 @@ import (
 // Poll is how often the demo reads its tree's HEAD.
 const Poll = 3 * time.Second
 
+// HeartbeatTTL is the demo's [build] heartbeat_ttl: a demo stopped while
+// it builds resumes its run this long after (its heartbeat must age).
+const HeartbeatTTL = 6 * time.Second
+
 // Setup writes the demo into dir (created if missing; an existing tree
 // is kept): the ports tree as a git repository in dir/tree, the system
 // packages in dir/system/x86_64, and returns the config of kiln serve's
@@ -41,7 +45,9 @@ func Setup(ctx context.Context, dir, baseURL string) (*config.Config, *pkginfo.R
 		Targets: []config.Target{{Branch: "master", Arch: arch.String(), SystemPackages: sys}},
 		Builders: config.Builders{Mock: []mock.Settings{{Name: "mock", Count: 2, Seed: 1, Duration: "lognormal",
 			Median: builder.Duration(300 * time.Millisecond), Sigma: 0.6, Max: builder.Duration(3 * time.Second), LogLines: 40}}},
-		File: "(built-in demo)",
+		// A restarted demo resumes its run after this long.
+		Build: config.Build{HeartbeatTTL: builder.Duration(HeartbeatTTL)},
+		File:  "(built-in demo)",
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, nil, fmt.Errorf("demo: %w", err)
