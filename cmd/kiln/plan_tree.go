@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/haikuports/kiln/internal/daemon"
 	"github.com/haikuports/kiln/internal/plan"
 	"github.com/haikuports/kiln/internal/ports"
 	"github.com/haikuports/kiln/internal/recipe"
@@ -29,37 +30,9 @@ func loadTreePorts(cmd *cobra.Command, s *planSource, target recipe.Target) ([]*
 		return nil, err
 	}
 	s.mapFiles = func(ctx context.Context, files []string) ([]string, error) {
-		return activePortsForFiles(ctx, t, files)
+		return daemon.ActivePortsForFiles(ctx, t, files)
 	}
-	return plan.TreePorts(t.Active, skipsOf(t.Skipped)), nil
-}
-
-func skipsOf(l []ports.Skip) []plan.Skipped {
-	out := make([]plan.Skipped, len(l))
-	for i, s := range l {
-		out[i] = plan.Skipped{Name: s.Name, Version: s.Version, Status: s.Status, Reason: s.Reason}
-	}
-	return out
-}
-
-// activePortsForFiles maps changed files to the active ports that reference
-// them (HaikuPorter's --ports-for-files --active-versions-only).
-func activePortsForFiles(ctx context.Context, t *ports.Tree, files []string) ([]string, error) {
-	refs, err := t.PortsForFiles(ctx, files)
-	if err != nil {
-		return nil, err
-	}
-	active := make(map[string]bool, len(t.Active))
-	for _, p := range t.Active {
-		active[p.ID()] = true
-	}
-	var ids []string
-	for _, r := range refs {
-		if !r.Removed && active[r.ID] {
-			ids = append(ids, r.ID)
-		}
-	}
-	return ids, nil
+	return plan.TreePorts(t.Active, daemon.SkipsOf(t.Skipped)), nil
 }
 
 // setRecipePaths fills in the recipe paths of ports read from HaikuPorter's

@@ -71,7 +71,7 @@ func (t *Target) Plan(ctx context.Context, w Request) (Planned, error) {
 	if err != nil {
 		return out, err
 	}
-	in.Ports = plan.TreePorts(tree.Active, skipsOf(tree.Skipped))
+	in.Ports = plan.TreePorts(tree.Active, SkipsOf(tree.Skipped))
 	if _, m, err := t.repo.Current(ctx); err == nil {
 		for i := range m.Packages {
 			in.Repository = append(in.Repository, &m.Packages[i].Info)
@@ -113,7 +113,7 @@ func (t *Target) Plan(ctx context.Context, w Request) (Planned, error) {
 		if err != nil {
 			return out, err
 		}
-		ids, err := activePortsForFiles(ctx, tree, files)
+		ids, err := ActivePortsForFiles(ctx, tree, files)
 		if err != nil {
 			return out, err
 		}
@@ -168,7 +168,8 @@ func (t *Target) loadTree(ctx context.Context, target recipe.Target) (*ports.Tre
 	return ports.Load(ctx, t.cfg.Tree.Path, target, ports.Options{Settings: &settings, Logger: t.log, CacheDir: t.cfg.Tree.Cache})
 }
 
-func skipsOf(l []ports.Skip) []plan.Skipped {
+// SkipsOf turns a tree's skipped ports into the planner's.
+func SkipsOf(l []ports.Skip) []plan.Skipped {
 	out := make([]plan.Skipped, len(l))
 	for i, s := range l {
 		out[i] = plan.Skipped{Name: s.Name, Version: s.Version, Status: s.Status, Reason: s.Reason}
@@ -176,9 +177,9 @@ func skipsOf(l []ports.Skip) []plan.Skipped {
 	return out
 }
 
-// activePortsForFiles maps changed files to the active ports that reference
+// ActivePortsForFiles maps changed files to the active ports that reference
 // them (HaikuPorter's --ports-for-files --active-versions-only).
-func activePortsForFiles(ctx context.Context, t *ports.Tree, files []string) ([]string, error) {
+func ActivePortsForFiles(ctx context.Context, t *ports.Tree, files []string) ([]string, error) {
 	refs, err := t.PortsForFiles(ctx, files)
 	if err != nil {
 		return nil, err
