@@ -40,6 +40,7 @@ type Planned struct {
 
 // Start starts a run of p (see buildrun.Engine.Start).
 func (t *Target) Start(ctx context.Context, p Planned) (*buildrun.Handle, error) {
+	t.learnDurations(ctx)
 	return t.eng.Start(ctx, buildrun.Request{Plan: p.Plan, Trigger: p.Trigger, Tree: p.Tree})
 }
 

@@ -28,6 +28,7 @@ func (t *Target) Resume(ctx context.Context, refuse bool) (*buildrun.Handle, *bu
 		if refuse {
 			return nil, run, fmt.Errorf("%w: run %s of %s is unfinished (%s); run kiln build without --no-resume to finish it", ErrUnfinished, run.ID, t.tg.Name(), run.State)
 		}
+		t.learnDurations(ctx)
 		h, err := t.eng.Resume(ctx, run.ID)
 		if errors.Is(err, buildrun.ErrActive) {
 			return nil, run, fmt.Errorf("run %s is being driven by another kiln: %w", run.ID, err)

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/haikuports/kiln/internal/builder"
@@ -50,6 +51,9 @@ type Target struct {
 	repo *repo.Repo
 	opts buildrun.Options
 	eng  *buildrun.Engine
+	// expected are the build durations learned from past runs (see
+	// learnDurations).
+	expected atomic.Pointer[func(string) time.Duration]
 }
 
 // OpenTarget opens the target's repository and engine and makes its
@@ -120,6 +124,7 @@ func (t *Target) engineOptions(ctx context.Context, to TargetOptions) (buildrun.
 		RetryBackoff:          time.Duration(b.RetryBackoff),
 		RetryFailureElsewhere: b.RetryFailureElsewhere,
 		HeartbeatTTL:          time.Duration(b.HeartbeatTTL),
+		Expected:              t.expectedDuration,
 	}
 	if t.tg.SystemPackages != "" {
 		sys, err := buildrun.SystemDir(t.tg.SystemPackages)
