@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/haikuports/kiln/internal/repo"
+	"github.com/haikuports/kiln/internal/store"
 )
 
 // Store layout of the records, under the target's .kiln/ prefix:
@@ -55,16 +56,4 @@ func BuilderLog(name string) string { return "builders/" + name }
 const MasterLog = "master"
 
 // validRunID accepts ids as newRunID makes them and other safe segments.
-func validRunID(id string) bool {
-	if id == "" || len(id) > 128 || id[0] == '.' {
-		return false
-	}
-	for _, c := range id {
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_', c == '.':
-		default:
-			return false
-		}
-	}
-	return true
-}
+func validRunID(id string) bool { return store.SafeSegment(id) }

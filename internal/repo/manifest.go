@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/haikuports/kiln/internal/pkginfo"
+	"github.com/haikuports/kiln/internal/store"
 )
 
 // ManifestSchema is the version of the manifest.json schema this package
@@ -182,16 +183,4 @@ func isHexSHA256(s string) bool {
 
 // validSnapshotID accepts ids as newSnapshotID makes them, and anything
 // else that is a safe single key segment.
-func validSnapshotID(id string) bool {
-	if id == "" || len(id) > 128 || id[0] == '.' {
-		return false
-	}
-	for _, c := range id {
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_', c == '.':
-		default:
-			return false
-		}
-	}
-	return true
-}
+func validSnapshotID(id string) bool { return store.SafeSegment(id) }

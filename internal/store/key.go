@@ -73,3 +73,21 @@ func ValidatePrefix(prefix string) error {
 	}
 	return nil
 }
+
+// SafeSegment reports whether s can stand as one segment of a key that
+// also appears in URLs and file names (snapshot ids, run ids, builder
+// names): 1 to 128 of the characters a-z A-Z 0-9 - _ ., not starting
+// with a dot.
+func SafeSegment(s string) bool {
+	if s == "" || len(s) > 128 || s[0] == '.' {
+		return false
+	}
+	for _, c := range s {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_', c == '.':
+		default:
+			return false
+		}
+	}
+	return true
+}

@@ -59,3 +59,15 @@ func FuzzValidateKey(f *testing.F) {
 		}
 	})
 }
+
+func TestSafeSegment(t *testing.T) {
+	for s, want := range map[string]bool{
+		"20261203T080710.192Z-c0eb9945": true, "mock-1": true, "a_b.c": true,
+		"": false, ".hidden": false, "a/b": false, "a b": false, "a%2Fb": false, "é": false,
+		strings.Repeat("a", 128): true, strings.Repeat("a", 129): false,
+	} {
+		if got := SafeSegment(s); got != want {
+			t.Errorf("SafeSegment(%q) = %v", s, got)
+		}
+	}
+}
