@@ -25,31 +25,6 @@ import (
 	"github.com/haikuports/kiln/internal/testenv"
 )
 
-// letters yields n pseudo-random letters a–h.
-type letters struct {
-	x uint64
-	n int64
-}
-
-func newLetters(n int64) *letters { return &letters{x: 88172645463325252, n: n} }
-
-func (l *letters) Read(p []byte) (int, error) {
-	if l.n <= 0 {
-		return 0, io.EOF
-	}
-	p = p[:min(int64(len(p)), l.n)]
-	for i := range p {
-		if i%16 == 0 {
-			l.x ^= l.x << 13
-			l.x ^= l.x >> 7
-			l.x ^= l.x << 17
-		}
-		p[i] = 'a' + byte(l.x>>(3*(i%16))&7)
-	}
-	l.n -= int64(len(p))
-	return len(p), nil
-}
-
 // generatedPackage writes a package with one file of size letters to
 // path (zlib level 1 or zstd).
 func generatedPackage(b *testing.B, path string, size int64, comp hpkg.Compression) {
@@ -60,7 +35,7 @@ func generatedPackage(b *testing.B, path string, size int64, comp hpkg.Compressi
 	}
 	defer f.Close()
 	tree := []*hpkg.Entry{{Name: "big.bin", Type: hpkg.FileRegular, Size: size,
-		Open: func() (io.ReadCloser, error) { return io.NopCloser(newLetters(size)), nil }}}
+		Open: func() (io.ReadCloser, error) { return io.NopCloser(testenv.Letters(size)), nil }}}
 	v, _ := pkginfo.ParsePackageVersion("1-1")
 	info := &pkginfo.PackageInfo{Name: "big", Version: v, Architecture: pkginfo.ArchX86_64,
 		Summary: "big", Description: "big", Vendor: "Haiku Project", Packager: "kiln bench",

@@ -18,6 +18,7 @@ import (
 	"github.com/haikuports/kiln/internal/pkginfo"
 	"github.com/haikuports/kiln/internal/store"
 	"github.com/haikuports/kiln/internal/store/s3test"
+	"github.com/haikuports/kiln/internal/testenv"
 )
 
 // onlyReader hides every interface but io.Reader (a builder's stream).
@@ -180,7 +181,7 @@ func writeLargePackage(t testing.TB, path string, size int64) {
 	defer f.Close()
 	mtime := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	tree := []*hpkg.Entry{{Name: "big.bin", Type: hpkg.FileRegular, Size: size, MTime: mtime,
-		Open: func() (io.ReadCloser, error) { return io.NopCloser(newLetters(size)), nil }}}
+		Open: func() (io.ReadCloser, error) { return io.NopCloser(testenv.Letters(size)), nil }}}
 	v, _ := pkginfo.ParsePackageVersion("1-1")
 	info := &pkginfo.PackageInfo{Name: "big", Version: v, Architecture: pkginfo.ArchX86_64,
 		Summary: "big", Description: "big", Vendor: "Haiku Project", Packager: "kiln tests",
@@ -188,31 +189,6 @@ func writeLargePackage(t testing.TB, path string, size int64) {
 	if err := hpkg.WritePackage(f, info, tree, hpkg.WriteOptions{Compression: hpkg.CompressionZlib, Level: 1}); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// letters yields n pseudo-random letters a–h (compressible about 3:1).
-type letters struct {
-	x uint64
-	n int64
-}
-
-func newLetters(n int64) *letters { return &letters{x: 88172645463325252, n: n} }
-
-func (l *letters) Read(p []byte) (int, error) {
-	if l.n <= 0 {
-		return 0, io.EOF
-	}
-	p = p[:min(int64(len(p)), l.n)]
-	for i := range p {
-		if i%16 == 0 {
-			l.x ^= l.x << 13
-			l.x ^= l.x >> 7
-			l.x ^= l.x << 17
-		}
-		p[i] = 'a' + byte(l.x>>(3*(i%16))&7)
-	}
-	l.n -= int64(len(p))
-	return len(p), nil
 }
 
 // TestIncomingCleanup: a staging object left by an interrupted Ingest is
