@@ -13,13 +13,17 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/haikuports/kiln/internal/daemon"
+	"github.com/haikuports/kiln/internal/server/auth"
 )
 
 // Options configure a Server.
 type Options struct {
 	Daemon *daemon.Daemon
 	// Repos, if set, serves the repositories below /repo/ (reposerve).
-	Repos  http.Handler
+	Repos http.Handler
+	// Auth checks the bearer tokens of routes that need a role; nil
+	// refuses them all (no tokens configured).
+	Auth   *auth.Authenticator
 	Logger *slog.Logger
 	// Registry receives the metrics (default: a new registry).
 	Registry *prometheus.Registry
@@ -76,28 +80,6 @@ func (s *Server) Close() {
 	default:
 		close(s.stop)
 	}
-}
-
-func (s *Server) routes() {
-	m := s.mux
-	m.HandleFunc("GET /healthz", s.healthz)
-	m.HandleFunc("GET /readyz", s.readyz)
-	m.Handle("GET /metrics", s.metrics.handler())
-	m.HandleFunc("GET /api/v1/targets", s.listTargets)
-	m.HandleFunc("GET /api/v1/targets/{branch}/{arch}", s.getTarget)
-	m.HandleFunc("GET /api/v1/runs", s.listRuns)
-	m.HandleFunc("GET /api/v1/runs/{id}", s.getRun)
-	m.HandleFunc("GET /api/v1/builds/{id}/log", s.getBuildLog)
-	m.HandleFunc("GET /api/v1/builders", s.listBuilders)
-	m.HandleFunc("GET /api/v1/events", s.events)
-	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "not_found", "no such API route: "+r.Method+" "+r.URL.Path)
-	})
-	if s.opts.Repos != nil {
-		m.Handle("/repo/", s.opts.Repos)
-		m.Handle("/repo", s.opts.Repos)
-	}
-	m.HandleFunc("GET /{$}", s.overview)
 }
 
 // ServeHTTP serves a request, counting it in the metrics.

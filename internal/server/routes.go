@@ -1,0 +1,65 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/haikuports/kiln/internal/server/auth"
+)
+
+// route is one entry of the server's URL map: a Go method pattern, the
+// role a caller needs (0: anyone) and its handler. The table is the one
+// place routes are declared: routes() registers it, the auth tests walk
+// it (every route with a role is refused without a token) and the
+// OpenAPI test compares it with the document.
+type route struct {
+	pattern string
+	role    auth.Role
+	handler http.HandlerFunc
+}
+
+// apiRoutes is the URL map below /api/. Add a route here, with its role,
+// and to the OpenAPI document.
+func (s *Server) apiRoutes() []route {
+	return []route{
+		{"GET /api/v1/targets", 0, s.listTargets},
+		{"GET /api/v1/targets/{branch}/{arch}", 0, s.getTarget},
+		{"GET /api/v1/runs", 0, s.listRuns},
+		{"GET /api/v1/runs/{id}", 0, s.getRun},
+		{"GET /api/v1/builds/{id}/log", 0, s.getBuildLog},
+		{"GET /api/v1/builders", 0, s.listBuilders},
+		{"GET /api/v1/events", 0, s.events},
+	}
+}
+
+func (s *Server) routes() {
+	m := s.mux
+	m.HandleFunc("GET /healthz", s.healthz)
+	m.HandleFunc("GET /readyz", s.readyz)
+	m.Handle("GET /metrics", s.metrics.handler())
+	for _, rt := range s.apiRoutes() {
+		m.Handle(rt.pattern, s.guard(rt.role, rt.handler))
+	}
+	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "not_found", "no such API route: "+r.Method+" "+r.URL.Path)
+	})
+	if s.opts.Repos != nil {
+		m.Handle("/repo/", s.opts.Repos)
+		m.Handle("/repo", s.opts.Repos)
+	}
+	m.HandleFunc("GET /{$}", s.overview)
+}
+
+// guard wraps h so that only callers of at least role reach it. A route
+// without a role is public. Without an Authenticator (no [auth] tokens
+// configured) every route that needs a role is refused with 403.
+func (s *Server) guard(role auth.Role, h http.Handler) http.Handler {
+	if role == 0 {
+		return h
+	}
+	if s.opts.Auth == nil {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			writeError(w, http.StatusForbidden, "forbidden", "this needs a token of role "+role.String()+" and kiln serve has no [auth] tokens configured")
+		})
+	}
+	return s.opts.Auth.Require(role, h)
+}
