@@ -1,0 +1,71 @@
+package server
+
+import (
+	"context"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/haikuports/kiln/internal/buildrun"
+	"github.com/haikuports/kiln/internal/daemon"
+	"github.com/haikuports/kiln/internal/demo"
+	"github.com/haikuports/kiln/internal/pkginfo"
+	"github.com/haikuports/kiln/internal/store"
+)
+
+// ranServer is a server of the demo config after one real everything
+// run on its mock builders (zero durations; results per port as given).
+type ranServer struct {
+	hs     *httptest.Server
+	target *daemon.Target
+	run    *buildrun.Run
+	builds []buildrun.Build
+}
+
+// newRanServer runs the demo's everything plan with the mock builders'
+// per-port results ports (e.g. {"libkiln": "fail"}) and serves the
+// daemon. The daemon's loop is not started.
+func newRanServer(t *testing.T, ports map[string]string) *ranServer {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	cfg, info, err := demo.Setup(ctx, filepath.Join(dir, "data"), "http://127.0.0.1/repo/master/x86_64/current")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &cfg.Builders.Mock[0]
+	m.Duration, m.Ports, m.LogLines = "zero", ports, 5
+	cfg.Build.Retries = 0
+	st, err := store.Create(ctx, cfg.Store.URL, store.S3Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := daemon.New(ctx, daemon.Options{Config: cfg, Store: st, RepoInfo: map[string]*pkginfo.RepositoryInfo{"master/x86_64": info}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(d.Close)
+	tg := d.Targets()[0]
+	p, err := tg.Plan(ctx, daemon.Request{Mode: "everything", By: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := tg.Start(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := h.Wait(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	builds, err := tg.Engine().Records().Builds(ctx, run.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := New(Options{Daemon: d})
+	hs := httptest.NewServer(s)
+	t.Cleanup(func() { s.Close(); hs.Close() })
+	return &ranServer{hs: hs, target: tg, run: run, builds: builds}
+}
