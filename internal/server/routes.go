@@ -49,7 +49,9 @@ func (s *Server) routes() {
 		m.Handle("/repo/", s.opts.Repos)
 		m.Handle("/repo", s.opts.Repos)
 	}
-	m.HandleFunc("GET /{$}", s.overview)
+	for _, rt := range s.ui.Routes() {
+		m.HandleFunc(rt.Pattern, rt.Handler)
+	}
 }
 
 // guard wraps h so that only callers of at least role reach it. A route

@@ -1,7 +1,7 @@
 // Package server is kiln serve's HTTP side: the routes of the daemon
 // (/healthz, /readyz, /metrics, the read-only JSON API below /api/v1/,
-// server-sent events and the repositories mounted below /repo/), each
-// concern in its own file. See docs/serve.md for the URL map.
+// server-sent events, the web UI (package ui) and the repositories
+// mounted below /repo/), each concern in its own file. See docs/serve.md for the URL map.
 package server
 
 import (
@@ -14,6 +14,7 @@ import (
 
 	"github.com/haikuports/kiln/internal/daemon"
 	"github.com/haikuports/kiln/internal/server/auth"
+	"github.com/haikuports/kiln/internal/server/ui"
 )
 
 // Options configure a Server.
@@ -46,6 +47,7 @@ type Server struct {
 	log     *slog.Logger
 	mux     *http.ServeMux
 	metrics *metrics
+	ui      *ui.UI
 	stop    chan struct{}
 }
 
@@ -69,6 +71,7 @@ func New(o Options) *Server {
 	}
 	s := &Server{opts: o, log: o.Logger, mux: http.NewServeMux(), stop: make(chan struct{})}
 	s.metrics = newMetrics(o.Registry, o.Daemon, s.stop)
+	s.ui = ui.New(ui.Options{Daemon: o.Daemon, Logger: o.Logger})
 	s.routes()
 	return s
 }

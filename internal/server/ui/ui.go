@@ -1,0 +1,51 @@
+// Package ui is kiln serve's web UI: server-rendered pages (html/template,
+// parsed once from the embedded templates/) with small vanilla scripts
+// and one stylesheet (embedded static/, served below /static/ with long
+// cache lifetimes). Every page is complete without JavaScript; the
+// scripts only make it live over the API's event stream. One page per
+// file: overview.go (/).
+package ui
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/haikuports/kiln/internal/daemon"
+)
+
+// Options configure a UI.
+type Options struct {
+	Daemon *daemon.Daemon
+	Logger *slog.Logger
+}
+
+// UI serves the web pages. Safe for concurrent use.
+type UI struct {
+	d   *daemon.Daemon
+	log *slog.Logger
+}
+
+// Route is one page of the UI: a Go method pattern and its handler. All
+// pages are public (reads); forms that change something post to the
+// API, which checks the caller's role.
+type Route struct {
+	Pattern string
+	Handler http.HandlerFunc
+}
+
+// New returns the UI of o.Daemon.
+func New(o Options) *UI {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &UI{d: o.Daemon, log: o.Logger}
+}
+
+// Routes are the UI's pages, for the server's route table. Add a page
+// here.
+func (u *UI) Routes() []Route {
+	return []Route{
+		{"GET /{$}", u.overview},
+		{"GET /static/{file}", serveStatic},
+	}
+}
