@@ -58,35 +58,12 @@ func (t *Target) Head(ctx context.Context) (string, error) {
 // nothing to do. Errors in req are *InputError.
 func (t *Target) Plan(ctx context.Context, w Request) (Planned, error) {
 	var out Planned
-	commit, err := t.Head(ctx)
+	pi, err := t.planInput(ctx)
 	if err != nil {
 		return out, err
 	}
+	commit, tree, pl := pi.commit, pi.tree, pi.planner
 	out.Tree = buildrun.Tree{OriginURL: t.origin(ctx), Commit: commit}
-	target, err := t.recipeTarget()
-	if err != nil {
-		return out, inputErr(err)
-	}
-	in := plan.Input{Target: target}
-	tree, err := t.loadTree(ctx, target)
-	if err != nil {
-		return out, err
-	}
-	in.Ports = plan.TreePorts(tree.Active, SkipsOf(tree.Skipped))
-	if _, m, err := t.repo.Current(ctx); err == nil {
-		for i := range m.Packages {
-			in.Repository = append(in.Repository, &m.Packages[i].Info)
-		}
-	} else if !errors.Is(err, repo.ErrNoHead) {
-		return out, err
-	}
-	if t.opts.System != nil {
-		in.System = t.opts.System.Infos()
-	}
-	pl, err := plan.New(in, plan.Options{AllowUntested: t.tg.AllowUntested, Logger: t.log})
-	if err != nil {
-		return out, err
-	}
 	req := plan.Request{Ports: w.Ports}
 	switch {
 	case w.Mode != "":
@@ -137,6 +114,48 @@ func (t *Target) Plan(ctx context.Context, w Request) (Planned, error) {
 		return out, inputErr(fmt.Errorf("unknown port %s; --ignore-missing builds the others", strings.Join(names, ", ")))
 	}
 	return out, nil
+}
+
+// planInput is what planning starts from: the tree's HEAD evaluated for
+// the target, the head manifest and the system packages, and the
+// planner made of them.
+type planInput struct {
+	commit  string
+	tree    *ports.Tree
+	in      plan.Input
+	planner *plan.Planner
+}
+
+func (t *Target) planInput(ctx context.Context) (*planInput, error) {
+	commit, err := t.Head(ctx)
+	if err != nil {
+		return nil, err
+	}
+	target, err := t.recipeTarget()
+	if err != nil {
+		return nil, inputErr(err)
+	}
+	in := plan.Input{Target: target}
+	tree, err := t.loadTree(ctx, target)
+	if err != nil {
+		return nil, err
+	}
+	in.Ports = plan.TreePorts(tree.Active, SkipsOf(tree.Skipped))
+	if _, m, err := t.repo.Current(ctx); err == nil {
+		for i := range m.Packages {
+			in.Repository = append(in.Repository, &m.Packages[i].Info)
+		}
+	} else if !errors.Is(err, repo.ErrNoHead) {
+		return nil, err
+	}
+	if t.opts.System != nil {
+		in.System = t.opts.System.Infos()
+	}
+	pl, err := plan.New(in, plan.Options{AllowUntested: t.tg.AllowUntested, Logger: t.log})
+	if err != nil {
+		return nil, err
+	}
+	return &planInput{commit: commit, tree: tree, in: in, planner: pl}, nil
 }
 
 func (t *Target) recipeTarget() (recipe.Target, error) {

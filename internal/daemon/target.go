@@ -54,6 +54,7 @@ type Target struct {
 	// expected are the build durations learned from past runs (see
 	// learnDurations).
 	expected atomic.Pointer[func(string) time.Duration]
+	preview  previewCache
 }
 
 // OpenTarget opens the target's repository and engine and makes its
