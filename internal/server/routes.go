@@ -42,9 +42,6 @@ func (s *Server) routes() {
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such API route: "+r.Method+" "+r.URL.Path)
 	})
-	for _, rt := range s.repoPages() {
-		m.Handle(rt.pattern, s.guard(rt.role, rt.handler))
-	}
 	if s.opts.Repos != nil {
 		m.Handle("/repo/", s.opts.Repos)
 		m.Handle("/repo", s.opts.Repos)

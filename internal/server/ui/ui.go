@@ -44,8 +44,8 @@ func New(o Options) *UI {
 // Routes are the UI's pages, for the server's route table. Add a page
 // here.
 func (u *UI) Routes() []Route {
-	return []Route{
+	return append(u.repoRoutes(), []Route{
 		{"GET /{$}", u.overview},
 		{"GET /static/{file}", serveStatic},
-	}
+	}...)
 }

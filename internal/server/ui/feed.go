@@ -1,4 +1,4 @@
-package server
+package ui
 
 import (
 	"bytes"
@@ -13,7 +13,7 @@ import (
 	"github.com/haikuports/kiln/internal/daemon"
 )
 
-// The failure feed (HaikuPorter issue #272): an Atom 1.0 document (RFC
+// The feedEntry feed (HaikuPorter issue #272): an Atom 1.0 document (RFC
 // 4287) of the failed, lost and skipped builds of one target or of all.
 
 const (
@@ -69,20 +69,20 @@ type atomEntry struct {
 }
 
 // failureFeed serves GET /targets/{branch}/{arch}/failures.atom.
-func (s *Server) failureFeed(w http.ResponseWriter, r *http.Request) {
-	t := s.pageTarget(w, r)
+func (u *UI) failureFeed(w http.ResponseWriter, r *http.Request) {
+	t := u.pathTarget(w, r)
 	if t == nil {
 		return
 	}
-	s.serveFeed(w, r, []*daemon.Target{t}, "targets/"+t.Name()+"/failures")
+	u.serveFeed(w, r, []*daemon.Target{t}, "targets/"+t.Name()+"/failures")
 }
 
 // allFailuresFeed serves GET /failures.atom: every target's failures.
-func (s *Server) allFailuresFeed(w http.ResponseWriter, r *http.Request) {
-	s.serveFeed(w, r, s.opts.Daemon.Targets(), "failures")
+func (u *UI) allFailuresFeed(w http.ResponseWriter, r *http.Request) {
+	u.serveFeed(w, r, u.d.Targets(), "failures")
 }
 
-func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, targets []*daemon.Target, what string) {
+func (u *UI) serveFeed(w http.ResponseWriter, r *http.Request, targets []*daemon.Target, what string) {
 	limit := feedDefault
 	if v := r.URL.Query().Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -92,16 +92,16 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, targets []*da
 		}
 		limit = n
 	}
-	var all []failure
+	var all []feedEntry
 	for _, t := range targets {
-		fs, err := failures(r.Context(), t, limit)
+		fs, err := feedEntries(r.Context(), t, limit)
 		if err != nil {
-			s.pageInternal(w, r, err)
+			u.fail(w, r, err)
 			return
 		}
 		all = append(all, fs...)
 	}
-	sortFailures(all)
+	sortFeed(all)
 	if len(all) > limit {
 		all = all[:limit]
 	}
@@ -127,7 +127,7 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, targets []*da
 	enc := xml.NewEncoder(&buf)
 	enc.Indent("", "  ")
 	if err := enc.Encode(f); err != nil {
-		s.pageInternal(w, r, err)
+		u.fail(w, r, err)
 		return
 	}
 	buf.WriteByte('\n')
@@ -136,7 +136,7 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, targets []*da
 	_, _ = w.Write(buf.Bytes())
 }
 
-func atomEntryOf(base string, f failure) atomEntry {
+func atomEntryOf(base string, f feedEntry) atomEntry {
 	run := url.PathEscape(f.Run)
 	e := atomEntry{Updated: atomTime(f.Time), Category: []atomCategory{{Term: f.State}, {Term: f.Target}},
 		Links: []atomLink{{Rel: "alternate", Href: base + "/runs/" + run, Type: "text/html", Title: "run " + f.Run}}}

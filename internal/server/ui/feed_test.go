@@ -1,4 +1,4 @@
-package server
+package ui
 
 import (
 	"encoding/xml"
@@ -102,7 +102,7 @@ func TestFailureFeed(t *testing.T) {
 	for _, e := range f.Entries {
 		state, ok := want[e.ID]
 		if !ok {
-			t.Errorf("entry %q is not a failure of the run", e.ID)
+			t.Errorf("entry %q is not a feedEntry of the run", e.ID)
 			continue
 		}
 		u, err := time.Parse(time.RFC3339, e.Updated)
@@ -158,7 +158,7 @@ func TestFailureFeed(t *testing.T) {
 		}
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if resp.StatusCode != c.code || strings.Contains(string(b), "<b>") && !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain") {
+		if resp.StatusCode != c.code || strings.Contains(string(b), "<b>") {
 			t.Errorf("GET %s: %d %q, want %d", c.path, resp.StatusCode, b, c.code)
 		}
 	}

@@ -1,4 +1,4 @@
-package server
+package ui
 
 import (
 	"context"
@@ -64,8 +64,5 @@ func newRanServer(t *testing.T, ports map[string]string) *ranServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := New(Options{Daemon: d})
-	hs := httptest.NewServer(s)
-	t.Cleanup(func() { s.Close(); hs.Close() })
-	return &ranServer{hs: hs, target: tg, run: run, builds: builds}
+	return &ranServer{hs: newTestServer(t, d), target: tg, run: run, builds: builds}
 }

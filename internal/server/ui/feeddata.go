@@ -1,4 +1,4 @@
-package server
+package ui
 
 import (
 	"cmp"
@@ -15,10 +15,10 @@ import (
 	"github.com/haikuports/kiln/internal/daemon"
 )
 
-// failure is one entry of the failure feed: a failed build, a lost
+// feedEntry is one entry of the failure feed: a failed build, a lost
 // build (a dependency failed) or a port the run did not build (skipped:
 // broken, blocked, its outputs already published).
-type failure struct {
+type feedEntry struct {
 	Target string
 	Run    string
 	// Build is the build's number; 0 for a skipped port (the plan's, or
@@ -33,37 +33,37 @@ type failure struct {
 	Time      time.Time // when the build ended (a skipped port: when its run ended or started)
 }
 
-// failureRunsScanned bounds how many of a target's newest runs a feed
+// feedRunsScanned bounds how many of a target's newest runs a feed
 // request reads (one run.json and one report.json each, plus the build
 // records of at most the feed's length).
-const failureRunsScanned = 50
+const feedRunsScanned = 50
 
 // failures returns the newest at most limit failures of t, newest first.
 // It reads the target's run ids (one listing), then from the newest run
 // on each run's report (the active run: the engine's records in memory)
 // and the build records of its failed and lost builds, until limit
-// entries are found or failureRunsScanned runs were read.
-func failures(ctx context.Context, t *daemon.Target, limit int) ([]failure, error) {
+// entries are found or feedRunsScanned runs were read.
+func feedEntries(ctx context.Context, t *daemon.Target, limit int) ([]feedEntry, error) {
 	rd := t.Engine().Records()
 	ids, err := rd.RunIDs(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var out []failure
-	for i := len(ids) - 1; i >= 0 && i >= len(ids)-failureRunsScanned && len(out) < limit; i-- {
-		fs, err := runFailures(ctx, t, rd, ids[i], limit-len(out))
+	var out []feedEntry
+	for i := len(ids) - 1; i >= 0 && i >= len(ids)-feedRunsScanned && len(out) < limit; i-- {
+		fs, err := runFeedEntries(ctx, t, rd, ids[i], limit-len(out))
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, fs...)
 	}
-	sortFailures(out)
+	sortFeed(out)
 	return out, nil
 }
 
-// sortFailures orders newest first; ties by run, then build number.
-func sortFailures(fs []failure) {
-	slices.SortStableFunc(fs, func(a, b failure) int {
+// sortFeed orders newest first; ties by run, then build number.
+func sortFeed(fs []feedEntry) {
+	slices.SortStableFunc(fs, func(a, b feedEntry) int {
 		if c := b.Time.Compare(a.Time); c != 0 {
 			return c
 		}
@@ -74,8 +74,8 @@ func sortFailures(fs []failure) {
 	})
 }
 
-// runFailures returns at most limit failures of run id.
-func runFailures(ctx context.Context, t *daemon.Target, rd *buildrun.Reader, id string, limit int) ([]failure, error) {
+// runFeedEntries returns at most limit failures of run id.
+func runFeedEntries(ctx context.Context, t *daemon.Target, rd *buildrun.Reader, id string, limit int) ([]feedEntry, error) {
 	run, err := rd.Run(ctx, id)
 	if errors.Is(err, buildrun.ErrNotFound) {
 		return nil, nil // a start that crashed before its record
@@ -107,14 +107,14 @@ func runFailures(ctx context.Context, t *daemon.Target, rd *buildrun.Reader, id 
 			return nil, err
 		}
 	}
-	var out []failure
+	var out []feedEntry
 	for _, b := range builds {
 		switch b.State {
 		case buildrun.BuildFailed, buildrun.BuildLost:
 		default:
 			continue
 		}
-		f := failure{Target: t.Name(), Run: id, Build: b.Number, Port: b.Port.RevisionedName, State: string(b.State),
+		f := feedEntry{Target: t.Name(), Run: id, Build: b.Number, Port: b.Port.RevisionedName, State: string(b.State),
 			Reason: b.Reason, Builder: b.Builder, Attempts: len(b.Attempts), LostChain: b.LostChain, Time: b.Ended}
 		if f.Time.IsZero() {
 			f.Time = runTime
@@ -122,9 +122,9 @@ func runFailures(ctx context.Context, t *daemon.Target, rd *buildrun.Reader, id 
 		out = append(out, f)
 	}
 	for _, sk := range skipped {
-		out = append(out, failure{Target: t.Name(), Run: id, Port: sk.Port, State: sk.State, Reason: sk.Reason, Time: runTime})
+		out = append(out, feedEntry{Target: t.Name(), Run: id, Port: sk.Port, State: sk.State, Reason: sk.Reason, Time: runTime})
 	}
-	sortFailures(out)
+	sortFeed(out)
 	if len(out) > limit {
 		out = out[:limit]
 	}
