@@ -100,6 +100,8 @@ type page struct {
 	// matching event it re-fetches the page and swaps the elements
 	// marked data-live.
 	Live string
+	// LiveRun, if set, limits live.js to the events of this run.
+	LiveRun string
 	// Scripts are extra static scripts of the page (file names).
 	Scripts []string
 	Data    any

@@ -3,7 +3,7 @@
 // and one stylesheet (embedded static/, served below /static/ with long
 // cache lifetimes). Every page is complete without JavaScript; the
 // scripts only make it live over the API's event stream. One page per
-// file: overview.go (/).
+// file: overview.go (/), runs.go (/runs), run.go (/runs/{id}).
 package ui
 
 import (
@@ -46,6 +46,8 @@ func New(o Options) *UI {
 func (u *UI) Routes() []Route {
 	return append(u.repoRoutes(), []Route{
 		{"GET /{$}", u.overview},
+		{"GET /runs", u.runs},
+		{"GET /runs/{id}", u.run},
 		{"GET /static/{file}", serveStatic},
 	}...)
 }

@@ -1,0 +1,106 @@
+package ui
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/haikuports/kiln/internal/buildrun"
+)
+
+func TestRunsAndRunPage(t *testing.T) {
+	s := newRanServer(t, map[string]string{"libkiln": "fail"})
+	id := s.run.ID
+	var failed, lost, ok []buildrun.Build
+	for _, b := range s.builds {
+		switch b.State {
+		case buildrun.BuildFailed:
+			failed = append(failed, b)
+		case buildrun.BuildLost:
+			lost = append(lost, b)
+		case buildrun.BuildSucceeded:
+			ok = append(ok, b)
+		}
+	}
+	if len(failed) != 1 || len(lost) == 0 || len(ok) == 0 {
+		t.Fatalf("fixture: %d failed, %d lost, %d succeeded builds", len(failed), len(lost), len(ok))
+	}
+
+	code, _, body := get(t, s.hs.URL+"/runs")
+	if code != http.StatusOK {
+		t.Fatalf("/runs = %d", code)
+	}
+	mustContain(t, "/runs", body, `href="/runs/`+id+`"`, `state-`+string(s.run.State), `>Duration</th>`, `aria-current="page">Runs</a>`)
+	for _, c := range []struct {
+		query string
+		code  int
+		has   bool
+	}{
+		{"state=" + string(s.run.State), 200, true},
+		{"state=running", 200, false},
+		{"target=master/x86_64", 200, true},
+		{"state=bogus", 400, false},
+		{"target=no/such", 404, false},
+		{"page=0", 400, false},
+		{"page=2", 200, false},
+	} {
+		code, _, body := get(t, s.hs.URL+"/runs?"+c.query)
+		if code != c.code || strings.Contains(body, `href="/runs/`+id+`"`) != c.has {
+			t.Errorf("/runs?%s = %d (want %d), lists the run: %v (want %v)", c.query, code, c.code, !c.has, c.has)
+		}
+	}
+
+	code, _, body = get(t, s.hs.URL+"/runs/"+id)
+	if code != http.StatusOK {
+		t.Fatalf("/runs/%s = %d\n%s", id, code, body)
+	}
+	f := failed[0]
+	mustContain(t, "run page", body,
+		`<h2 id="builds-h">Builds</h2>`, `<th scope="row">`+f.Port.RevisionedName+`</th>`,
+		`<a href="/builds/`+id+`:`+itoa(f.Number)+`/log">`+f.Port.RevisionedName+`</a> <span class="state state-failed">failed</span>`,
+		`<label for="f-port">Port`,
+	)
+	for _, b := range lost {
+		mustContain(t, "run page", body, `<span class="state state-lost">lost</span> `+b.Port.RevisionedName+`: <span class="chain">`+f.Port.ID())
+	}
+	for _, b := range ok {
+		mustContain(t, "run page", body, `<th scope="row">`+b.Port.RevisionedName+`</th>`)
+	}
+
+	// Filters, as plain query parameters.
+	_, _, body = get(t, s.hs.URL+"/runs/"+id+"?state=lost")
+	for _, b := range ok {
+		if strings.Contains(body, `<th scope="row">`+b.Port.RevisionedName+`</th>`) {
+			t.Errorf("?state=lost lists the succeeded %s", b.Port.RevisionedName)
+		}
+	}
+	mustContain(t, "?state=lost", body, `<th scope="row">`+lost[0].Port.RevisionedName+`</th>`, `<option value="lost" selected>`)
+	_, _, body = get(t, s.hs.URL+"/runs/"+id+"?port="+url.QueryEscape(strings.ToUpper(ok[0].Port.Name)))
+	mustContain(t, "?port=", body, `<th scope="row">`+ok[0].Port.RevisionedName+`</th>`)
+	if strings.Contains(body, `<th scope="row">`+f.Port.RevisionedName+`</th>`) && !strings.Contains(f.Port.RevisionedName, ok[0].Port.Name) {
+		t.Errorf("?port=%s lists %s", ok[0].Port.Name, f.Port.RevisionedName)
+	}
+
+	for _, c := range []struct {
+		path string
+		code int
+	}{
+		{"/runs/" + id + "?state=bogus", 400},
+		{"/runs/" + id + "?port=" + strings.Repeat("x", 201), 400},
+		{"/runs/20990101T000000.000Z-000000", 404},
+		{"/runs/%2e%2e", 400},
+		{"/runs/bad%20id", 400},
+		{"/runs/" + strings.Repeat("a", 65), 400},
+	} {
+		code, h, body := get(t, s.hs.URL+c.path)
+		if code != c.code {
+			t.Errorf("%s = %d, want %d", c.path, code, c.code)
+		}
+		if !strings.HasPrefix(h.Get("Content-Type"), "text/html") || !strings.Contains(body, `<main id="main"`) {
+			t.Errorf("%s: not an HTML page of the layout", c.path)
+		}
+	}
+}
+
+func itoa(n int64) string { return buildID("", n)[1:] }
