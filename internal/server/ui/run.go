@@ -122,7 +122,9 @@ func (u *UI) run(w http.ResponseWriter, r *http.Request) {
 			p.Chains = append(p.Chains, *c)
 		}
 	}
-	slices.SortFunc(p.Chains, func(a, b chain) int { return strings.Compare(a.Failed.Port.RevisionedName, b.Failed.Port.RevisionedName) })
+	slices.SortFunc(p.Chains, func(a, b chain) int {
+		return strings.Compare(a.Failed.Port.RevisionedName, b.Failed.Port.RevisionedName)
+	})
 	pg := page{Title: "Run " + id, Nav: "runs", Data: p}
 	if run.State == buildrun.RunRunning {
 		pg.Refresh, pg.LiveRun = 5, id
