@@ -168,6 +168,14 @@ func (r *Repo) Prune(ctx context.Context, o PruneOptions) (*PruneResult, error) 
 			}
 		}
 	}
+	// Packages of build-packages repositories stay (buildpackages.go).
+	bp, err := r.buildPackagesFiles(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for f := range bp {
+		retained[f] = true
+	}
 	referenced := map[string]bool{}
 	for _, m := range ld.byID {
 		for _, p := range m.Packages {
