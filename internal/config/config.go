@@ -43,6 +43,8 @@ type Config struct {
 	Build    Build    `toml:"build"`
 	// Auth is kiln serve's tokens and webhook secret.
 	Auth Auth `toml:"auth"`
+	// Dock is kiln serve's package uploads.
+	Dock Dock `toml:"dock"`
 
 	// File is the path the config was read from ("" for a built one).
 	File string `toml:"-"`
@@ -196,6 +198,7 @@ func (c *Config) resolve(dir string) {
 	abs(&c.Builders.Dir)
 	abs(&c.Builders.KnownHosts)
 	abs(&c.Auth.GitHubSecretFile)
+	abs(&c.Dock.TempDir)
 	for i := range c.Auth.Tokens {
 		abs(&c.Auth.Tokens[i].HashFile)
 	}
