@@ -19,6 +19,9 @@ var fuzzSeeds = []string{
 	"master/x86_64/current/packages/..%2f..%2frepo", "master/x86_64/current/packages/a%5cb.hpkg",
 	"master/x86_64/current/packages/libc%2B%2B-1-1-x86_64.hpkg", "%zz", "a//b", "master/x86_64/.kiln/head.json",
 	"master/x86_64/current/packages/.obsolete/x.hpkg", "master/x86_64/current/packages/x.hpkg%00",
+	"master/x86_64/build-packages", "master/x86_64/build-packages/", "master/x86_64/build-packages/r1/repo",
+	"master/x86_64/build-packages/r1/packages/foo-1-1-x86_64.hpkg", "master/x86_64/build-packages/%2e%2e/repo",
+	"master/x86_64/build-packages/current/repo",
 }
 
 // FuzzParsePath: parsePath never panics, and whatever it accepts is made
@@ -33,9 +36,25 @@ func FuzzParsePath(f *testing.F) {
 		if err != nil {
 			return
 		}
-		for _, s := range []string{rt.Branch, rt.Arch, rt.Snapshot, rt.Package} {
+		for _, s := range []string{rt.Branch, rt.Arch, rt.Snapshot, rt.Package, rt.Build} {
 			if s == "." || s == ".." || strings.ContainsAny(s, "/\\\x00") {
 				t.Fatalf("%q: unsafe segment %q in %+v", rel, s, rt)
+			}
+		}
+		if rt.Kind == routeBuildFile {
+			if !repo.ValidBuildPackagesName(rt.Build) || (rt.Package == "" && !repoFiles[rt.File]) || (rt.Package != "" && !validPackageFile(rt.Package)) {
+				t.Fatalf("%q: build-packages route %+v", rel, rt)
+			}
+			if k := r.BuildPackagesKey(rt.Build, rt.File); store.ValidateKey(k) != nil || !strings.HasPrefix(k, "master/x86_64/.kiln/build-packages/") {
+				t.Fatalf("%q gives key %q", rel, k)
+			}
+		}
+		if rt.Kind == routeBuildFile {
+			if !repo.ValidBuildPackagesName(rt.Build) || (rt.Package == "" && !repoFiles[rt.File]) || (rt.Package != "" && !validPackageFile(rt.Package)) {
+				t.Fatalf("%q: build-packages route %+v", rel, rt)
+			}
+			if k := r.BuildPackagesKey(rt.Build, rt.File); store.ValidateKey(k) != nil || !strings.HasPrefix(k, "master/x86_64/.kiln/build-packages/") {
+				t.Fatalf("%q gives key %q", rel, k)
 			}
 		}
 		if rt.Kind != routeFile {

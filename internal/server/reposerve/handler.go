@@ -211,6 +211,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.listBranch(w, r, rt.Branch)
 	case routeTarget:
 		h.listTarget(w, r, rt.Branch, rt.Arch)
+	case routeBuildList:
+		h.listBuildPackages(w, r, rt.Branch, rt.Arch)
+	case routeBuildFile:
+		h.serveBuildFile(w, r, rt)
 	default:
 		h.serveFile(w, r, rt)
 	}

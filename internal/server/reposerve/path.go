@@ -25,11 +25,18 @@ const maxPackageFileLen = 255
 type routeKind int
 
 const (
-	routeRoot   routeKind = iota // <prefix>/
-	routeBranch                  // <prefix>/<branch>
-	routeTarget                  // <prefix>/<branch>/<arch>
-	routeFile                    // <prefix>/<branch>/<arch>/<snapshot>/<file>
+	routeRoot      routeKind = iota // <prefix>/
+	routeBranch                     // <prefix>/<branch>
+	routeTarget                     // <prefix>/<branch>/<arch>
+	routeFile                       // <prefix>/<branch>/<arch>/<snapshot>/<file>
+	routeBuildList                  // <prefix>/<branch>/<arch>/build-packages
+	routeBuildFile                  // <prefix>/<branch>/<arch>/build-packages/<name>/<file>
 )
+
+// buildPackagesSeg is the segment below a target that holds its
+// build-packages repositories (no snapshot id has this form: ids start
+// with their creation time).
+const buildPackagesSeg = "build-packages"
 
 // snapshotCurrent is the snapshot segment that names the head.
 const snapshotCurrent = "current"
@@ -45,6 +52,9 @@ type route struct {
 	Snapshot string
 	File     string // repo.FileRepo, … or "packages/<Package>"
 	Package  string // the package file name for packages/<name>
+	// Build names the build-packages repository (routeBuildFile); it is
+	// a repo.ValidBuildPackagesName.
+	Build string
 }
 
 // repoFiles are the files a snapshot serves besides its packages.
@@ -68,7 +78,7 @@ func parsePath(rel string) (route, error) {
 	}
 	raw := strings.Split(rel, "/")
 	// One trailing slash is allowed on the listings (a directory style URL).
-	if len(raw) <= 3 && raw[len(raw)-1] == "" {
+	if (len(raw) <= 3 || len(raw) == 4 && raw[2] == buildPackagesSeg) && raw[len(raw)-1] == "" {
 		raw = raw[:len(raw)-1]
 	}
 	segs := raw // unescaped in place
@@ -87,6 +97,9 @@ func parsePath(rel string) (route, error) {
 	case 2:
 		return route{Kind: routeTarget, Branch: segs[0], Arch: segs[1]}, nil
 	}
+	if segs[2] == buildPackagesSeg {
+		return parseBuildPath(rel, segs)
+	}
 	rt := route{Kind: routeFile, Branch: segs[0], Arch: segs[1], Snapshot: segs[2]}
 	if rt.Snapshot != snapshotCurrent && !repo.ValidSnapshotID(rt.Snapshot) {
 		return route{}, fmt.Errorf("%w: bad snapshot id %q", errBadPath, rt.Snapshot)
@@ -100,6 +113,32 @@ func parsePath(rel string) (route, error) {
 		}
 		rt.Package = segs[4]
 		rt.File = "packages/" + segs[4]
+	default:
+		return route{}, fmt.Errorf("%w: %q", errNoRoute, rel)
+	}
+	return rt, nil
+}
+
+// parseBuildPath parses the unescaped segments of a path below
+// <branch>/<arch>/build-packages.
+func parseBuildPath(rel string, segs []string) (route, error) {
+	rt := route{Kind: routeBuildList, Branch: segs[0], Arch: segs[1]}
+	if len(segs) == 3 {
+		return rt, nil
+	}
+	if !repo.ValidBuildPackagesName(segs[3]) {
+		return route{}, fmt.Errorf("%w: bad build-packages name %q", errBadPath, segs[3])
+	}
+	rt.Kind, rt.Build = routeBuildFile, segs[3]
+	switch {
+	case len(segs) == 5 && repoFiles[segs[4]]:
+		rt.File = segs[4]
+	case len(segs) == 6 && segs[4] == "packages":
+		if !validPackageFile(segs[5]) {
+			return route{}, fmt.Errorf("%w: bad package file name %q", errBadPath, segs[5])
+		}
+		rt.Package = segs[5]
+		rt.File = "packages/" + segs[5]
 	default:
 		return route{}, fmt.Errorf("%w: %q", errNoRoute, rel)
 	}

@@ -18,11 +18,14 @@ import (
 // never modified after it is published; requests read the latest with one
 // atomic load and never wait for a refresh.
 type view struct {
-	seq       uint64         // the refresh that made it; newer refreshes win
-	head      *repo.Head     // nil: the target has no published snapshot
-	man       *repo.Manifest // the head's manifest (nil without a head)
-	ids       []string       // stored snapshot ids, newest first
-	known     map[string]bool
+	seq   uint64         // the refresh that made it; newer refreshes win
+	head  *repo.Head     // nil: the target has no published snapshot
+	man   *repo.Manifest // the head's manifest (nil without a head)
+	ids   []string       // stored snapshot ids, newest first
+	known map[string]bool
+	// builds are the target's complete build-packages repositories by
+	// name (immutable, so carried over from view to view).
+	builds    map[string]*repo.Manifest
 	refreshed time.Time // when the head was read
 	err       error     // the last refresh's error (the view is then the one before)
 }
@@ -85,6 +88,9 @@ func (tg *target) load(ctx context.Context, seq uint64, now time.Time) (*view, e
 	}
 	ids, err := tg.r.SnapshotIDs(ctx)
 	if err != nil {
+		return nil, err
+	}
+	if v.builds, err = tg.loadBuilds(ctx); err != nil {
 		return nil, err
 	}
 	slices.Reverse(ids) // ids sort by creation time
