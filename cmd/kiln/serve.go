@@ -113,7 +113,8 @@ func serve(cmd *cobra.Command, cfgFile, listen, dataDir string) error {
 		return err
 	}
 	d.SetRefresher(rs)
-	srv := server.New(server.Options{Daemon: d, Repos: rs, Logger: log, Ready: readiness(st, cfg.Tree.Path)})
+	srv := server.New(server.Options{Daemon: d, Repos: rs, Logger: log, Ready: readiness(st, cfg.Tree.Path),
+		MaxUpload: cfg.Dock.Limit(), UploadDir: cfg.Dock.TempDir})
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()

@@ -28,6 +28,8 @@ func (s *Server) apiRoutes() []route {
 		{"GET /api/v1/builds/{id}/log", 0, s.getBuildLog},
 		{"GET /api/v1/builders", 0, s.listBuilders},
 		{"GET /api/v1/events", 0, s.events},
+		{"POST /api/v1/targets/{branch}/{arch}/packages", auth.RoleAdmin, s.uploadPackages},
+		{"POST /api/v1/targets/{branch}/{arch}/build-packages", auth.RoleAdmin, s.createBuildPackages},
 	}
 }
 

@@ -39,6 +39,11 @@ type Options struct {
 	// EventBuffer bounds each SSE client's queue (default 256 events);
 	// a client that falls this far behind is dropped.
 	EventBuffer int
+	// MaxUpload bounds an upload to the loading dock, all its files
+	// together (default DefaultMaxUpload, 2 GiB; [dock] max_upload).
+	MaxUpload int64
+	// UploadDir is where uploads are spooled (default os.TempDir).
+	UploadDir string
 }
 
 // Server is the daemon's http.Handler. Safe for concurrent use.

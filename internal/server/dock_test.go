@@ -1,0 +1,384 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/haikuports/kiln/internal/daemon"
+	"github.com/haikuports/kiln/internal/demo"
+	"github.com/haikuports/kiln/internal/hpkg"
+	"github.com/haikuports/kiln/internal/pkginfo"
+	"github.com/haikuports/kiln/internal/repo"
+	"github.com/haikuports/kiln/internal/server/auth"
+	"github.com/haikuports/kiln/internal/server/reposerve"
+	"github.com/haikuports/kiln/internal/store"
+	"github.com/haikuports/kiln/internal/testenv"
+)
+
+// dockEnv is a server over the demo config (daemon not running) with the
+// repositories mounted and one token per role.
+type dockEnv struct {
+	hs     *httptest.Server
+	d      *daemon.Daemon
+	st     store.Store
+	tokens map[string]string // role → token
+}
+
+func newDockServer(t *testing.T, o Options) *dockEnv {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	cfg, info, err := demo.Setup(ctx, filepath.Join(dir, "data"), "http://127.0.0.1/repo/master/x86_64/current")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Create(ctx, cfg.Store.URL, store.S3Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := daemon.New(ctx, daemon.Options{Config: cfg, Store: st, RepoInfo: map[string]*pkginfo.RepositoryInfo{"master/x86_64": info}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(d.Close)
+	rs, err := reposerve.New([]*repo.Repo{d.Targets()[0].Repo()}, reposerve.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rs.RefreshAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	env := &dockEnv{d: d, st: st, tokens: map[string]string{}}
+	var toks []auth.Token
+	for _, name := range auth.Roles() {
+		role, _ := auth.ParseRole(name)
+		tok, h, err := auth.Generate(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		env.tokens[name] = tok
+		toks = append(toks, auth.Token{Name: name + "-bot", Role: role, Hash: h})
+	}
+	keys, err := auth.NewKeyring(toks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Daemon, o.Repos, o.Auth = d, rs, auth.New(keys, nil)
+	if o.UploadDir == "" {
+		o.UploadDir = t.TempDir()
+	}
+	s := New(o)
+	env.hs = httptest.NewServer(s)
+	t.Cleanup(func() { s.Close(); env.hs.Close() })
+	return env
+}
+
+// testPkg writes a real .hpkg with the hpkg writer.
+func testPkg(t testing.TB, name, version string, arch pkginfo.Architecture, provides, requires []string) []byte {
+	t.Helper()
+	v, err := pkginfo.ParsePackageVersion(version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := pkginfo.PackageInfo{Name: name, Version: v, Architecture: arch, Summary: "Test package " + name,
+		Description: "Made by the loading dock tests.", Vendor: "Haiku Project", Packager: "kiln tests <kiln@example.com>",
+		Copyrights: []string{"2026 kiln"}, Licenses: []string{"MIT"}, Provides: []pkginfo.Resolvable{{Name: name, Version: v}}}
+	for _, s := range provides {
+		r, err := pkginfo.ParseResolvable(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		info.Provides = append(info.Provides, r)
+	}
+	for _, s := range requires {
+		e, err := pkginfo.ParseExpression(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		info.Requires = append(info.Requires, e)
+	}
+	data := bytes.Repeat([]byte(name+version), 200)
+	mtime := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	root := []*hpkg.Entry{{Name: "data", Type: hpkg.FileDirectory, MTime: mtime, Children: []*hpkg.Entry{{
+		Name: name + ".txt", Type: hpkg.FileRegular, MTime: mtime, Size: int64(len(data)),
+		Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil },
+	}}}}
+	var buf bytes.Buffer
+	if err := hpkg.WritePackage(&buf, &info, root, hpkg.WriteOptions{Compression: hpkg.CompressionZlib}); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func fixture(t testing.TB, rel string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(testenv.SharedDir(t), "fixtures", rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+type upFile struct {
+	name string
+	data []byte
+}
+
+// upload posts files as multipart/form-data with token (role name, or
+// "" for none) and returns the status and body.
+func (e *dockEnv) upload(t *testing.T, role string, files ...upFile) (int, string) {
+	t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for _, f := range files {
+		w, err := mw.CreateFormFile("package", f.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(f.data)
+	}
+	mw.Close()
+	return e.post(t, role, "/api/v1/targets/master/x86_64/packages", mw.FormDataContentType(), &body)
+}
+
+func (e *dockEnv) post(t *testing.T, role, path, ctype string, body io.Reader) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest("POST", e.hs.URL+path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", ctype)
+	if role != "" {
+		req.Header.Set("Authorization", "Bearer "+e.tokens[role])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func (e *dockEnv) get(t *testing.T, path string) (int, []byte) {
+	t.Helper()
+	resp, err := http.Get(e.hs.URL + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}
+
+// servedPackages reads a repo file served at path with the HPKR reader.
+func (e *dockEnv) servedPackages(t *testing.T, path string) []string {
+	t.Helper()
+	code, b := e.get(t, path)
+	if code != 200 {
+		t.Fatalf("GET %s: %d %s", path, code, b)
+	}
+	_, pkgs, err := repo.HPKGCodec{}.ReadRepo(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	var out []string
+	for _, p := range pkgs {
+		out = append(out, p.CanonicalFileName())
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (e *dockEnv) head(t *testing.T) string {
+	t.Helper()
+	h, err := e.d.Targets()[0].Repo().ReadHead(context.Background())
+	if err != nil {
+		return ""
+	}
+	return h.Snapshot
+}
+
+// TestUpload: the loading dock over HTTP, from the refusals that change
+// nothing to uploads served in the next snapshot.
+func TestUpload(t *testing.T) {
+	e := newDockServer(t, Options{})
+	tip := upFile{"tipster-1.1.1-1-x86_64.hpkg", fixture(t, "hpkg/tipster-1.1.1-1-x86_64.hpkg")}
+	// artificial-1.0.0-any.hpkg is, despite its name, an x86_gcc2 package.
+	gcc2 := upFile{"artificial-1.0.0-any.hpkg", fixture(t, "hpkg/artificial-1.0.0-any.hpkg")}
+	art := upFile{"some/dir/docs.hpkg", testPkg(t, "dockdocs", "1-1", pkginfo.ArchAny, nil, nil)}
+
+	corrupt := bytes.Clone(tip.data)
+	corrupt[len(corrupt)/2] ^= 0xff
+	lib1 := upFile{"libdock-1.hpkg", testPkg(t, "libdock", "1-1", pkginfo.ArchX86_64, []string{"lib:libdock = 1"}, nil)}
+	app := upFile{"dockapp.hpkg", testPkg(t, "dockapp", "1-1", pkginfo.ArchX86_64, nil, []string{"lib:libdock >= 1"})}
+	for _, tc := range []struct {
+		what  string
+		role  string
+		files []upFile
+		code  int
+		want  string
+	}{
+		{"no token", "", []upFile{tip}, 401, ""},
+		{"read token", "read", []upFile{tip}, 403, ""},
+		{"trigger token", "trigger", []upFile{tip}, 403, ""},
+		{"corrupt package", "admin", []upFile{tip, {"bad.hpkg", corrupt}}, 400, "bad.hpkg"},
+		{"not a package", "admin", []upFile{{"x.hpkg", []byte("hello")}}, 400, "bad_package"},
+		{"wrong architecture", "admin", []upFile{gcc2}, 400, "artificial-1.0.0-any.hpkg: architecture x86_gcc2 does not belong in master/x86_64"},
+		{"no file", "admin", nil, 400, "no file"},
+	} {
+		code, body := e.upload(t, tc.role, tc.files...)
+		if code != tc.code || !strings.Contains(body, tc.want) {
+			t.Errorf("%s: %d %s, want %d with %q", tc.what, code, body, tc.code, tc.want)
+		}
+		if h := e.head(t); h != "" {
+			t.Fatalf("%s: published %s", tc.what, h)
+		}
+	}
+	if code, body := e.post(t, "admin", "/api/v1/targets/master/x86_64/packages", "application/octet-stream", strings.NewReader("x")); code != 400 || !strings.Contains(body, "multipart/form-data") {
+		t.Errorf("raw body: %d %s", code, body)
+	}
+	if code, _ := e.upload(t, "admin", tip); code != 201 {
+		t.Fatalf("upload tipster: %d", code)
+	}
+
+	// Two files in one upload: one snapshot; the next GET of current/repo
+	// lists them (reposerve was refreshed).
+	code, body := e.upload(t, "admin", art, lib1, app)
+	if code != 201 {
+		t.Fatalf("upload: %d %s", code, body)
+	}
+	var res repo.Result
+	if err := json.Unmarshal([]byte(body), &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Snapshot == "" || res.Snapshot != e.head(t) || len(res.Added) != 3 || res.Packages != 4 {
+		t.Fatalf("result %+v, head %s", res, e.head(t))
+	}
+	want := []string{"dockapp-1-1-x86_64.hpkg", "dockdocs-1-1-any.hpkg", "libdock-1-1-x86_64.hpkg", "tipster-1.1.1-1-x86_64.hpkg"}
+	if got := e.servedPackages(t, "/repo/master/x86_64/current/repo"); !slices.Equal(got, want) {
+		t.Fatalf("served %v, want %v", got, want)
+	}
+	if code, b := e.get(t, "/repo/master/x86_64/current/packages/dockdocs-1-1-any.hpkg"); code != 200 || !bytes.Equal(b, art.data) {
+		t.Fatalf("package: %d", code)
+	}
+	m, err := e.d.Targets()[0].Repo().Manifest(context.Background(), res.Snapshot)
+	if err != nil || !strings.Contains(m.Reason, "upload by admin-bot") {
+		t.Fatalf("manifest reason %q %v", m.Reason, err)
+	}
+
+	// Again: nothing changes (200, no snapshot).
+	if code, body := e.upload(t, "admin", art); code != 200 || !strings.Contains(body, `"unchanged": true`) {
+		t.Errorf("same again: %d %s", code, body)
+	}
+	head := e.head(t)
+	for _, tc := range []struct {
+		what string
+		f    upFile
+		want string
+	}{
+		// libdock 2 no longer provides what dockapp needs: the guard.
+		{"regression", upFile{"libdock-2.hpkg", testPkg(t, "libdock", "2-1", pkginfo.ArchX86_64, nil, nil)}, `"refused"`},
+		{"downgrade", upFile{"libdock-0.hpkg", testPkg(t, "libdock", "0.9-1", pkginfo.ArchX86_64, []string{"lib:libdock = 1"}, nil)}, `"downgrade"`},
+		{"same file, other content", upFile{"app2.hpkg", testPkg(t, "dockapp", "1-1", pkginfo.ArchX86_64, []string{"other"}, []string{"lib:libdock >= 1"})}, `"immutable"`},
+	} {
+		code, body := e.upload(t, "admin", tc.f)
+		if code != 409 || !strings.Contains(body, tc.want) {
+			t.Errorf("%s: %d %s, want 409 %s", tc.what, code, body, tc.want)
+		}
+		if e.head(t) != head {
+			t.Fatalf("%s moved the head", tc.what)
+		}
+	}
+
+	// A lease another publisher holds: 409 at once, not a wait.
+	li := repo.LeaseInfo{Holder: "other-kiln", Token: "0123456789abcdef", Acquired: time.Now(), Expires: time.Now().Add(time.Minute), Purpose: "publish"}
+	lb, _ := json.Marshal(li)
+	leaseKey := strings.TrimSuffix(e.d.Targets()[0].Repo().HeadKey(), "head.json") + "lease.json"
+	if _, err := e.st.Put(context.Background(), leaseKey, bytes.NewReader(lb), int64(len(lb)), store.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	lib2 := upFile{"libdock-1.1.hpkg", testPkg(t, "libdock", "1.1-1", pkginfo.ArchX86_64, []string{"lib:libdock = 1"}, nil)}
+	if code, body := e.upload(t, "admin", lib2); code != 409 || !strings.Contains(body, "lease_held") || !strings.Contains(body, "other-kiln") {
+		t.Errorf("lease held: %d %s", code, body)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("lease held: answered after %s", d)
+	}
+	if err := e.st.Delete(context.Background(), leaseKey); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := e.upload(t, "admin", lib2); code != 201 {
+		t.Errorf("after the lease: %d %s", code, body)
+	}
+}
+
+// TestUploadTooLarge: a body over [dock] max_upload is 413 (declared or
+// streamed), nothing is published and no spool file stays.
+func TestUploadTooLarge(t *testing.T) {
+	spool := t.TempDir()
+	e := newDockServer(t, Options{MaxUpload: 64 << 10, UploadDir: spool})
+	tip := upFile{"tipster.hpkg", fixture(t, "hpkg/tipster-1.1.1-1-x86_64.hpkg")} // 49 KB
+	if code, body := e.upload(t, "admin", tip, tip); code != 413 || !strings.Contains(body, "too_large") {
+		t.Errorf("declared: %d %s", code, body)
+	}
+	// Streamed without a Content-Length: cut off while reading.
+	pr, pw := io.Pipe()
+	mw := multipart.NewWriter(pw)
+	go func() {
+		for range 2 {
+			w, _ := mw.CreateFormFile("package", "tipster.hpkg")
+			w.Write(tip.data)
+		}
+		mw.Close()
+		pw.Close()
+	}()
+	if code, body := e.post(t, "admin", "/api/v1/targets/master/x86_64/packages", mw.FormDataContentType(), pr); code != 413 {
+		t.Errorf("streamed: %d %s", code, body)
+	}
+	if e.head(t) != "" {
+		t.Error("published")
+	}
+	if left, _ := os.ReadDir(spool); len(left) != 0 {
+		t.Errorf("spool files left: %v", left)
+	}
+	if code, body := e.upload(t, "admin", tip); code != 201 {
+		t.Errorf("within the limit: %d %s", code, body)
+	}
+}
+
+// TestUploadDuringRun: while a build run drives the target the dock
+// answers 409 naming the run.
+func TestUploadDuringRun(t *testing.T) {
+	e := newDockServer(t, Options{})
+	tg := e.d.Targets()[0]
+	ctx := context.Background()
+	p, err := tg.Plan(ctx, daemon.Request{Mode: "everything", By: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := tg.Start(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, body := e.upload(t, "admin", upFile{"tipster.hpkg", fixture(t, "hpkg/tipster-1.1.1-1-x86_64.hpkg")})
+	if code != 409 || !strings.Contains(body, "run_active") || !strings.Contains(body, h.ID()) {
+		t.Errorf("during a run: %d %s", code, body)
+	}
+	<-h.Done()
+	if code, body := e.upload(t, "admin", upFile{"tipster.hpkg", fixture(t, "hpkg/tipster-1.1.1-1-x86_64.hpkg")}); code != 201 {
+		t.Errorf("after the run: %d %s", code, body)
+	}
+}
