@@ -13,6 +13,8 @@ func (u *UI) repoRoutes() []Route {
 	return []Route{
 		{"GET /failures.atom", u.allFailuresFeed},
 		{"GET /targets/{branch}/{arch}/failures.atom", u.failureFeed},
+		{"GET /targets/{branch}/{arch}/packages", u.packages},
+		{"GET /targets/{branch}/{arch}/packages/{file}", u.pkg},
 	}
 }
 

@@ -12,12 +12,14 @@ import (
 	"github.com/haikuports/kiln/internal/demo"
 	"github.com/haikuports/kiln/internal/pkginfo"
 	"github.com/haikuports/kiln/internal/store"
+	"github.com/haikuports/kiln/internal/testenv"
 )
 
 // ranServer is a server of the demo config after one real everything
 // run on its mock builders (zero durations; results per port as given).
 type ranServer struct {
 	hs     *httptest.Server
+	d      *daemon.Daemon
 	target *daemon.Target
 	run    *buildrun.Run
 	builds []buildrun.Build
@@ -27,6 +29,12 @@ type ranServer struct {
 // per-port results ports (e.g. {"libkiln": "fail"}) and serves the
 // daemon. The daemon's loop is not started.
 func newRanServer(t *testing.T, ports map[string]string) *ranServer {
+	return newRanServerEdited(t, ports, nil)
+}
+
+// newRanServerEdited is newRanServer with edit applied to the demo tree
+// (and committed) before the run.
+func newRanServerEdited(t *testing.T, ports map[string]string, edit func(tree string)) *ranServer {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -34,6 +42,10 @@ func newRanServer(t *testing.T, ports map[string]string) *ranServer {
 	cfg, info, err := demo.Setup(ctx, filepath.Join(dir, "data"), "http://127.0.0.1/repo/master/x86_64/current")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if edit != nil {
+		edit(cfg.Tree.Path)
+		testenv.Git(t, cfg.Tree.Path, "commit", "-qam", "test edit")
 	}
 	m := &cfg.Builders.Mock[0]
 	m.Duration, m.Ports, m.LogLines = "zero", ports, 5
@@ -64,5 +76,5 @@ func newRanServer(t *testing.T, ports map[string]string) *ranServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &ranServer{hs: newTestServer(t, d), target: tg, run: run, builds: builds}
+	return &ranServer{hs: newTestServer(t, d), d: d, target: tg, run: run, builds: builds}
 }
