@@ -19,17 +19,17 @@ var perPage = 50
 const maxQuery = 200
 
 type packagesPage struct {
-	Target   navTarget
-	Head     *repo.Head
-	Q        string
-	Page     int
-	Pages    int
+	Target navTarget
+	Head   *repo.Head
+	Q      string
+	Page   int
+	Pages  int
 	// Prev and Next are the neighbouring pages' numbers (0: none).
 	Prev, Next int
-	Total    int // packages in the head
-	Matches  int // packages matching Q
-	First    int // number of the page's first package (1-based)
-	Packages []pkgRow
+	Total      int // packages in the head
+	Matches    int // packages matching Q
+	First      int // number of the page's first package (1-based)
+	Packages   []pkgRow
 }
 
 // pkgRow is a package with its size for people.
