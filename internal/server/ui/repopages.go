@@ -15,6 +15,8 @@ func (u *UI) repoRoutes() []Route {
 		{"GET /targets/{branch}/{arch}/failures.atom", u.failureFeed},
 		{"GET /targets/{branch}/{arch}/packages", u.packages},
 		{"GET /targets/{branch}/{arch}/packages/{file}", u.pkg},
+		{"GET /targets/{branch}/{arch}/snapshots", u.snapshots},
+		{"GET /targets/{branch}/{arch}/snapshots/diff", u.snapshotDiff},
 	}
 }
 
