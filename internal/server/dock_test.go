@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/haikuports/kiln/internal/config"
 	"github.com/haikuports/kiln/internal/daemon"
 	"github.com/haikuports/kiln/internal/demo"
 	"github.com/haikuports/kiln/internal/hpkg"
@@ -35,13 +36,17 @@ type dockEnv struct {
 	tokens map[string]string // role → token
 }
 
-func newDockServer(t *testing.T, o Options) *dockEnv {
+// newDockServer starts it; edit, if given, changes the demo config first.
+func newDockServer(t *testing.T, o Options, edit ...func(*config.Config)) *dockEnv {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	cfg, info, err := demo.Setup(ctx, filepath.Join(dir, "data"), "http://127.0.0.1/repo/master/x86_64/current")
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, f := range edit {
+		f(cfg)
 	}
 	st, err := store.Create(ctx, cfg.Store.URL, store.S3Options{})
 	if err != nil {

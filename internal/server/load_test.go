@@ -1,0 +1,268 @@
+package server
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/haikuports/kiln/internal/builder"
+	"github.com/haikuports/kiln/internal/buildrun"
+	"github.com/haikuports/kiln/internal/config"
+	"github.com/haikuports/kiln/internal/daemon"
+)
+
+// Load test parameters (issue 9: 200 SSE clients and 1,000 req/s on the
+// API for 30 s). KILN_LOADTEST_DURATION changes the duration; -short
+// runs 3 s, and so does the race detector, at a fifth of the rate.
+const (
+	loadSSEClients = 200
+	loadWorkers    = 128 // concurrent API clients serving the schedule
+	loadEventRate  = 50  // synthetic log events per second beside the run's
+)
+
+// loadRate is the API requests per second, open loop.
+var loadRate = 1000
+
+// TestLoad: 200 event-stream clients and 1,000 API requests per second
+// (GET targets, runs, one run, builders) against a server whose target
+// runs a mock build run, on loopback. Every request must succeed (200)
+// in time, every stream must stay open and receive the run's events
+// without being dropped, the schedule must be kept (at least 95 % of
+// the requests sent), and after everything closed the goroutine count
+// must settle back to where it was. Latency percentiles go to the log.
+func TestLoad(t *testing.T) {
+	dur := 30 * time.Second
+	if testing.Short() || raceEnabled {
+		dur = 3 * time.Second
+	}
+	if raceEnabled {
+		loadRate = 200
+	}
+	if s := os.Getenv("KILN_LOADTEST_DURATION"); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			t.Fatalf("KILN_LOADTEST_DURATION: %v", err)
+		}
+		dur = d
+	}
+	before := runtime.NumGoroutine()
+	leakCheck(t, before)
+
+	// Slower mock builds, so the run goes on for most of the test.
+	e := newDockServer(t, Options{Keepalive: time.Second}, func(c *config.Config) {
+		m := &c.Builders.Mock[0]
+		m.Median, m.Max = builder.Duration(dur/6), builder.Duration(dur/2)
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	tg := e.d.Targets()[0]
+	p, err := tg.Plan(ctx, daemon.Request{Mode: "everything", By: "load test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := tg.Start(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { run.Cancel("load test over"); <-run.Done() })
+
+	// Event streams: half the default kinds, half with the log lines.
+	sseTr := &http.Transport{MaxIdleConnsPerHost: -1, DisableCompression: true}
+	defer sseTr.CloseIdleConnections()
+	sseC := &http.Client{Transport: sseTr}
+	var sseWG sync.WaitGroup
+	var opened, sseEvents, sseErrs, dropped atomic.Int64
+	var sseErrMsg atomic.Value
+	sseCtx, stopSSE := context.WithCancel(ctx)
+	defer stopSSE()
+	for i := range loadSSEClients {
+		url := e.hs.URL + "/api/v1/events"
+		if i%2 == 1 {
+			url += "?kind=run,build,log"
+		}
+		sseWG.Go(func() {
+			req, _ := http.NewRequestWithContext(sseCtx, "GET", url, nil)
+			resp, err := sseC.Do(req)
+			if err != nil {
+				sseErrs.Add(1)
+				sseErrMsg.Store(err.Error())
+				return
+			}
+			defer resp.Body.Close()
+			if resp.StatusCode != 200 {
+				sseErrs.Add(1)
+				sseErrMsg.Store(resp.Status)
+				return
+			}
+			opened.Add(1)
+			sc := bufio.NewScanner(resp.Body)
+			for sc.Scan() {
+				line := sc.Text()
+				switch {
+				case line == "event: dropped":
+					dropped.Add(1)
+				case strings.HasPrefix(line, "event: "):
+					sseEvents.Add(1)
+				}
+			}
+			if err := sc.Err(); err != nil && sseCtx.Err() == nil {
+				sseErrs.Add(1)
+				sseErrMsg.Store(err.Error())
+			}
+		})
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for opened.Load()+sseErrs.Load() < loadSSEClients && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := opened.Load(); n != loadSSEClients {
+		t.Fatalf("%d of %d event streams opened (%d errors: %v)", n, loadSSEClients, sseErrs.Load(), sseErrMsg.Load())
+	}
+
+	// Synthetic log lines beside the run's own events, at a steady rate.
+	bus := tg.Engine().Bus()
+	var pubWG sync.WaitGroup
+	pubCtx, stopPub := context.WithCancel(ctx)
+	defer stopPub()
+	pubWG.Go(func() {
+		tick := time.NewTicker(time.Second / loadEventRate)
+		defer tick.Stop()
+		for i := 0; ; i++ {
+			select {
+			case <-pubCtx.Done():
+				return
+			case <-tick.C:
+				bus.Publish(buildrun.Event{Kind: buildrun.EventLog, Run: run.ID(), Build: 1, Line: fmt.Sprintf("load test line %d", i)})
+			}
+		}
+	})
+
+	// The API: an open-loop schedule of loadRate requests a second,
+	// served by loadWorkers keep-alive clients.
+	paths := []string{"/api/v1/targets", "/api/v1/runs", "/api/v1/runs/" + run.ID(), "/api/v1/builders", "/api/v1/targets/master/x86_64"}
+	apiTr := &http.Transport{MaxIdleConnsPerHost: loadWorkers, MaxConnsPerHost: loadWorkers}
+	defer apiTr.CloseIdleConnections()
+	apiC := &http.Client{Transport: apiTr, Timeout: 10 * time.Second}
+	work := make(chan int, loadRate) // a second of backlog at most
+	type sample struct {
+		path int
+		d    time.Duration
+	}
+	lat := make([][]sample, loadWorkers)
+	var apiErrs, missed atomic.Int64
+	var apiErrMsg atomic.Value
+	var apiWG sync.WaitGroup
+	for w := range loadWorkers {
+		apiWG.Go(func() {
+			for pi := range work {
+				path := paths[pi]
+				start := time.Now()
+				resp, err := apiC.Get(e.hs.URL + path)
+				if err != nil {
+					apiErrs.Add(1)
+					apiErrMsg.Store(err.Error())
+					continue
+				}
+				_, err = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				lat[w] = append(lat[w], sample{pi, time.Since(start)})
+				if resp.StatusCode != 200 || err != nil {
+					apiErrs.Add(1)
+					apiErrMsg.Store(fmt.Sprintf("GET %s: %s %v", path, resp.Status, err))
+				}
+			}
+		})
+	}
+	start := time.Now()
+	const slot = 10 * time.Millisecond
+	tick := time.NewTicker(slot)
+	sent := 0
+	for now := start; now.Sub(start) < dur; now = <-tick.C {
+		due := int(float64(loadRate) * now.Sub(start).Seconds())
+		for ; sent < due; sent++ {
+			select {
+			case work <- sent % len(paths):
+			default:
+				missed.Add(1)
+			}
+		}
+	}
+	tick.Stop()
+	close(work)
+	apiWG.Wait()
+	elapsed := time.Since(start)
+	stopPub()
+	pubWG.Wait()
+	events := sseEvents.Load()
+	stopSSE()
+	sseWG.Wait()
+
+	var all []time.Duration
+	byPath := make([][]time.Duration, len(paths))
+	for _, l := range lat {
+		for _, x := range l {
+			all = append(all, x.d)
+			byPath[x.path] = append(byPath[x.path], x.d)
+		}
+	}
+	pct := func(ds []time.Duration, p float64) time.Duration {
+		if len(ds) == 0 {
+			return 0
+		}
+		slices.Sort(ds)
+		return ds[min(len(ds)-1, int(p*float64(len(ds))))].Round(10 * time.Microsecond)
+	}
+	done := int64(len(all))
+	t.Logf("%s: %d API requests (%.0f/s; %d not sent: the workers were behind), latency p50 %s p90 %s p99 %s max %s; %d event streams received %d events (%.0f per stream), %d dropped",
+		elapsed.Round(time.Millisecond), done, float64(done)/elapsed.Seconds(), missed.Load(), pct(all, 0.5), pct(all, 0.9), pct(all, 0.99), pct(all, 1),
+		loadSSEClients, events, float64(events)/loadSSEClients, dropped.Load())
+	for i, p := range paths {
+		t.Logf("  GET %-40s %6d requests, p50 %s p99 %s", p, len(byPath[i]), pct(byPath[i], 0.5), pct(byPath[i], 0.99))
+	}
+	if n := apiErrs.Load(); n > 0 {
+		t.Errorf("%d API requests failed, e.g. %v", n, apiErrMsg.Load())
+	}
+	if n := sseErrs.Load(); n > 0 {
+		t.Errorf("%d event streams failed, e.g. %v", n, sseErrMsg.Load())
+	}
+	if n := dropped.Load(); n > 0 {
+		t.Errorf("%d event streams were dropped", n)
+	}
+	if want := int64(float64(loadRate) * dur.Seconds() * 0.95); done < want {
+		t.Errorf("%d API requests done, want at least %d (95 %% of %d/s for %s)", done, want, loadRate, dur)
+	}
+	if min := int64(loadSSEClients) * int64(dur.Seconds()) * loadEventRate / 4; events < min {
+		t.Errorf("the event streams received %d events, want at least %d", events, min)
+	}
+}
+
+// leakCheck registers a cleanup (run after every other cleanup of the
+// test) that waits up to 10 s for the goroutine count to fall back to
+// before.
+func leakCheck(t *testing.T, before int) {
+	t.Cleanup(func() {
+		deadline := time.Now().Add(10 * time.Second)
+		n := runtime.NumGoroutine()
+		for n > before && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Millisecond)
+			n = runtime.NumGoroutine()
+		}
+		if n > before {
+			buf := make([]byte, 1<<20)
+			buf = buf[:runtime.Stack(buf, true)]
+			t.Errorf("goroutines: %d before, %d after the load test settled:\n%s", before, n, buf)
+			return
+		}
+		t.Logf("goroutines: %d before, %d after", before, n)
+	})
+}
