@@ -17,6 +17,7 @@ func (u *UI) repoRoutes() []Route {
 		{"GET /targets/{branch}/{arch}/packages/{file}", u.pkg},
 		{"GET /targets/{branch}/{arch}/snapshots", u.snapshots},
 		{"GET /targets/{branch}/{arch}/snapshots/diff", u.snapshotDiff},
+		{"GET /targets/{branch}/{arch}/plan", u.planView},
 	}
 }
 

@@ -78,3 +78,5 @@ func newRanServerEdited(t *testing.T, ports map[string]string, edit func(tree st
 	}
 	return &ranServer{hs: newTestServer(t, d), d: d, target: tg, run: run, builds: builds}
 }
+
+func daemonEverything() daemon.Request { return daemon.Request{Mode: "everything", By: "test"} }
