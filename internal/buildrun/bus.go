@@ -19,18 +19,22 @@ const (
 
 // Event is one thing that happened in a run.
 type Event struct {
-	Seq      uint64    `json:"seq"` // increasing per bus
-	Time     time.Time `json:"time"`
-	Kind     EventKind `json:"kind"`
-	Run      string    `json:"run,omitempty"`
-	Build    int64     `json:"build,omitempty"`
-	Port     string    `json:"port,omitempty"`
-	Builder  string    `json:"builder,omitempty"`
-	State    string    `json:"state,omitempty"`
-	Reason   string    `json:"reason,omitempty"`
-	Log      string    `json:"log,omitempty"` // BuildLog(n), BuilderLog(name) or MasterLog
-	Line     string    `json:"line,omitempty"`
-	Snapshot string    `json:"snapshot,omitempty"`
+	Seq     uint64    `json:"seq"` // increasing per bus
+	Time    time.Time `json:"time"`
+	Kind    EventKind `json:"kind"`
+	Run     string    `json:"run,omitempty"`
+	Build   int64     `json:"build,omitempty"`
+	Port    string    `json:"port,omitempty"`
+	Builder string    `json:"builder,omitempty"`
+	State   string    `json:"state,omitempty"`
+	Reason  string    `json:"reason,omitempty"`
+	Log     string    `json:"log,omitempty"` // BuildLog(n), BuilderLog(name) or MasterLog
+	Line    string    `json:"line,omitempty"`
+	// Offset is where Line starts in its log (bytes; the log as
+	// Reader.Log reads it): a client showing a log read so far takes the
+	// events from its length on, without gaps or repeats.
+	Offset   int64  `json:"offset,omitempty"`
+	Snapshot string `json:"snapshot,omitempty"`
 }
 
 // Bus is an in-process event bus. Publish never blocks: each subscriber

@@ -25,11 +25,14 @@ type segLog struct {
 	st       store.Store
 	prefix   string
 	maxBytes int
-	onLine   func(string) // called with each complete line, may be nil
+	// onLine, if not nil, is called with each complete line (without
+	// its "\n" or "\r\n") and the byte offset in the log where it starts.
+	onLine func(line string, offset int64)
 
 	mu      sync.Mutex
 	buf     bytes.Buffer
 	partial []byte // the unfinished last line, for onLine
+	partOff int64  // the offset of partial in the log
 	last    time.Time
 	err     error
 
@@ -44,31 +47,33 @@ func segmentKey(prefix string, seq int) string { return fmt.Sprintf("%s%08d.log"
 
 // openSegLog starts a log under prefix, after the segments already there.
 // It flushes every interval and whenever maxBytes are buffered.
-func openSegLog(ctx context.Context, st store.Store, prefix string, interval time.Duration, maxBytes int, onLine func(string)) (*segLog, error) {
-	n, err := countSegments(ctx, st, prefix)
+func openSegLog(ctx context.Context, st store.Store, prefix string, interval time.Duration, maxBytes int, onLine func(string, int64)) (*segLog, error) {
+	n, size, err := countSegments(ctx, st, prefix)
 	if err != nil {
 		return nil, err
 	}
-	l := &segLog{st: st, prefix: prefix, maxBytes: maxBytes, onLine: onLine, seq: n, last: time.Now(),
+	l := &segLog{st: st, prefix: prefix, maxBytes: maxBytes, onLine: onLine, seq: n, partOff: size, last: time.Now(),
 		stop: make(chan struct{}), done: make(chan struct{})}
 	go l.flusher(context.WithoutCancel(ctx), interval)
 	return l, nil
 }
 
-// countSegments returns the highest segment number under prefix.
-func countSegments(ctx context.Context, st store.Store, prefix string) (int, error) {
-	n := 0
+// countSegments returns the highest segment number under prefix and
+// the segments' total size (where a resumed writer's bytes start).
+func countSegments(ctx context.Context, st store.Store, prefix string) (int, int64, error) {
+	n, size := 0, int64(0)
 	err := st.List(ctx, prefix, "/", func(oi store.ObjectInfo) error {
 		var seq int
 		if _, err := fmt.Sscanf(strings.TrimPrefix(oi.Key, prefix), "%08d.log", &seq); err == nil {
 			n = max(n, seq)
+			size += oi.Size
 		}
 		return nil
 	})
 	if err != nil {
-		return 0, fmt.Errorf("buildrun: list %s: %w", prefix, err)
+		return 0, 0, fmt.Errorf("buildrun: list %s: %w", prefix, err)
 	}
-	return n, nil
+	return n, size, nil
 }
 
 func (l *segLog) flusher(ctx context.Context, interval time.Duration) {
@@ -102,7 +107,7 @@ func (l *segLog) Write(p []byte) (int, error) {
 	}
 	l.buf.Write(p)
 	l.last = time.Now()
-	var lines []string
+	var lines []logLine
 	if l.onLine != nil {
 		l.partial = append(l.partial, p...)
 		for {
@@ -110,18 +115,20 @@ func (l *segLog) Write(p []byte) (int, error) {
 			if i < 0 {
 				break
 			}
-			lines = append(lines, strings.TrimRight(string(l.partial[:i]), "\r"))
+			lines = append(lines, logLine{strings.TrimRight(string(l.partial[:i]), "\r"), l.partOff})
 			l.partial = l.partial[i+1:]
+			l.partOff += int64(i + 1)
 		}
 		if len(l.partial) > 64<<10 { // an endless line: pass it on in pieces
-			lines = append(lines, string(l.partial))
+			lines = append(lines, logLine{string(l.partial), l.partOff})
+			l.partOff += int64(len(l.partial))
 			l.partial = nil
 		}
 	}
 	full := l.buf.Len() >= l.maxBytes
 	l.mu.Unlock()
-	for _, s := range lines {
-		l.onLine(s)
+	for _, ln := range lines {
+		l.onLine(ln.text, ln.offset)
 	}
 	if full {
 		if err := l.flush(context.Background()); err != nil {
@@ -129,6 +136,12 @@ func (l *segLog) Write(p []byte) (int, error) {
 		}
 	}
 	return len(p), nil
+}
+
+// logLine is a complete line for onLine.
+type logLine struct {
+	text   string
+	offset int64
 }
 
 // Printf writes one formatted line.
@@ -191,10 +204,11 @@ func (l *segLog) Close() error {
 	<-l.done
 	l.mu.Lock()
 	if len(l.partial) > 0 && l.onLine != nil {
-		s := string(l.partial)
+		s, off := string(l.partial), l.partOff
+		l.partOff += int64(len(l.partial))
 		l.partial = nil
 		l.mu.Unlock()
-		l.onLine(s)
+		l.onLine(s, off)
 	} else {
 		l.mu.Unlock()
 	}

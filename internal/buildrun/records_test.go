@@ -66,8 +66,10 @@ func TestLogSegmentsFollowAndCrash(t *testing.T) {
 	st := openFileStore(t)
 	ctx := context.Background()
 	var lines []string
+	var offsets []int64
 	var mu sync.Mutex
-	l, err := openSegLog(ctx, st, "logs/1/", 10*time.Millisecond, 100, func(s string) { mu.Lock(); lines = append(lines, s); mu.Unlock() })
+	onLine := func(s string, off int64) { mu.Lock(); lines, offsets = append(lines, s), append(offsets, off); mu.Unlock() }
+	l, err := openSegLog(ctx, st, "logs/1/", 10*time.Millisecond, 100, onLine)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,16 +80,16 @@ func TestLogSegmentsFollowAndCrash(t *testing.T) {
 	}
 	// Flushed by size (100 bytes) and by time; no Close: what a crash leaves.
 	time.Sleep(50 * time.Millisecond)
-	n, err := countSegments(ctx, st, "logs/1/")
-	if err != nil || n < 3 {
-		t.Fatalf("%d segments, %v", n, err)
+	n, size, err := countSegments(ctx, st, "logs/1/")
+	if err != nil || n < 3 || size != int64(want.Len()) {
+		t.Fatalf("%d segments of %d bytes, %v", n, size, err)
 	}
 	got := readSegments(t, st, "logs/1/")
 	if got != want.String() {
 		t.Errorf("log after crash:\n%q\nwant\n%q", got, want.String())
 	}
 	// A resumed writer continues after the last segment.
-	l2, err := openSegLog(ctx, st, "logs/1/", time.Hour, 1<<20, nil)
+	l2, err := openSegLog(ctx, st, "logs/1/", time.Hour, 1<<20, onLine)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,8 +103,16 @@ func TestLogSegmentsFollowAndCrash(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if len(lines) != 50 || lines[49] != "line 49" {
-		t.Errorf("line events: %d", len(lines))
+	if len(lines) != 51 || lines[49] != "line 49" || lines[50] != "resumed" {
+		t.Fatalf("line events: %d", len(lines))
+	}
+	// Each line event says where the line starts in the log, also after
+	// the resume.
+	all := want.String() + "resumed\n"
+	for i, off := range offsets {
+		if !strings.HasPrefix(all[off:], lines[i]+"\n") {
+			t.Errorf("line %d %q at offset %d, the log has %q there", i, lines[i], off, all[off:min(len(all), int(off)+12)])
+		}
 	}
 }
 

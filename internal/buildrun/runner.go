@@ -131,9 +131,9 @@ func newRunner(ctx context.Context, e *Engine, run *Run, builds []*Build, resume
 	return r, nil
 }
 
-func (r *runner) lineEvents(log string, build int64) func(string) {
-	return func(line string) {
-		r.bus.Publish(Event{Kind: EventLog, Run: r.run.ID, Build: build, Log: log, Line: line})
+func (r *runner) lineEvents(log string, build int64) func(string, int64) {
+	return func(line string, offset int64) {
+		r.bus.Publish(Event{Kind: EventLog, Run: r.run.ID, Build: build, Log: log, Line: line, Offset: offset})
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 type ranServer struct {
 	hs     *httptest.Server
 	d      *daemon.Daemon
+	store  store.Store
 	target *daemon.Target
 	run    *buildrun.Run
 	builds []buildrun.Build
@@ -76,7 +77,7 @@ func newRanServerEdited(t *testing.T, ports map[string]string, edit func(tree st
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &ranServer{hs: newTestServer(t, d), d: d, target: tg, run: run, builds: builds}
+	return &ranServer{hs: newTestServer(t, d), d: d, store: st, target: tg, run: run, builds: builds}
 }
 
 func daemonEverything() daemon.Request { return daemon.Request{Mode: "everything", By: "test"} }

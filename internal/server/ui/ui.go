@@ -3,7 +3,8 @@
 // and one stylesheet (embedded static/, served below /static/ with long
 // cache lifetimes). Every page is complete without JavaScript; the
 // scripts only make it live over the API's event stream. One page per
-// file: overview.go (/), runs.go (/runs), run.go (/runs/{id}).
+// file: overview.go (/), runs.go (/runs), run.go (/runs/{id}),
+// buildlog.go (/builds/{id}/log).
 package ui
 
 import (
@@ -48,6 +49,7 @@ func (u *UI) Routes() []Route {
 		{"GET /{$}", u.overview},
 		{"GET /runs", u.runs},
 		{"GET /runs/{id}", u.run},
+		{"GET /builds/{id}/log", u.buildLog},
 		{"GET /static/{file}", serveStatic},
 	}...)
 }
