@@ -68,7 +68,11 @@ func TestLogSegmentsFollowAndCrash(t *testing.T) {
 	var lines []string
 	var offsets []int64
 	var mu sync.Mutex
-	onLine := func(s string, off int64) { mu.Lock(); lines, offsets = append(lines, s), append(offsets, off); mu.Unlock() }
+	onLine := func(s string, off int64) {
+		mu.Lock()
+		lines, offsets = append(lines, s), append(offsets, off)
+		mu.Unlock()
+	}
 	l, err := openSegLog(ctx, st, "logs/1/", 10*time.Millisecond, 100, onLine)
 	if err != nil {
 		t.Fatal(err)
