@@ -7,6 +7,8 @@ package bench
 //     redirects (http.Redirect), in the same run;
 //   redirect-public: the same with a public base URL (both redirect to
 //     base/key);
+//   redirect-public-served: redirect-public through kiln serve's whole
+//     handler (internal/server: request metrics, ServeMux, reposerve);
 //   stream: the 49 KB tipster package from the directory store, kiln's
 //     handler vs http.ServeFile of the same file.
 // Both servers get the same request path. Each case is measured in 12
@@ -32,6 +34,7 @@ import (
 
 	"github.com/haikuports/kiln/internal/pkginfo"
 	"github.com/haikuports/kiln/internal/repo"
+	"github.com/haikuports/kiln/internal/server"
 	"github.com/haikuports/kiln/internal/server/reposerve"
 	"github.com/haikuports/kiln/internal/store"
 	"github.com/haikuports/kiln/internal/store/s3test"
@@ -162,6 +165,25 @@ func BenchmarkRepoServe(b *testing.B) {
 		r := benchPublish(b, st)
 		const base = "https://cdn.example.org/haikuports"
 		kiln := httptest.NewServer(benchHandler(b, r, reposerve.Options{PublicBaseURL: base}))
+		defer kiln.Close()
+		target := base + "/" + r.PackageKey(benchPkg)
+		bare := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+			http.Redirect(w, req, target, http.StatusFound)
+		}))
+		defer bare.Close()
+		for range b.N {
+			compare(b, kiln.URL+"/repo/master/x86_64/current/packages/"+benchPkg, bare.URL+"/repo/master/x86_64/current/packages/"+benchPkg, http.StatusFound)
+		}
+	})
+	b.Run("redirect-public-served", func(b *testing.B) {
+		// As redirect-public, through kiln serve's whole handler: the
+		// request metrics, the ServeMux and reposerve below /repo/.
+		st := s3test.StartFake(b).Store(b, "hp")
+		r := benchPublish(b, st)
+		const base = "https://cdn.example.org/haikuports"
+		srv := server.New(server.Options{Repos: benchHandler(b, r, reposerve.Options{PublicBaseURL: base})})
+		defer srv.Close()
+		kiln := httptest.NewServer(srv)
 		defer kiln.Close()
 		target := base + "/" + r.PackageKey(benchPkg)
 		bare := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
