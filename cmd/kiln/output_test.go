@@ -78,6 +78,10 @@ var jsonCommands = map[string]func(t *testing.T) []string{
 		_, f := storeFixture(t)
 		return append([]string{"head~1"}, f...)
 	},
+	"kiln repo build-packages": func(t *testing.T) []string {
+		_, f := storeFixture(t)
+		return append([]string{"r1", "tipster-1.1.1-1-x86_64.hpkg"}, f...)
+	},
 	"kiln repo prune": func(t *testing.T) []string {
 		_, f := storeFixture(t)
 		return append([]string{"--keep", "1", "--keep-age", "0", "--grace", "0"}, f...)

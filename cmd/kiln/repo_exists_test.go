@@ -22,7 +22,8 @@ func TestRepoReadersCreateNoStore(t *testing.T) {
 	empty := filepath.Join(dir, "empty")
 	os.Mkdir(empty, 0o755)
 	readers := [][]string{{"repo", "list"}, {"repo", "diff", "head~1"}, {"repo", "snapshots"}, {"repo", "verify"},
-		{"repo", "verify", "--repair"}, {"repo", "rollback", "head~1"}, {"repo", "prune"}}
+		{"repo", "verify", "--repair"}, {"repo", "rollback", "head~1"}, {"repo", "prune"},
+		{"repo", "build-packages", "r1", "tipster"}}
 	for _, where := range []string{filepath.Join(dir, "typo-store"), filepath.Join(dir, "nonexistent/dir"), "file://" + filepath.Join(dir, "x"), empty} {
 		for _, args := range readers {
 			_, err := runRepoStore(t, append(args, "--store", where)...)

@@ -30,6 +30,7 @@ func newRepoStoreCmds() []*cobra.Command {
 		newRepoPruneCmd(),
 		newRepoVerifyCmd(),
 		newRepoImportCmd(),
+		newRepoBuildPackagesCmd(),
 	}
 }
 
