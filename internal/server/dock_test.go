@@ -24,6 +24,7 @@ import (
 	"github.com/haikuports/kiln/internal/server/auth"
 	"github.com/haikuports/kiln/internal/server/reposerve"
 	"github.com/haikuports/kiln/internal/store"
+	"github.com/haikuports/kiln/internal/store/s3test"
 	"github.com/haikuports/kiln/internal/testenv"
 )
 
@@ -39,6 +40,13 @@ type dockEnv struct {
 // newDockServer starts it; edit, if given, changes the demo config first.
 func newDockServer(t *testing.T, o Options, edit ...func(*config.Config)) *dockEnv {
 	t.Helper()
+	return newDockServerOn(t, nil, o, edit...)
+}
+
+// newDockServerOn is newDockServer on store st (nil: the demo's
+// directory store).
+func newDockServerOn(t *testing.T, st store.Store, o Options, edit ...func(*config.Config)) *dockEnv {
+	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	cfg, info, err := demo.Setup(ctx, filepath.Join(dir, "data"), "http://127.0.0.1/repo/master/x86_64/current")
@@ -48,9 +56,10 @@ func newDockServer(t *testing.T, o Options, edit ...func(*config.Config)) *dockE
 	for _, f := range edit {
 		f(cfg)
 	}
-	st, err := store.Create(ctx, cfg.Store.URL, store.S3Options{})
-	if err != nil {
-		t.Fatal(err)
+	if st == nil {
+		if st, err = store.Create(ctx, cfg.Store.URL, store.S3Options{}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	d, err := daemon.New(ctx, daemon.Options{Config: cfg, Store: st, RepoInfo: map[string]*pkginfo.RepositoryInfo{"master/x86_64": info}})
 	if err != nil {
@@ -387,3 +396,42 @@ func TestUploadDuringRun(t *testing.T) {
 		t.Errorf("after the run: %d %s", code, body)
 	}
 }
+
+// TestUploadVersity: the loading dock and a build-packages repository on
+// a real S3 server (versitygw): what was uploaded is served through
+// redirects to presigned URLs, and the followed redirects give repo
+// files that list exactly what they should.
+func TestUploadVersity(t *testing.T) {
+	srv := s3test.StartVersity(t)
+	e := newDockServerOn(t, srv.Store(t, "kiln"), Options{})
+	tip := upFile{"tipster.hpkg", fixture(t, "hpkg/tipster-1.1.1-1-x86_64.hpkg")}
+	other := upFile{"s3pkg.hpkg", testPkg(t, "s3pkg", "1-1", pkginfo.ArchAny, nil, nil)}
+	if code, body := e.upload(t, "admin", tip, other); code != 201 {
+		t.Fatalf("upload: %d %s", code, body)
+	}
+	resp, err := noFollow.Get(e.hs.URL + "/repo/master/x86_64/current/repo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusFound || !strings.HasPrefix(resp.Header.Get("Location"), srv.Endpoint) {
+		t.Fatalf("current/repo: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if got, want := e.servedPackages(t, "/repo/master/x86_64/current/repo"), []string{"s3pkg-1-1-any.hpkg", "tipster-1.1.1-1-x86_64.hpkg"}; !slices.Equal(got, want) {
+		t.Fatalf("served %v, want %v", got, want)
+	}
+	if code, b := e.get(t, "/repo/master/x86_64/current/packages/tipster-1.1.1-1-x86_64.hpkg"); code != 200 || !bytes.Equal(b, tip.data) {
+		t.Fatalf("package through the redirect: %d, %d bytes", code, len(b))
+	}
+	if code, body := e.post(t, "admin", "/api/v1/targets/master/x86_64/build-packages", "application/json", strings.NewReader(`{"name":"r1","packages":["tipster"]}`)); code != 201 {
+		t.Fatalf("build-packages: %d %s", code, body)
+	}
+	if got := e.servedPackages(t, "/repo/master/x86_64/build-packages/r1/repo"); !slices.Equal(got, []string{"tipster-1.1.1-1-x86_64.hpkg"}) {
+		t.Fatalf("build-packages served %v", got)
+	}
+	if code, b := e.get(t, "/repo/master/x86_64/build-packages/r1/packages/tipster-1.1.1-1-x86_64.hpkg"); code != 200 || !bytes.Equal(b, tip.data) {
+		t.Fatalf("build-packages package: %d, %d bytes", code, len(b))
+	}
+}
+
+var noFollow = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
