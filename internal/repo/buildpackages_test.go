@@ -123,4 +123,12 @@ func TestBuildPackages(t *testing.T) {
 		t.Errorf("foo-1 pruned: %v", err)
 	}
 	mustVerify(t, r, true)
+	// Verify checks the packages build-packages repositories list.
+	if err := st.Delete(ctx, r.PackageKey("foo-1-1-x86_64.hpkg")); err != nil {
+		t.Fatal(err)
+	}
+	rp, err := r.Verify(ctx, VerifyOptions{})
+	if err != nil || len(rp.Problems) != 1 || !strings.Contains(rp.Problems[0].String(), "foo-1-1-x86_64.hpkg: listed by build-packages r1beta5 but missing") {
+		t.Fatalf("verify: %v %+v", err, rp)
+	}
 }

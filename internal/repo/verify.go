@@ -61,7 +61,8 @@ func (rp *Report) add(check, key, format string, args ...any) {
 // repo re-reads to the manifest, package.list matches; current/ equals the
 // head snapshot; every package any stored snapshot lists exists in
 // current/packages/ with the right size (and SHA-256 with Deep) and none is
-// in .obsolete/; the lease record is sane. It returns an error only when
+// in .obsolete/, and so is every package a build-packages repository lists;
+// the lease record is sane. It returns an error only when
 // the store cannot be read; violations are in the report.
 func (r *Repo) Verify(ctx context.Context, o VerifyOptions) (*Report, error) {
 	rp := &Report{Target: r.target.String(), Problems: []Problem{}}
@@ -236,17 +237,46 @@ func (r *Repo) verifyPackages(ctx context.Context, rp *Report, ld *loaded, o Ver
 	}
 	checked := map[string]bool{}
 	headID := ld.head.Snapshot
+	type listing struct {
+		m     *Manifest
+		where string
+	}
+	var all []listing
 	for _, m := range ld.byID {
+		where := "snapshot " + m.ID
+		if m.ID == headID {
+			where = "the head snapshot"
+		}
+		all = append(all, listing{m, where})
+	}
+	// Build-packages repositories list packages of current/packages/ too.
+	names, err := r.BuildPackagesNames(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range names {
+		m, err := r.BuildPackages(ctx, n)
+		switch {
+		case errors.Is(err, ErrBuildPackagesNotFound):
+			rp.Notes = append(rp.Notes, fmt.Sprintf("build-packages %s is incomplete (an interrupted create; not served)", n))
+			continue
+		case err != nil:
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			rp.add("build-packages", r.l.buildPackages(n, FileManifest), "%v", err)
+			continue
+		}
+		all = append(all, listing{m, "build-packages " + n})
+	}
+	for _, l := range all {
+		m, where := l.m, l.where
 		for _, p := range m.Packages {
 			if checked[p.File] {
 				continue
 			}
 			checked[p.File] = true
 			size, ok := have[p.File]
-			where := "snapshot " + m.ID
-			if m.ID == headID {
-				where = "the head snapshot"
-			}
 			switch {
 			case !ok:
 				rp.add("package", r.l.pkg(p.File), "listed by %s but missing", where)
