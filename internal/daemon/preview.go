@@ -17,6 +17,8 @@ import (
 type Preview struct {
 	// Commit is the tree commit planned from.
 	Commit string
+	// Active is how many active ports the tree has for the target.
+	Active int
 	Plan   *plan.Plan
 	// Check is the consistency report of the published packages against
 	// the system packages and the tree's active ports.
@@ -66,7 +68,7 @@ func (t *Target) Preview(ctx context.Context) (*Preview, error) {
 	}
 	check := plan.Check(plan.CheckInput{Arch: pi.in.Target.Arch, Repository: pi.in.Repository, System: pi.in.System,
 		Ports: pi.tree.Active, AllowUntested: t.tg.AllowUntested})
-	c.p = &Preview{Commit: pi.commit, Plan: p, Check: check, planner: pi.planner}
+	c.p = &Preview{Commit: pi.commit, Active: len(pi.tree.Active), Plan: p, Check: check, planner: pi.planner}
 	c.commit, c.snapshot = commit, snapshot
 	return c.p, nil
 }

@@ -25,7 +25,6 @@ type planPage struct {
 	Build []planRow
 	// NotBuilt are the ports that cannot be built, by state.
 	NotBuilt []stateGroup
-	UpToDate int
 	// Why is the question asked (?why=), Explanation its answer, or
 	// Unknown why there is none.
 	Why         string
@@ -73,9 +72,7 @@ func (u *UI) planView(w http.ResponseWriter, r *http.Request) {
 	by := map[plan.State][]*plan.PortPlan{}
 	for _, pp := range pv.Plan.Ports {
 		switch pp.State {
-		case plan.StateUpToDate:
-			p.UpToDate++
-		case plan.StateBuild:
+		case plan.StateUpToDate, plan.StateBuild:
 		default:
 			by[pp.State] = append(by[pp.State], pp)
 		}

@@ -75,7 +75,10 @@ func TestPlanPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, _, body = get(t, base)
-	mustContain(t, "plan after the run", body, "Would be built (0)", "Nothing: every active port")
+	mustContain(t, "plan after the run", body, "Would be built (0)", "Nothing: every active port", "The tree has "+strconv.Itoa(pv.Active)+" active ports")
+	if pv.Active < len(pv.Plan.Order) {
+		t.Errorf("%d active ports, %d to build", pv.Active, len(pv.Plan.Order))
+	}
 	after, err := tg.Preview(t.Context())
 	if err != nil {
 		t.Fatal(err)

@@ -15,6 +15,9 @@ type snapshotsPage struct {
 	Head      string
 	// From and To preselect the diff form: the head's parent and the head.
 	From, To string
+	// Earlier are the snapshots a rollback can go to: every readable one
+	// but the head.
+	Earlier []string
 }
 
 // snapshots serves GET /targets/{branch}/{arch}/snapshots: every stored
@@ -33,8 +36,11 @@ func (u *UI) snapshots(w http.ResponseWriter, r *http.Request) {
 	}
 	p := snapshotsPage{Target: navTargetOf(t), Snapshots: ss}
 	for _, s := range ss {
-		if s.Head {
+		switch {
+		case s.Head:
 			p.Head, p.To, p.From = s.ID, s.ID, s.Parent
+		case s.Err == nil:
+			p.Earlier = append(p.Earlier, s.ID)
 		}
 	}
 	u.render(w, r, http.StatusOK, "snapshots.html", page{Title: "Snapshots of " + t.Name(), Nav: t.Name() + "/packages",
