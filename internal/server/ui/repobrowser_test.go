@@ -1,0 +1,136 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	cdppage "github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+
+	"github.com/haikuports/kiln/internal/browsertest"
+	"github.com/haikuports/kiln/internal/repo"
+)
+
+// TestBrowserPackagesSearch: in a real headless Chromium, the packages
+// page of a published demo finds a package by a search typed into its
+// form, the package's page opens from the result, and the snapshots
+// page's rollback form (shown by rollback.js) posts to the API with the
+// token as a bearer header and shows that a wrong token was refused.
+// Screenshots are kept as artifacts.
+func TestBrowserPackagesSearch(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a browser")
+	}
+	rs, m := newPackagesServer(t)
+	lib, _ := m.ByName("libglaze")
+	ctx := browsertest.Start(t, browsertest.Options{})
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(rs.hs.URL+"/targets/master/x86_64/packages"),
+		chromedp.WaitVisible(chromedp.ID("q")),
+		chromedp.SendKeys(chromedp.ID("q"), "glaze"),
+	)
+	if err == nil {
+		_, err = chromedp.Run(ctx, chromedp.WaitEvent(cdppage.LoadEventFired, nil, chromedp.Click(chromedp.CSS(`form[role="search"] button[type="submit"]`))))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := text(t, ctx, chromedp.CSS("#result-count"))
+	rows := text(t, ctx, chromedp.CSS("table tbody"))
+	want := 0
+	for _, p := range m.Packages {
+		if packageMatches(p, "glaze") {
+			want++
+		}
+	}
+	if want < 2 || !strings.Contains(count, itoa(int64(want))+" of ") || !strings.Contains(rows, "libglaze") || !strings.Contains(rows, "glazedoc") || strings.HasPrefix(rows, "libkiln\t") || strings.Contains(rows, "\nlibkiln\t") {
+		t.Errorf("search glaze: %q, rows %q", count, rows)
+	}
+	browsertest.Screenshot(t, ctx, "packages-search")
+
+	_, err = chromedp.Run(ctx, chromedp.WaitEvent(cdppage.LoadEventFired, nil, chromedp.Click(chromedp.CSS(`a[href="/targets/master/x86_64/packages/`+lib.File+`"]`))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h1 := text(t, ctx, chromedp.CSS("h1")); !strings.Contains(h1, "libglaze") {
+		t.Errorf("package page heading %q", h1)
+	}
+	browsertest.Screenshot(t, ctx, "package")
+
+	// The rollback form: hidden without JavaScript, shown by rollback.js;
+	// the confirm dialog is accepted; a wrong token is refused. A second
+	// snapshot to roll back to:
+	if _, err := rs.target.Repo().Publish(t.Context(), repo.Change{Remove: []string{"glazedoc"}}); err != nil {
+		t.Fatal(err)
+	}
+	dialogs := chromedp.Events(ctx, cdppage.JavascriptDialogOpening)
+	go func() {
+		for _, err := range dialogs {
+			if err != nil {
+				return
+			}
+			_, _ = chromedp.Call(ctx, cdppage.HandleJavaScriptDialog, cdppage.HandleJavaScriptDialogParams{Accept: true})
+		}
+	}()
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(rs.hs.URL+"/targets/master/x86_64/snapshots"),
+		chromedp.WaitVisible(chromedp.ID("rollback")),
+		chromedp.SendKeys(chromedp.ID("rb-token"), "not-a-token"),
+		chromedp.Click(chromedp.CSS(`#rollback button[type="submit"]`)),
+		chromedp.Poll[chromedp.Void](`document.querySelector("#rollback-status").textContent.startsWith("Refused")`,
+			chromedp.WithPollingTimeout(10*time.Second)),
+	)
+	if err != nil {
+		browsertest.Screenshot(t, ctx, "snapshots-failed")
+		t.Fatalf("%v; status %q", err, text(t, ctx, chromedp.ID("rollback-status")))
+	}
+	t.Logf("rollback with a wrong token: %s", text(t, ctx, chromedp.ID("rollback-status")))
+	browsertest.Screenshot(t, ctx, "snapshots")
+}
+
+// TestBrowserPhoneWidth: the packages, package, plan and snapshots
+// pages fit a 375 px wide screen (only the tables' own boxes scroll).
+func TestBrowserPhoneWidth(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a browser")
+	}
+	rs, m := newPackagesServer(t)
+	lib, _ := m.ByName("libkiln")
+	ctx := browsertest.Start(t, browsertest.Options{})
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(375, 800, chromedp.EmulateMobile)); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []struct{ name, path string }{
+		{"phone-packages", "/targets/master/x86_64/packages"},
+		{"phone-package", "/targets/master/x86_64/packages/" + lib.File},
+		{"phone-plan", "/targets/master/x86_64/plan?why=kilnfetch"},
+		{"phone-snapshots", "/targets/master/x86_64/snapshots"},
+	} {
+		if err := chromedp.Do(ctx, chromedp.Navigate(rs.hs.URL+p.path), chromedp.WaitVisible(chromedp.CSS("main"))); err != nil {
+			t.Fatal(err)
+		}
+		sw, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cw, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.clientWidth`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sw > cw {
+			t.Errorf("%s: the page is %d px wide on a %d px screen", p.path, sw, cw)
+		}
+		browsertest.Screenshot(t, ctx, p.name)
+	}
+}
+
+func text[S chromedp.Selectable](t *testing.T, ctx context.Context, sel S) string {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.Text(sel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
