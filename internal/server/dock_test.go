@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -435,3 +436,67 @@ func TestUploadVersity(t *testing.T) {
 }
 
 var noFollow = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+// TestUploadLargeBounded: a 64 MiB package (31 MiB compressed; 16 MiB
+// under the race detector) uploaded as a stream is spooled and published
+// without the server holding it in memory: the process allocates at most
+// half its size and at most 8 MiB in all.
+func TestUploadLargeBounded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes a 31 MiB package")
+	}
+	e := newDockServer(t, Options{})
+	path := filepath.Join(t.TempDir(), "big.hpkg")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	size := int64(64 << 20)
+	if raceEnabled {
+		size = 16 << 20
+	}
+	mtime := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	v, _ := pkginfo.ParsePackageVersion("1-1")
+	info := &pkginfo.PackageInfo{Name: "big", Version: v, Architecture: pkginfo.ArchX86_64, Summary: "big", Description: "big",
+		Vendor: "Haiku Project", Packager: "kiln tests", Provides: []pkginfo.Resolvable{{Name: "big", Version: v}}}
+	tree := []*hpkg.Entry{{Name: "big.bin", Type: hpkg.FileRegular, Size: size, MTime: mtime,
+		Open: func() (io.ReadCloser, error) { return io.NopCloser(testenv.Letters(size)), nil }}}
+	if err := hpkg.WritePackage(f, info, tree, hpkg.WriteOptions{Compression: hpkg.CompressionZlib, Level: 1}); err != nil {
+		t.Fatal(err)
+	}
+	fi, _ := f.Stat()
+	f.Close()
+
+	pr, pw := io.Pipe()
+	mw := multipart.NewWriter(pw)
+	go func() {
+		src, err := os.Open(path)
+		if err != nil {
+			pw.CloseWithError(err)
+			return
+		}
+		defer src.Close()
+		w, _ := mw.CreateFormFile("package", "big.hpkg")
+		if _, err := io.Copy(w, src); err != nil {
+			pw.CloseWithError(err)
+			return
+		}
+		pw.CloseWithError(mw.Close())
+	}()
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	code, body := e.post(t, "admin", "/api/v1/targets/master/x86_64/packages", mw.FormDataContentType(), pr)
+	runtime.ReadMemStats(&after)
+	if code != 201 {
+		t.Fatalf("upload: %d %s", code, body)
+	}
+	alloc := after.TotalAlloc - before.TotalAlloc
+	t.Logf("uploading %d bytes allocated %.1f MiB in all (client and server)", fi.Size(), float64(alloc)/(1<<20))
+	if alloc > min(uint64(fi.Size())/2, 8<<20) {
+		t.Errorf("allocated %d bytes for a %d-byte upload", alloc, fi.Size())
+	}
+	if got := e.servedPackages(t, "/repo/master/x86_64/current/repo"); !slices.Equal(got, []string{"big-1-1-x86_64.hpkg"}) {
+		t.Fatalf("served %v", got)
+	}
+}
