@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/haikuports/kiln/internal/pkginfo"
 	"github.com/haikuports/kiln/internal/repo"
 )
 
@@ -54,17 +53,11 @@ func (t *Target) PublishUploads(ctx context.Context, adds []repo.Add, reason str
 	} else if err != nil {
 		return nil, err
 	}
-	if !t.opts.AllowRegressions {
-		arch, err := t.rt.Architecture()
-		if err != nil {
-			return nil, err
-		}
-		var sys []*pkginfo.PackageInfo
-		if t.opts.System != nil {
-			sys = t.opts.System.Infos()
-		}
-		c.Guard = repo.NoRegressions(arch, sys)
+	g, err := t.publishGuard()
+	if err != nil {
+		return nil, err
 	}
+	c.Guard = g
 	return t.dockRepo().Publish(ctx, c)
 }
 

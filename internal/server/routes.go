@@ -30,6 +30,7 @@ func (s *Server) apiRoutes() []route {
 		{"GET /api/v1/events", 0, s.events},
 		{"POST /api/v1/targets/{branch}/{arch}/packages", auth.RoleAdmin, s.uploadPackages},
 		{"POST /api/v1/targets/{branch}/{arch}/build-packages", auth.RoleAdmin, s.createBuildPackages},
+		{"POST /api/v1/targets/{branch}/{arch}/rollback", auth.RoleAdmin, s.rollback},
 	}
 }
 

@@ -30,8 +30,12 @@
       return resp.text().then(function (text) {
         var body = null;
         try { body = JSON.parse(text); } catch (e) { /* not JSON */ }
+        if (resp.ok && body && body.unchanged) {
+          status.textContent = "Nothing to do: the head already has the content of " + snapshot + ".";
+          return;
+        }
         if (resp.ok) {
-          status.textContent = "Rolled back: the head is now " + ((body && (body.snapshot || (body.result && body.result.snapshot))) || "a new snapshot") + ". Reloading…";
+          status.textContent = "Rolled back: the head is now " + ((body && body.snapshot) || "a new snapshot") + ". Reloading…";
           window.setTimeout(function () { window.location.reload(); }, 1500);
           return;
         }
