@@ -172,3 +172,55 @@ func hasLink(ls []parsedLink, rel, href string) bool {
 	}
 	return false
 }
+
+// TestFailureFeedActiveRun: while a run runs (one build hangs), its
+// failed and lost builds are in the feed from the engine's memory, with
+// the ids they keep once the run ended.
+func TestFailureFeedActiveRun(t *testing.T) {
+	d := newDemoDaemon(t, map[string]string{"libkiln": "fail", "pkgconf_lite": "hang"}, nil)
+	tg := d.Targets()[0]
+	p, err := tg.Plan(t.Context(), daemonEverything())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := tg.Start(t.Context(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := newTestServer(t, d)
+	failedID := ""
+	deadline := time.Now().Add(time.Minute)
+	for failedID == "" && time.Now().Before(deadline) {
+		for _, b := range h.Builds() {
+			if b.State == buildrun.BuildFailed {
+				failedID = fmt.Sprintf("tag:haikuports.org,2026:kiln/master/x86_64/runs/%s/builds/%d", h.ID(), b.Number)
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if failedID == "" {
+		t.Fatal("libkiln did not fail")
+	}
+	if _, ok := tg.Engine().Active(); !ok {
+		t.Fatal("the run ended: pkgconf_lite did not hang")
+	}
+	during, _ := getFeed(t, hs.URL+"/targets/master/x86_64/failures.atom")
+	ids := map[string]bool{}
+	for _, e := range during.Entries {
+		ids[e.ID] = true
+	}
+	if !ids[failedID] {
+		t.Fatalf("the active run's failed build is not in the feed: %v", ids)
+	}
+	h.Cancel("test")
+	if _, err := h.Wait(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := getFeed(t, hs.URL+"/targets/master/x86_64/failures.atom")
+	for _, e := range after.Entries {
+		delete(ids, e.ID)
+	}
+	if len(ids) != 0 {
+		t.Errorf("entries of the running run gone once it ended: %v", ids)
+	}
+}

@@ -33,14 +33,13 @@ func newRanServer(t *testing.T, ports map[string]string) *ranServer {
 	return newRanServerEdited(t, ports, nil)
 }
 
-// newRanServerEdited is newRanServer with edit applied to the demo tree
-// (and committed) before the run.
-func newRanServerEdited(t *testing.T, ports map[string]string, edit func(tree string)) *ranServer {
+// newDemoDaemon is a daemon of the demo config whose mock builders give
+// the per-port results ports, with edit applied to the demo tree (and
+// committed) first; not running.
+func newDemoDaemon(t *testing.T, ports map[string]string, edit func(tree string)) *daemon.Daemon {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	dir := t.TempDir()
-	cfg, info, err := demo.Setup(ctx, filepath.Join(dir, "data"), "http://127.0.0.1/repo/master/x86_64/current")
+	ctx := context.Background()
+	cfg, info, err := demo.Setup(ctx, filepath.Join(t.TempDir(), "data"), "http://127.0.0.1/repo/master/x86_64/current")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,6 +59,16 @@ func newRanServerEdited(t *testing.T, ports map[string]string, edit func(tree st
 		t.Fatal(err)
 	}
 	t.Cleanup(d.Close)
+	return d
+}
+
+// newRanServerEdited is newRanServer with edit applied to the demo tree
+// (and committed) before the run.
+func newRanServerEdited(t *testing.T, ports map[string]string, edit func(tree string)) *ranServer {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	d := newDemoDaemon(t, ports, edit)
 	tg := d.Targets()[0]
 	p, err := tg.Plan(ctx, daemon.Request{Mode: "everything", By: "test"})
 	if err != nil {
@@ -77,7 +86,7 @@ func newRanServerEdited(t *testing.T, ports map[string]string, edit func(tree st
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &ranServer{hs: newTestServer(t, d), d: d, store: st, target: tg, run: run, builds: builds}
+	return &ranServer{hs: newTestServer(t, d), d: d, store: tg.Repo().Store(), target: tg, run: run, builds: builds}
 }
 
 func daemonEverything() daemon.Request { return daemon.Request{Mode: "everything", By: "test"} }
