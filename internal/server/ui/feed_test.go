@@ -138,6 +138,10 @@ func TestFailureFeed(t *testing.T) {
 	if len(one.Entries) != 1 || one.Entries[0].ID != f.Entries[0].ID {
 		t.Errorf("?limit=1: %d entries", len(one.Entries))
 	}
+	// Feed readers find it from any page.
+	if _, _, page := get(t, rs.hs.URL+"/"); !strings.Contains(page, `<link rel="alternate" type="application/atom+xml" title="kiln: failed and skipped builds" href="/failures.atom">`) {
+		t.Error("the layout does not link the feed")
+	}
 	all, _ := getFeed(t, rs.hs.URL+"/failures.atom")
 	if len(all.Entries) != len(f.Entries) || all.ID == f.ID {
 		t.Errorf("all-targets feed: %d entries, id %s", len(all.Entries), all.ID)
