@@ -254,6 +254,9 @@ func (h *Handle) Status() Status { return h.r.status() }
 // Builds returns copies of the run's build records, in plan order.
 func (h *Handle) Builds() []Build { return h.r.snapshotBuilds() }
 
+// Run returns a copy of the run's record as it is now (no I/O).
+func (h *Handle) Run() Run { return h.r.snapshotRun() }
+
 func (e *Engine) begin(ctx context.Context, r *runner) (*Handle, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/http"
@@ -134,6 +135,17 @@ func (s *Server) getRun(w http.ResponseWriter, r *http.Request) {
 	if !validRunID(id) {
 		writeError(w, http.StatusBadRequest, "bad_run_id", fmt.Sprintf("run id %q", id))
 		return
+	}
+	// The run in progress is answered from memory: reading its build
+	// records from the store per request was most of this route's cost
+	// under load (TestLoad), and memory is as fresh as the records.
+	for _, t := range s.opts.Daemon.Targets() {
+		if a, ok := t.Engine().Active(); ok && a.ID() == id {
+			run, builds := a.Run(), a.Builds()
+			slices.SortFunc(builds, func(x, y buildrun.Build) int { return cmp.Compare(x.Number, y.Number) })
+			writeJSON(w, http.StatusOK, runJSON{Run: &run, Builds: builds})
+			return
+		}
 	}
 	t, run, ok := s.findRun(w, r, id)
 	if !ok {

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/haikuports/kiln/internal/buildrun"
 	"github.com/haikuports/kiln/internal/config"
 	"github.com/haikuports/kiln/internal/daemon"
 	"github.com/haikuports/kiln/internal/demo"
@@ -392,7 +393,26 @@ func TestUploadDuringRun(t *testing.T) {
 	if code != 409 || !strings.Contains(body, "run_active") || !strings.Contains(body, h.ID()) {
 		t.Errorf("during a run: %d %s", code, body)
 	}
+	// GET /api/v1/runs/{id} of the run in progress (from memory): every
+	// planned build, by number.
+	code, b := e.get(t, "/api/v1/runs/"+h.ID())
+	var rj struct {
+		Run    buildrun.Run     `json:"run"`
+		Builds []buildrun.Build `json:"builds"`
+	}
+	if err := json.Unmarshal(b, &rj); code != 200 || err != nil || rj.Run.ID != h.ID() || len(rj.Builds) != len(p.Plan.Order) ||
+		!slices.IsSortedFunc(rj.Builds, func(x, y buildrun.Build) int { return int(x.Number - y.Number) }) {
+		t.Errorf("GET the running run: %d %v %+v", code, err, rj.Run)
+	}
 	<-h.Done()
+	// And from the store once it ended: the same builds.
+	code, b = e.get(t, "/api/v1/runs/"+h.ID())
+	var done struct {
+		Builds []buildrun.Build `json:"builds"`
+	}
+	if err := json.Unmarshal(b, &done); code != 200 || err != nil || len(done.Builds) != len(rj.Builds) {
+		t.Errorf("GET the ended run: %d %v, %d builds", code, err, len(done.Builds))
+	}
 	if code, body := e.upload(t, "admin", upFile{"tipster.hpkg", fixture(t, "hpkg/tipster-1.1.1-1-x86_64.hpkg")}); code != 201 {
 		t.Errorf("after the run: %d %s", code, body)
 	}
