@@ -27,7 +27,7 @@ import (
 const (
 	loadSSEClients = 200
 	loadWorkers    = 128 // concurrent API clients serving the schedule
-	loadEventRate  = 50  // synthetic log events per second beside the run's
+	loadEventRate  = 10  // synthetic log events per second beside the run's
 )
 
 // loadRate is the API requests per second, open loop.
@@ -35,11 +35,12 @@ var loadRate = 1000
 
 // TestLoad: 200 event-stream clients and 1,000 API requests per second
 // (GET targets, runs, one run, builders) against a server whose target
-// runs a mock build run, on loopback. Every request must succeed (200)
-// in time, every stream must stay open and receive the run's events
-// without being dropped, the schedule must be kept (at least 95 % of
-// the requests sent), and after everything closed the goroutine count
-// must settle back to where it was. Latency percentiles go to the log.
+// runs a mock build run, on loopback. Every request must succeed (200),
+// all scheduled requests must be served within twice the test's
+// duration (else the server did not sustain the load), every stream must
+// stay open and receive the run's events without being dropped, and
+// after everything closed the goroutine count must settle back to where
+// it was. Latency percentiles go to the log.
 func TestLoad(t *testing.T) {
 	dur := 30 * time.Second
 	if testing.Short() || raceEnabled {
@@ -148,25 +149,38 @@ func TestLoad(t *testing.T) {
 	})
 
 	// The API: an open-loop schedule of loadRate requests a second,
-	// served by loadWorkers keep-alive clients.
+	// served by loadWorkers keep-alive clients. Nothing is dropped: a
+	// request waits while the workers are behind, and its latency counts
+	// from when it was due (so queueing shows), its service time from
+	// when it was sent. The schedule must be served within another dur.
 	paths := []string{"/api/v1/targets", "/api/v1/runs", "/api/v1/runs/" + run.ID(), "/api/v1/builders", "/api/v1/targets/master/x86_64"}
 	apiTr := &http.Transport{MaxIdleConnsPerHost: loadWorkers, MaxConnsPerHost: loadWorkers}
 	defer apiTr.CloseIdleConnections()
 	apiC := &http.Client{Transport: apiTr, Timeout: 10 * time.Second}
-	work := make(chan int, loadRate) // a second of backlog at most
-	type sample struct {
+	total := int(float64(loadRate) * dur.Seconds())
+	type job struct {
 		path int
-		d    time.Duration
+		due  time.Time
+	}
+	work := make(chan job, total)
+	type sample struct {
+		path       int
+		d, service time.Duration
 	}
 	lat := make([][]sample, loadWorkers)
-	var apiErrs, missed atomic.Int64
+	var apiErrs atomic.Int64
 	var apiErrMsg atomic.Value
 	var apiWG sync.WaitGroup
+	drainCtx, stopDrain := context.WithCancel(ctx)
+	defer stopDrain()
 	for w := range loadWorkers {
 		apiWG.Go(func() {
-			for pi := range work {
-				path := paths[pi]
-				start := time.Now()
+			for j := range work {
+				if drainCtx.Err() != nil {
+					continue // out of time: not done
+				}
+				path := paths[j.path]
+				sent := time.Now()
 				resp, err := apiC.Get(e.hs.URL + path)
 				if err != nil {
 					apiErrs.Add(1)
@@ -175,7 +189,8 @@ func TestLoad(t *testing.T) {
 				}
 				_, err = io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
-				lat[w] = append(lat[w], sample{pi, time.Since(start)})
+				now := time.Now()
+				lat[w] = append(lat[w], sample{j.path, now.Sub(j.due), now.Sub(sent)})
 				if resp.StatusCode != 200 || err != nil {
 					apiErrs.Add(1)
 					apiErrMsg.Store(fmt.Sprintf("GET %s: %s %v", path, resp.Status, err))
@@ -184,22 +199,24 @@ func TestLoad(t *testing.T) {
 		})
 	}
 	start := time.Now()
-	const slot = 10 * time.Millisecond
-	tick := time.NewTicker(slot)
+	tick := time.NewTicker(10 * time.Millisecond)
 	sent := 0
-	for now := start; now.Sub(start) < dur; now = <-tick.C {
-		due := int(float64(loadRate) * now.Sub(start).Seconds())
+	for now := start; sent < total; now = <-tick.C {
+		due := min(total, int(float64(loadRate)*now.Sub(start).Seconds()))
 		for ; sent < due; sent++ {
-			select {
-			case work <- sent % len(paths):
-			default:
-				missed.Add(1)
-			}
+			work <- job{sent % len(paths), start.Add(time.Duration(float64(sent) / float64(loadRate) * float64(time.Second)))}
 		}
 	}
 	tick.Stop()
 	close(work)
-	apiWG.Wait()
+	drained := make(chan struct{})
+	go func() { apiWG.Wait(); close(drained) }()
+	select {
+	case <-drained:
+	case <-time.After(dur):
+		stopDrain()
+		<-drained
+	}
 	elapsed := time.Since(start)
 	stopPub()
 	pubWG.Wait()
@@ -207,11 +224,12 @@ func TestLoad(t *testing.T) {
 	stopSSE()
 	sseWG.Wait()
 
-	var all []time.Duration
+	var all, service []time.Duration
 	byPath := make([][]time.Duration, len(paths))
 	for _, l := range lat {
 		for _, x := range l {
 			all = append(all, x.d)
+			service = append(service, x.service)
 			byPath[x.path] = append(byPath[x.path], x.d)
 		}
 	}
@@ -222,10 +240,11 @@ func TestLoad(t *testing.T) {
 		slices.Sort(ds)
 		return ds[min(len(ds)-1, int(p*float64(len(ds))))].Round(10 * time.Microsecond)
 	}
-	done := int64(len(all))
-	t.Logf("%s: %d API requests (%.0f/s; %d not sent: the workers were behind), latency p50 %s p90 %s p99 %s max %s; %d event streams received %d events (%.0f per stream), %d dropped",
-		elapsed.Round(time.Millisecond), done, float64(done)/elapsed.Seconds(), missed.Load(), pct(all, 0.5), pct(all, 0.9), pct(all, 0.99), pct(all, 1),
-		loadSSEClients, events, float64(events)/loadSSEClients, dropped.Load())
+	done := len(all)
+	t.Logf("%d API requests scheduled at %d/s over %s, %d done in %s (%.0f/s); latency from when due: p50 %s p90 %s p99 %s max %s; service time p50 %s p99 %s",
+		total, loadRate, dur, done, elapsed.Round(time.Millisecond), float64(done)/elapsed.Seconds(),
+		pct(all, 0.5), pct(all, 0.9), pct(all, 0.99), pct(all, 1), pct(service, 0.5), pct(service, 0.99))
+	t.Logf("%d event streams received %d events (%.0f per stream), %d dropped", loadSSEClients, events, float64(events)/loadSSEClients, dropped.Load())
 	for i, p := range paths {
 		t.Logf("  GET %-40s %6d requests, p50 %s p99 %s", p, len(byPath[i]), pct(byPath[i], 0.5), pct(byPath[i], 0.99))
 	}
@@ -238,11 +257,12 @@ func TestLoad(t *testing.T) {
 	if n := dropped.Load(); n > 0 {
 		t.Errorf("%d event streams were dropped", n)
 	}
-	if want := int64(float64(loadRate) * dur.Seconds() * 0.95); done < want {
-		t.Errorf("%d API requests done, want at least %d (95 %% of %d/s for %s)", done, want, loadRate, dur)
+	if done+int(apiErrs.Load()) < total {
+		t.Errorf("%d of %d scheduled requests served within twice the test's duration (%s): the server sustained %.0f/s, not %d/s",
+			done, total, 2*dur, float64(done)/elapsed.Seconds(), loadRate)
 	}
-	if min := int64(loadSSEClients) * int64(dur.Seconds()) * loadEventRate / 4; events < min {
-		t.Errorf("the event streams received %d events, want at least %d", events, min)
+	if want := int64(loadSSEClients) * int64(dur.Seconds()) * loadEventRate / 4; events < want {
+		t.Errorf("the event streams received %d events, want at least %d", events, want)
 	}
 }
 
