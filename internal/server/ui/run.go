@@ -21,8 +21,8 @@ type runPage struct {
 	Builds      []buildRow // the builds the filters select
 	// Chains: each failed build with the builds its failure lost, and
 	// the blocked builds with what they wait for.
-	Chains  []chain
-	Blocked []buildRow
+	Chains        []chain
+	BlockedBuilds []buildRow
 }
 
 type buildRow struct {
@@ -100,7 +100,7 @@ func (u *UI) run(w http.ResponseWriter, r *http.Request) {
 		case buildrun.BuildFailed, buildrun.BuildCancelled:
 			chains[row.Port.ID()] = &chain{Failed: row}
 		case buildrun.BuildBlocked:
-			p.Blocked = append(p.Blocked, row)
+			p.BlockedBuilds = append(p.BlockedBuilds, row)
 		}
 	}
 	for _, row := range rows {

@@ -60,6 +60,9 @@ func TestRunsAndRunPage(t *testing.T) {
 		`<h2 id="builds-h">Builds</h2>`, `<th scope="row">`+f.Port.RevisionedName+`</th>`,
 		`<a href="/builds/`+id+`:`+itoa(f.Number)+`/log">`+f.Port.RevisionedName+`</a> <span class="state state-failed">failed</span>`,
 		`<label for="f-port">Port`,
+		`<li class="state state-lost">`+itoa(int64(len(lost)))+` lost</li>`,
+		`<li class="state state-failed">1 failed</li>`,
+		`<li class="state state-blocked">0 blocked</li>`,
 	)
 	for _, b := range lost {
 		mustContain(t, "run page", body, `<span class="state state-lost">lost</span> `+b.Port.RevisionedName+`: <span class="chain">`+f.Port.ID())
