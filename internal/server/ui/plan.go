@@ -18,13 +18,34 @@ import (
 var notBuiltStates = []plan.State{plan.StateBroken, plan.StateBlocked, plan.StateCycle, plan.StateBumpRequired,
 	plan.StateUnsupported, plan.StateUntested}
 
+// planListMax bounds each list of the plan page unless ?all=1 (the real
+// tree's first everything plan lists 3,000 ports: an 11 MB page); the
+// why form finds any port. A variable for the tests.
+var planListMax = 100
+
+// capped is the first entries of a list and how many it has.
+type capped[T any] struct {
+	Items []T
+	Total int
+}
+
+// Cut reports whether entries were left out.
+func (c capped[T]) Cut() bool { return len(c.Items) < c.Total }
+
+func capList[T any](s []T, n int) capped[T] {
+	return capped[T]{Items: s[:min(n, len(s))], Total: len(s)}
+}
+
 type planPage struct {
 	Target  navTarget
 	Preview *daemon.Preview
 	// Build are the ports that would be built, in build order.
-	Build []planRow
+	Build capped[planRow]
 	// NotBuilt are the ports that cannot be built, by state.
 	NotBuilt []stateGroup
+	Check    checkView
+	// All: every entry is shown (?all=1).
+	All bool
 	// Why is the question asked (?why=), Explanation its answer, or
 	// Unknown why there is none.
 	Why         string
@@ -41,7 +62,17 @@ type planRow struct {
 
 type stateGroup struct {
 	State plan.State
-	Ports []*plan.PortPlan
+	Ports capped[*plan.PortPlan]
+}
+
+// checkView is the consistency report with its lists capped.
+type checkView struct {
+	Packages, System int
+	Unsatisfied      capped[plan.Unsatisfied]
+	Uninstallable    capped[plan.Uninstallable]
+	Obsolete         capped[plan.Obsolete]
+	Conflicts        capped[plan.Conflict]
+	Duplicates       capped[plan.Duplicate]
 }
 
 // planView serves GET /targets/{branch}/{arch}/plan: what an everything
@@ -63,12 +94,23 @@ func (u *UI) planView(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, err)
 		return
 	}
-	p := planPage{Target: navTargetOf(t), Preview: pv, Why: why, Problems: pv.Check.Problems()}
+	limit := planListMax
+	all := r.URL.Query().Get("all") == "1"
+	if all {
+		limit = len(pv.Plan.Ports) + len(pv.Check.Unsatisfied) + len(pv.Check.Uninstallable) + len(pv.Check.Obsolete) + len(pv.Check.Conflicts) + len(pv.Check.Duplicates)
+	}
+	p := planPage{Target: navTargetOf(t), Preview: pv, Why: why, Problems: pv.Check.Problems(), All: all}
+	var build []planRow
 	for _, id := range pv.Plan.Order {
 		if pp := pv.Plan.Port(id); pp != nil {
-			p.Build = append(p.Build, planRow{len(p.Build) + 1, pp})
+			build = append(build, planRow{len(build) + 1, pp})
 		}
 	}
+	p.Build = capList(build, limit)
+	c := pv.Check
+	p.Check = checkView{Packages: c.Packages, System: c.System, Unsatisfied: capList(c.Unsatisfied, limit),
+		Uninstallable: capList(c.Uninstallable, limit), Obsolete: capList(c.Obsolete, limit),
+		Conflicts: capList(c.Conflicts, limit), Duplicates: capList(c.Duplicates, limit)}
 	by := map[plan.State][]*plan.PortPlan{}
 	for _, pp := range pv.Plan.Ports {
 		switch pp.State {
@@ -79,12 +121,12 @@ func (u *UI) planView(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, st := range notBuiltStates {
 		if len(by[st]) > 0 {
-			p.NotBuilt = append(p.NotBuilt, stateGroup{st, by[st]})
+			p.NotBuilt = append(p.NotBuilt, stateGroup{st, capList(by[st], limit)})
 			delete(by, st)
 		}
 	}
 	for _, st := range slices.Sorted(maps.Keys(by)) { // a state this page does not know yet
-		p.NotBuilt = append(p.NotBuilt, stateGroup{st, by[st]})
+		p.NotBuilt = append(p.NotBuilt, stateGroup{st, capList(by[st], limit)})
 	}
 	status := http.StatusOK
 	if why != "" {

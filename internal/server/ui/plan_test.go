@@ -37,6 +37,27 @@ func TestPlanPage(t *testing.T) {
 		mustContain(t, "plan", body, html.EscapeString(pp.Reason))
 	}
 
+	// Long lists are cut (the why form finds the rest); ?all=1 shows all.
+	old := planListMax
+	planListMax = 2
+	_, _, cut := get(t, base)
+	_, _, all := get(t, base+"?all=1")
+	planListMax = old
+	if n := len(pv.Plan.Order); n > 2 {
+		mustContain(t, "cut plan", cut, "The first 2 of "+strconv.Itoa(n)+".", `href="/targets/master/x86_64/plan?all=1"`)
+		if strings.Contains(cut, ">"+pv.Plan.Order[2]+"</a></th>") {
+			t.Errorf("the cut plan lists %s", pv.Plan.Order[2])
+		}
+		for _, id := range pv.Plan.Order {
+			mustContain(t, "plan?all=1", all, ">"+id+"</a></th>")
+		}
+		if strings.Contains(all, "The first 2 of") {
+			t.Error("?all=1 is cut")
+		}
+	} else {
+		t.Errorf("the demo plans %d ports, want more than 2", n)
+	}
+
 	code, _, body = get(t, base+"?why=kilnfetch")
 	if code != 200 {
 		t.Fatalf("why kilnfetch: %d", code)
