@@ -18,6 +18,7 @@ import (
 	"github.com/haikuports/kiln/internal/pkginfo"
 	"github.com/haikuports/kiln/internal/repo"
 	"github.com/haikuports/kiln/internal/server"
+	"github.com/haikuports/kiln/internal/server/auth"
 	"github.com/haikuports/kiln/internal/server/reposerve"
 	"github.com/haikuports/kiln/internal/store"
 )
@@ -113,8 +114,17 @@ func serve(cmd *cobra.Command, cfgFile, listen, dataDir string) error {
 		return err
 	}
 	d.SetRefresher(rs)
+	// The write routes' tokens ([auth] tokens); none: they answer 403.
+	var authn *auth.Authenticator
+	if len(cfg.Auth.Tokens) > 0 {
+		keys, err := cfg.Auth.Keyring()
+		if err != nil {
+			return &errExitCode{exitUsageOrInput, err}
+		}
+		authn = auth.New(keys, log)
+	}
 	srv := server.New(server.Options{Daemon: d, Repos: rs, Logger: log, Ready: readiness(st, cfg.Tree.Path),
-		MaxUpload: cfg.Dock.Limit(), UploadDir: cfg.Dock.TempDir})
+		Auth: authn, MaxUpload: cfg.Dock.Limit(), UploadDir: cfg.Dock.TempDir})
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()

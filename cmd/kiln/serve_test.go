@@ -48,10 +48,16 @@ func (l *lockedBuffer) String() string {
 // long the return took.
 func startServe(t *testing.T, dataDir string) (string, func() (time.Duration, error)) {
 	t.Helper()
+	return startServeArgs(t, "--data", dataDir)
+}
+
+// startServeArgs is startServe with other arguments than --data.
+func startServeArgs(t *testing.T, args ...string) (string, func() (time.Duration, error)) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, errOut lockedBuffer
 	root := newRootCmd()
-	root.SetArgs([]string{"serve", "--listen", "127.0.0.1:0", "--data", dataDir})
+	root.SetArgs(append([]string{"serve", "--listen", "127.0.0.1:0"}, args...))
 	root.SetOut(&out)
 	root.SetErr(&errOut)
 	done := make(chan error, 1)
