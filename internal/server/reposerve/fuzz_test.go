@@ -1,6 +1,7 @@
 package reposerve
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -81,8 +82,9 @@ func FuzzParsePath(f *testing.F) {
 }
 
 // FuzzServePath sends arbitrary paths to a handler over a published
-// repository: no panic, no 5xx, and every store read is of a key the
-// published snapshot names (its own files or a package it lists).
+// repository with a build-packages repository: no panic, no 5xx, and
+// every store read is of a key the published snapshot or the
+// build-packages repository names (its own files or a package it lists).
 func FuzzServePath(f *testing.F) {
 	for _, s := range fuzzSeeds {
 		f.Add(s)
@@ -91,10 +93,16 @@ func FuzzServePath(f *testing.F) {
 	r := repo.New(rs, testTarget, repo.Options{})
 	res := publish(f, r, repo.Change{Info: testRepoInfo(), Add: []repo.Add{genPkg(f, "foo", "1.0-1", 1000)}})
 	f.Add("master/x86_64/" + res.Snapshot + "/packages/foo-1.0-1-x86_64.hpkg")
+	// And a build-packages repository of it.
+	if _, err := r.CreateBuildPackages(context.Background(), repo.BuildPackagesOptions{Name: "bp", Packages: []string{"foo"}}); err != nil {
+		f.Fatal(err)
+	}
+	f.Add("master/x86_64/build-packages/bp/packages/foo-1.0-1-x86_64.hpkg")
 	h := newHandler(f, Options{}, r)
 	allowed := map[string]bool{r.PackageKey("foo-1.0-1-x86_64.hpkg"): true}
 	for name := range repoFiles {
 		allowed[r.SnapshotKey(res.Snapshot, name)] = true
+		allowed[r.BuildPackagesKey("bp", name)] = true
 	}
 	rs.take()
 	f.Fuzz(func(t *testing.T, rel string) {
