@@ -29,7 +29,7 @@ func (u *UI) snapshots(w http.ResponseWriter, r *http.Request) {
 	if t == nil {
 		return
 	}
-	ss, err := t.Repo().Snapshots(r.Context())
+	ss, err := u.snaps.list(r.Context(), t)
 	if err != nil {
 		u.fail(w, r, err)
 		return

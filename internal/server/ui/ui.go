@@ -22,8 +22,9 @@ type Options struct {
 
 // UI serves the web pages. Safe for concurrent use.
 type UI struct {
-	d   *daemon.Daemon
-	log *slog.Logger
+	d     *daemon.Daemon
+	log   *slog.Logger
+	snaps snapshotCache
 }
 
 // Route is one page of the UI: a Go method pattern and its handler. All
