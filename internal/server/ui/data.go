@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -109,16 +108,4 @@ func countBuilds(bs []buildrun.Build) counts {
 		}
 	}
 	return c
-}
-
-// newestRunIDs are the last n run ids of t, newest first (run ids sort
-// by their creation time).
-func newestRunIDs(ctx context.Context, t *daemon.Target, n int) ([]string, error) {
-	ids, err := t.Engine().Records().RunIDs(ctx)
-	if err != nil {
-		return nil, err
-	}
-	slices.Sort(ids)
-	slices.Reverse(ids)
-	return ids[:min(n, len(ids))], nil
 }

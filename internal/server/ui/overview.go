@@ -11,10 +11,11 @@ import (
 	"github.com/haikuports/kiln/internal/repo"
 )
 
-// failureRuns is how many of a target's newest runs the overview reads
-// for its recent failures, failureMax how many it lists.
+// failureScan is how many failure feed entries (failed, lost, skipped;
+// see feedEntries) the overview reads, failureMax how many failed builds
+// of them it lists.
 const (
-	failureRuns = 5
+	failureScan = 50
 	failureMax  = 10
 )
 
@@ -44,12 +45,13 @@ type builderView struct {
 
 type failureView struct {
 	ID string // the build id
-	buildrun.Build
+	feedEntry
 }
 
 // overview renders every target: head snapshot, package count, the
 // current run's progress, the builders and what they build, and the
-// failed builds of the newest runs. Live over the event stream; a meta
+// failed builds of the newest runs (from the failure feed's data: each
+// run's report, not every build record). Live over the event stream; a meta
 // refresh every 10 s without JavaScript.
 func (u *UI) overview(w http.ResponseWriter, r *http.Request) {
 	var ts []overviewTarget
@@ -93,19 +95,13 @@ func (u *UI) overviewTarget(ctx context.Context, t *daemon.Target) (overviewTarg
 		st := b.Status()
 		ot.Builders = append(ot.Builders, builderView{Name: b.Name(), State: string(st.State), Reason: st.Reason, Since: st.Since, Build: running[b.Name()]})
 	}
-	ids, err := newestRunIDs(ctx, t, failureRuns)
+	fs, err := feedEntries(ctx, t, failureScan)
 	if err != nil {
 		return ot, err
 	}
-	for _, id := range ids {
-		bs, err := runBuilds(ctx, t, id)
-		if err != nil {
-			return ot, err
-		}
-		for _, b := range bs {
-			if b.State == buildrun.BuildFailed && len(ot.Failures) < failureMax {
-				ot.Failures = append(ot.Failures, failureView{ID: buildID(b.Run, b.Number), Build: b})
-			}
+	for _, f := range fs {
+		if f.State == string(buildrun.BuildFailed) && f.Build > 0 && len(ot.Failures) < failureMax {
+			ot.Failures = append(ot.Failures, failureView{ID: buildID(f.Run, f.Build), feedEntry: f})
 		}
 	}
 	return ot, nil

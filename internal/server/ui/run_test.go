@@ -27,6 +27,14 @@ func TestRunsAndRunPage(t *testing.T) {
 		t.Fatalf("fixture: %d failed, %d lost, %d succeeded builds", len(failed), len(lost), len(ok))
 	}
 
+	// The overview's recent failures link the failed build's log.
+	f := failed[0]
+	_, _, body := get(t, s.hs.URL+"/")
+	mustContain(t, "overview", body, `<li><a href="/builds/`+id+`:`+itoa(f.Number)+`/log">`+f.Port.RevisionedName+`</a> <span class="state state-failed">failed</span> in run <a href="/runs/`+id+`">`)
+	if strings.Contains(body, "No failed builds") {
+		t.Error("the overview lists no failure")
+	}
+
 	code, _, body := get(t, s.hs.URL+"/runs")
 	if code != http.StatusOK {
 		t.Fatalf("/runs = %d", code)
@@ -55,7 +63,6 @@ func TestRunsAndRunPage(t *testing.T) {
 	if code != http.StatusOK {
 		t.Fatalf("/runs/%s = %d\n%s", id, code, body)
 	}
-	f := failed[0]
 	mustContain(t, "run page", body,
 		`<h2 id="builds-h">Builds</h2>`, `<th scope="row">`+f.Port.RevisionedName+`</th>`,
 		`<a href="/builds/`+id+`:`+itoa(f.Number)+`/log">`+f.Port.RevisionedName+`</a> <span class="state state-failed">failed</span>`,
