@@ -52,6 +52,12 @@ func TestRunsAndRunPage(t *testing.T) {
 		{"target=no/such", 404, false},
 		{"page=0", 400, false},
 		{"page=2", 200, false},
+		{"port=" + url.QueryEscape(strings.ToUpper(ok[0].Port.Name)), 200, true},
+		{"port=" + url.QueryEscape(f.Port.RevisionedName), 200, true}, // failed
+		{"port=" + url.QueryEscape(lost[0].Port.Name), 200, true},     // lost
+		{"port=kilnsh", 200, true},                                    // not built (broken)
+		{"port=no-such-port", 200, false},
+		{"port=" + strings.Repeat("x", 201), 400, false},
 	} {
 		code, _, body := get(t, s.hs.URL+"/runs?"+c.query)
 		if code != c.code || strings.Contains(body, `href="/runs/`+id+`"`) != c.has {

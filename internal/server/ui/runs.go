@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/haikuports/kiln/internal/buildrun"
@@ -15,13 +16,13 @@ import (
 const runsPerPage = 50
 
 type runsPage struct {
-	Target, State string // the filters
-	States        []buildrun.RunState
-	TargetNames   []string
-	Runs          []runRow
-	Page          int // 1-based
-	Prev, Next    string
-	Total         int
+	Target, State, Port string // the filters
+	States              []buildrun.RunState
+	TargetNames         []string
+	Runs                []runRow
+	Page                int // 1-based
+	Prev, Next          string
+	Total               int
 }
 
 type runRow struct {
@@ -30,11 +31,17 @@ type runRow struct {
 }
 
 // runs lists every target's runs, newest first, runsPerPage a page;
-// ?target= and ?state= filter (a plain GET form, no JavaScript), ?page=
-// pages.
+// ?target=, ?state= and ?port= (a port name part: runs that built or
+// skipped a matching port; one report read per run) filter (a plain GET
+// form, no JavaScript), ?page= pages.
 func (u *UI) runs(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	p := runsPage{Target: q.Get("target"), State: q.Get("state"), States: runStates, Page: 1}
+	p := runsPage{Target: q.Get("target"), State: q.Get("state"), Port: q.Get("port"), States: runStates, Page: 1}
+	if len(p.Port) > 200 {
+		u.badRequest(w, r, "The port filter is longer than 200 characters.")
+		return
+	}
+	port := strings.ToLower(p.Port)
 	targets := u.d.Targets()
 	for _, t := range targets {
 		p.TargetNames = append(p.TargetNames, t.Name())
@@ -67,9 +74,20 @@ func (u *UI) runs(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		for _, run := range runs {
-			if p.State == "" || string(run.State) == p.State {
-				all = append(all, run)
+			if p.State != "" && string(run.State) != p.State {
+				continue
 			}
+			if port != "" {
+				ok, err := runHasPort(r.Context(), t, run, port)
+				if err != nil {
+					u.fail(w, r, err)
+					return
+				}
+				if !ok {
+					continue
+				}
+			}
+			all = append(all, run)
 		}
 	}
 	slices.SortStableFunc(all, func(a, b *buildrun.Run) int { return b.Created.Compare(a.Created) })
