@@ -118,7 +118,7 @@ func TestTemplatesEscape(t *testing.T) {
 		Skipped: []buildrun.Skipped{{Port: b.Port, State: evil, Reason: evil}}, Held: []buildrun.Held{{File: evil, Port: evil, Reason: evil}}}
 	for name, data := range map[string]any{
 		"run.html":      runPage{Run: run, State: evil, Port: evil, States: buildStates, Builds: []buildRow{row}, Chains: []chain{{Failed: row, Lost: []buildRow{row}}}, BlockedBuilds: []buildRow{row}},
-		"overview.html": []overviewTarget{{Name: evil, Branch: evil, Arch: evil, Builders: []builderView{{Name: evil, State: evil, Reason: evil, Build: &b}}, Failures: []failureView{{ID: evil, feedEntry: feedEntry{Port: evil, Reason: evil, Run: evil}}}, Run: &runProgress{ID: evil}}},
+		"overview.html": []overviewTarget{{Name: evil, Branch: evil, Arch: evil, Builders: []builderView{{Name: evil, State: evil, Reason: evil, Build: &b}}, Failures: []failureView{{ID: evil, Port: evil, Reason: evil, Run: evil}}, Run: &runProgress{ID: evil}}},
 		"runs.html":     runsPage{Target: evil, State: evil, Port: evil, TargetNames: []string{evil}, Runs: []runRow{{Run: run}}},
 		"log.html":      logPage{ID: evil, Target: evil, Build: b, Raw: evil, Events: evil, Follow: true},
 	} {

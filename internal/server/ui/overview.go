@@ -11,14 +11,6 @@ import (
 	"github.com/haikuports/kiln/internal/repo"
 )
 
-// failureScan is how many failure feed entries (failed, lost, skipped;
-// see feedEntries) the overview reads, failureMax how many failed builds
-// of them it lists.
-const (
-	failureScan = 50
-	failureMax  = 10
-)
-
 type overviewTarget struct {
 	Name, Branch, Arch string
 	Head               *repo.Head
@@ -43,16 +35,10 @@ type builderView struct {
 	Build *buildrun.Build
 }
 
-type failureView struct {
-	ID string // the build id
-	feedEntry
-}
-
 // overview renders every target: head snapshot, package count, the
 // current run's progress, the builders and what they build, and the
-// failed builds of the newest runs (from the failure feed's data: each
-// run's report, not every build record). Live over the event stream; a meta
-// refresh every 10 s without JavaScript.
+// failed builds of the newest runs (recentFailures). Live over the event
+// stream; a meta refresh every 10 s without JavaScript.
 func (u *UI) overview(w http.ResponseWriter, r *http.Request) {
 	var ts []overviewTarget
 	for _, t := range u.d.Targets() {
@@ -95,14 +81,8 @@ func (u *UI) overviewTarget(ctx context.Context, t *daemon.Target) (overviewTarg
 		st := b.Status()
 		ot.Builders = append(ot.Builders, builderView{Name: b.Name(), State: string(st.State), Reason: st.Reason, Since: st.Since, Build: running[b.Name()]})
 	}
-	fs, err := feedEntries(ctx, t, failureScan)
-	if err != nil {
+	if ot.Failures, err = recentFailures(ctx, t); err != nil {
 		return ot, err
-	}
-	for _, f := range fs {
-		if f.State == string(buildrun.BuildFailed) && f.Build > 0 && len(ot.Failures) < failureMax {
-			ot.Failures = append(ot.Failures, failureView{ID: buildID(f.Run, f.Build), feedEntry: f})
-		}
 	}
 	return ot, nil
 }
