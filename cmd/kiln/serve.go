@@ -18,7 +18,6 @@ import (
 	"github.com/haikuports/kiln/internal/pkginfo"
 	"github.com/haikuports/kiln/internal/repo"
 	"github.com/haikuports/kiln/internal/server"
-	"github.com/haikuports/kiln/internal/server/auth"
 	"github.com/haikuports/kiln/internal/server/reposerve"
 	"github.com/haikuports/kiln/internal/store"
 )
@@ -116,21 +115,19 @@ func serve(cmd *cobra.Command, cfgFile, listen, dataDir string) error {
 		return err
 	}
 	d.SetRefresher(rs)
-	// The write routes' tokens ([auth] tokens); none: they answer 403.
-	var authn *auth.Authenticator
-	if len(cfg.Auth.Tokens) > 0 {
-		keys, err := cfg.Auth.Keyring()
-		if err != nil {
-			return &errExitCode{exitUsageOrInput, err}
-		}
-		authn = auth.New(keys, log)
+	authn, demoToken, err := authenticator(cfg, cfgFile == "", log)
+	if err != nil {
+		return &errExitCode{exitUsageOrInput, err}
 	}
-	srv := server.New(server.Options{Daemon: d, Repos: rs, Logger: log, Ready: readiness(st, cfg.Tree.Path),
-		Auth: authn, MaxUpload: cfg.Dock.Limit(), UploadDir: cfg.Dock.TempDir})
+	srv := server.New(server.Options{Daemon: d, Repos: rs, Logger: log, Auth: authn, Ready: readiness(st, cfg.Tree.Path),
+		MaxUpload: cfg.Dock.Limit(), UploadDir: cfg.Dock.TempDir})
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 	fmt.Fprintf(cmd.OutOrStdout(), "kiln: serving on %s (%d target(s))\n", base, len(d.Targets()))
+	if demoToken != "" {
+		fmt.Fprintf(cmd.OutOrStdout(), "kiln: demo admin token (valid until kiln stops): %s\n", demoToken)
+	}
 	log.Info("serving", "addr", ln.Addr().String(), "targets", len(d.Targets()), "config", cfg.File)
 
 	runCtx, stopRuns := context.WithCancel(ctx)

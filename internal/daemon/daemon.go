@@ -48,8 +48,11 @@ type Daemon struct {
 	log     *slog.Logger
 	targets []*Target
 
-	mu    sync.Mutex
-	state map[string]*TargetState
+	mu     sync.Mutex
+	state  map[string]*TargetState
+	runCtx context.Context // Run's, while it runs (Trigger starts runs in it)
+
+	followers sync.WaitGroup // goroutines following runs Trigger started
 }
 
 // TargetState is what a target's loop is doing, for the API.
@@ -57,7 +60,8 @@ type TargetState struct {
 	Processed string    `json:"processed,omitempty"` // commit caught up with
 	Head      string    `json:"head,omitempty"`      // the tree's HEAD when last polled
 	Polled    time.Time `json:"polled,omitzero"`
-	Run       string    `json:"run,omitempty"` // the current run
+	Run       string    `json:"run,omitempty"`    // the current run
+	Paused    *Pause    `json:"paused,omitempty"` // set while the target is paused
 	Error     string    `json:"error,omitempty"`
 }
 
@@ -132,6 +136,10 @@ func (d *Daemon) Close() {
 // target's run stopped (cancelling ctx stops runs as a crash would: their
 // records stay resumable). It returns nil on cancellation.
 func (d *Daemon) Run(ctx context.Context) error {
+	d.mu.Lock()
+	d.runCtx = ctx
+	d.mu.Unlock()
+	defer d.followers.Wait()
 	var wg sync.WaitGroup
 	for _, t := range d.targets {
 		wg.Go(func() { d.loop(ctx, t) })
@@ -190,6 +198,19 @@ func (d *Daemon) fail(log *slog.Logger, t *Target, what string, err error) {
 // poll starts and follows a run when the tree's HEAD moved past the
 // processed commit.
 func (d *Daemon) poll(ctx context.Context, log *slog.Logger, t *Target) error {
+	pause, err := t.Pause(ctx)
+	if err != nil {
+		return err
+	}
+	d.update(t.Name(), func(s *TargetState) {
+		s.Paused = nil
+		if pause.Paused {
+			s.Paused = &pause
+		}
+	})
+	if pause.Paused || t.ActiveRun() != "" {
+		return nil // paused, or a run Trigger started is in progress
+	}
 	head, err := t.Head(ctx)
 	if err != nil {
 		return err
@@ -250,8 +271,8 @@ func (d *Daemon) follow(ctx context.Context, log *slog.Logger, t *Target, h *bui
 		return
 	}
 	log.Info("run ended", "run", run.ID, "state", run.State, "reason", run.Reason)
-	if !run.State.Final() || run.State == buildrun.RunCancelled {
-		return
+	if !run.State.Final() || run.State == buildrun.RunCancelled || run.Trigger.Mode == "ports" {
+		return // a ports run does not catch the target up with its tree
 	}
 	if err := d.setProcessed(context.WithoutCancel(ctx), t, Processed{Commit: run.Tree.Commit, Run: run.ID, Time: time.Now().UTC()}); err != nil {
 		d.fail(log, t, "record processed commit", err)

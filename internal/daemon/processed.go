@@ -21,13 +21,7 @@ type Processed struct {
 	Time   time.Time `json:"time"`
 }
 
-func (t *Target) processedKey() string {
-	r := t.rt.Root
-	if r != "" && r[len(r)-1] != '/' {
-		r += "/"
-	}
-	return r + t.rt.Branch + "/" + t.rt.Arch + "/.kiln/processed.json"
-}
+func (t *Target) processedKey() string { return t.kilnKey("processed.json") }
 
 // Processed reads the target's processed commit (zero when none is
 // recorded).

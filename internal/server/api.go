@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/haikuports/kiln/internal/builder"
@@ -179,16 +177,8 @@ func (s *Server) findRun(w http.ResponseWriter, r *http.Request, id string) (*da
 // getBuildLog answers a build's log as text; the build id is
 // "<run id>:<build number>".
 func (s *Server) getBuildLog(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	i := strings.LastIndexByte(id, ':')
-	if i < 0 {
-		writeError(w, http.StatusBadRequest, "bad_build_id", fmt.Sprintf("build id %q: want <run id>:<build number>", id))
-		return
-	}
-	runID := id[:i]
-	n, err := strconv.ParseInt(id[i+1:], 10, 64)
-	if err != nil || n < 1 || !validRunID(runID) {
-		writeError(w, http.StatusBadRequest, "bad_build_id", fmt.Sprintf("build id %q: want <run id>:<build number>", id))
+	runID, n, ok := buildID(w, r)
+	if !ok {
 		return
 	}
 	t, _, ok := s.findRun(w, r, runID)

@@ -1,17 +1,11 @@
 package server
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
 
 	"github.com/haikuports/kiln/internal/repo"
 )
-
-// maxJSONBody bounds the JSON body of a write request.
-const maxJSONBody = 1 << 20
 
 // buildPackagesRequest is the body of POST …/build-packages.
 type buildPackagesRequest struct {
@@ -33,19 +27,7 @@ func (s *Server) createBuildPackages(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req buildPackagesRequest
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxJSONBody))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			writeError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("the body is larger than %d bytes", maxJSONBody))
-			return
-		}
-		writeError(w, http.StatusBadRequest, "bad_json", `want {"name": …, "packages": [names or file names]}: `+err.Error())
-		return
-	}
-	if dec.Decode(&struct{}{}) != io.EOF {
-		writeError(w, http.StatusBadRequest, "bad_json", "trailing data after the JSON object")
+	if !decodeBody(w, r, &req, false, `{"name": …, "packages": [names or file names]}`) {
 		return
 	}
 	if !repo.ValidBuildPackagesName(req.Name) {

@@ -173,6 +173,8 @@ func (s *Server) publishError(w http.ResponseWriter, r *http.Request, err error)
 		writeError(w, http.StatusBadRequest, "bad_package", err.Error())
 	case errors.Is(err, repo.ErrUnknownPackage):
 		writeError(w, http.StatusBadRequest, "unknown_package", err.Error())
+	case errors.Is(err, repo.ErrSnapshotNotFound):
+		writeError(w, http.StatusNotFound, "snapshot_not_found", err.Error())
 	case errors.Is(err, repo.ErrNoHead):
 		writeError(w, http.StatusConflict, "no_head", err.Error())
 	case errors.As(err, &ie):

@@ -37,6 +37,8 @@ type dockEnv struct {
 	d      *daemon.Daemon
 	st     store.Store
 	tokens map[string]string // role → token
+	tree   string            // the demo tree (control tests)
+	rs     *reposerve.Handler
 }
 
 // newDockServer starts it; edit, if given, changes the demo config first.
@@ -75,7 +77,7 @@ func newDockServerOn(t *testing.T, st store.Store, o Options, edit ...func(*conf
 	if err := rs.RefreshAll(ctx); err != nil {
 		t.Fatal(err)
 	}
-	env := &dockEnv{d: d, st: st, tokens: map[string]string{}}
+	env := &dockEnv{d: d, st: st, rs: rs, tokens: map[string]string{}}
 	var toks []auth.Token
 	for _, name := range auth.Roles() {
 		role, _ := auth.ParseRole(name)

@@ -1,10 +1,8 @@
 package server
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -35,19 +33,7 @@ func (s *Server) rollback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req rollbackRequest
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxJSONBody))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			writeError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("the body is larger than %d bytes", maxJSONBody))
-			return
-		}
-		writeError(w, http.StatusBadRequest, "bad_json", `want {"snapshot": id or "head~N", "force": false}: `+err.Error())
-		return
-	}
-	if dec.Decode(&struct{}{}) != io.EOF {
-		writeError(w, http.StatusBadRequest, "bad_json", "trailing data after the JSON object")
+	if !decodeBody(w, r, &req, false, `{"snapshot": id or "head~N", "force": false}`) {
 		return
 	}
 	if !validSnapshot(req.Snapshot) {

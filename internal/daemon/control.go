@@ -1,0 +1,132 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/haikuports/kiln/internal/buildrun"
+)
+
+// Errors of the control methods (the API answers them with 409 or 404).
+var (
+	// ErrPaused: the target is paused; resume it before starting runs.
+	ErrPaused = errors.New("daemon: target is paused")
+	// ErrNotHere: the run is unfinished but this process does not drive
+	// it (another replica does, or it waits to be resumed).
+	ErrNotHere = errors.New("daemon: run is not driven by this kiln")
+	// ErrNotFailed: only a failed, lost or cancelled build can be retried.
+	ErrNotFailed = errors.New("daemon: build did not fail")
+	// ErrStopped: the daemon is not running (Run returned or never ran),
+	// so it cannot drive a new run.
+	ErrStopped = errors.New("daemon: not running")
+)
+
+// Trigger plans req on the target and starts the run, which the daemon
+// follows as it follows its own (the served repository is refreshed
+// when it ends; an update or everything run that finished records its
+// commit as processed, a ports run does not). It returns at once with
+// the run's handle. A paused target is ErrPaused, a target with a run in
+// progress wraps buildrun.ErrBusy, a plan with nothing to build
+// ErrNothingToDo, and a request naming unknown ports or a bad mode an
+// *InputError. The run lives until it ends or the daemon stops (the
+// daemon's Run context, not ctx, bounds it). Safe for concurrent use.
+func (d *Daemon) Trigger(ctx context.Context, t *Target, req Request) (*buildrun.Handle, error) {
+	life, ok := d.life()
+	if !ok {
+		return nil, ErrStopped
+	}
+	p, err := t.Pause(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if p.Paused {
+		return nil, fmt.Errorf("%w: %s was paused by %s (%s); resume it first", ErrPaused, t.Name(), p.By, p.Reason)
+	}
+	if id := t.ActiveRun(); id != "" {
+		return nil, fmt.Errorf("%w: run %s is in progress on %s", buildrun.ErrBusy, id, t.Name())
+	}
+	if req.Mode == "update" && req.From == "" {
+		done, err := t.Processed(ctx)
+		if err != nil {
+			return nil, err
+		}
+		req.From = done.Commit
+	}
+	planned, err := t.Plan(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	if len(planned.Plan.Order) == 0 {
+		return nil, fmt.Errorf("%w on %s (%s)", ErrNothingToDo, t.Name(), req.Mode)
+	}
+	h, err := t.Start(life, planned)
+	if err != nil {
+		return nil, err
+	}
+	log := d.log.With("target", t.Name())
+	log.Info("run started", "run", h.ID(), "mode", planned.Trigger.Mode, "by", req.By, "builds", len(planned.Plan.Order))
+	d.followers.Go(func() { d.follow(life, log, t, h) })
+	return h, nil
+}
+
+// life returns the context runs the daemon starts live in: the context
+// of Run while it runs.
+func (d *Daemon) life() (context.Context, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.runCtx, d.runCtx != nil && d.runCtx.Err() == nil
+}
+
+// CancelRun cancels the run id if this process drives it. A finished run
+// wraps buildrun.ErrFinished, an unfinished run driven elsewhere
+// ErrNotHere, an unknown one buildrun.ErrNotFound.
+func (d *Daemon) CancelRun(ctx context.Context, t *Target, id, reason string) error {
+	h, err := t.handle(ctx, id)
+	if err != nil {
+		return err
+	}
+	h.Cancel(reason)
+	return nil
+}
+
+// CancelBuild cancels build n of run id (its dependents are lost), with
+// CancelRun's errors and those of buildrun.Handle.CancelBuild.
+func (d *Daemon) CancelBuild(ctx context.Context, t *Target, id string, n int64, reason string) error {
+	h, err := t.handle(ctx, id)
+	if err != nil {
+		return err
+	}
+	return h.CancelBuild(n, reason)
+}
+
+// handle is the handle of the run id this process drives.
+func (t *Target) handle(ctx context.Context, id string) (*buildrun.Handle, error) {
+	if h, ok := t.eng.Active(); ok && h.ID() == id {
+		return h, nil
+	}
+	run, err := t.eng.Records().Run(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if run.State.Final() {
+		return nil, fmt.Errorf("%w: run %s ended %s", buildrun.ErrFinished, id, run.State)
+	}
+	return nil, fmt.Errorf("%w: run %s (%s, held by %q)", ErrNotHere, id, run.State, run.Holder)
+}
+
+// Retry starts a ports run of the port of build n of run id, which must
+// have failed, been lost or been cancelled (ErrNotFailed otherwise), with
+// Trigger's errors.
+func (d *Daemon) Retry(ctx context.Context, t *Target, id string, n int64, by string) (*buildrun.Handle, error) {
+	b, err := t.eng.Records().Build(ctx, id, n)
+	if err != nil {
+		return nil, err
+	}
+	switch b.State {
+	case buildrun.BuildFailed, buildrun.BuildLost, buildrun.BuildCancelled:
+	default:
+		return nil, fmt.Errorf("%w: build %s:%d of %s is %s", ErrNotFailed, id, n, b.Port.ID(), b.State)
+	}
+	return d.Trigger(ctx, t, Request{Mode: "ports", Ports: []string{b.Port.ID()}, By: by})
+}
