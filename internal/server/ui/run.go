@@ -18,12 +18,20 @@ type runPage struct {
 	// The filters: a build state and a port name substring.
 	State, Port string
 	States      []buildrun.BuildState
-	Builds      []buildRow // the builds the filters select
+	Builds      []buildRow // the builds the filters select (the first buildsShown unless All)
+	Matched     int        // how many the filters select
+	All         bool       // ?all=1: every selected build
+	AllURL      string     // this page with all=1
 	// Chains: each failed build with the builds its failure lost, and
 	// the blocked builds with what they wait for.
 	Chains        []chain
 	BlockedBuilds []buildRow
 }
+
+// buildsShown bounds the builds table unless ?all=1: a run of the whole
+// tree has 3,000 builds (a 1.2 MB page, 0.5 s to render), and the live
+// page is fetched again after events.
+const buildsShown = 200
 
 type buildRow struct {
 	ID string // <run>:<n>
@@ -39,7 +47,8 @@ type chain struct {
 // run renders one build run: its record, every build (state, builder,
 // duration, attempts, reason), which failed build lost which others,
 // what the blocked builds wait for, the ports not built. ?state= and
-// ?port= filter the builds. Live while the run runs.
+// ?port= filter the builds, the first buildsShown are listed unless
+// ?all=1. Live while the run runs.
 func (u *UI) run(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	if !validRunID(id) {
@@ -47,7 +56,7 @@ func (u *UI) run(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	p := runPage{State: q.Get("state"), Port: q.Get("port"), States: buildStates}
+	p := runPage{State: q.Get("state"), Port: q.Get("port"), States: buildStates, All: q.Get("all") == "1"}
 	if p.State != "" && !slices.Contains(buildStates, buildrun.BuildState(p.State)) {
 		u.badRequest(w, r, fmt.Sprintf("Unknown build state %q.", p.State))
 		return
@@ -91,8 +100,20 @@ func (u *UI) run(w http.ResponseWriter, r *http.Request) {
 	port := strings.ToLower(p.Port)
 	for _, row := range rows {
 		if (p.State == "" || string(row.State) == p.State) && (port == "" || strings.Contains(strings.ToLower(row.Port.RevisionedName), port)) {
-			p.Builds = append(p.Builds, row)
+			p.Matched++
+			if p.All || len(p.Builds) < buildsShown {
+				p.Builds = append(p.Builds, row)
+			}
 		}
+	}
+	if p.Matched > len(p.Builds) {
+		v := url.Values{"all": {"1"}}
+		for _, k := range []string{"state", "port"} {
+			if x := q.Get(k); x != "" {
+				v.Set(k, x)
+			}
+		}
+		p.AllURL = "/runs/" + id + "?" + v.Encode()
 	}
 	chains := map[string]*chain{}
 	for _, row := range rows {

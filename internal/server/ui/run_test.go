@@ -2,6 +2,7 @@ package ui
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -120,3 +121,32 @@ func TestRunsAndRunPage(t *testing.T) {
 }
 
 func itoa(n int64) string { return buildID("", n)[1:] }
+
+// TestRunPageBounded: a run with more builds than buildsShown lists the
+// first ones and links every one.
+func TestRunPageBounded(t *testing.T) {
+	d := newTestDaemon(t)
+	u := New(Options{Daemon: d})
+	var rows []buildRow
+	for i := range buildsShown + 5 {
+		rows = append(rows, buildRow{ID: buildID("r1", int64(i+1)), Build: buildrun.Build{Run: "r1", Number: int64(i + 1), State: buildrun.BuildSucceeded}})
+	}
+	for _, all := range []bool{false, true} {
+		p := runPage{Run: &buildrun.Run{ID: "r1"}, States: buildStates, Builds: rows[:buildsShown], Matched: len(rows)}
+		if all {
+			p.Builds, p.All = rows, true
+		} else {
+			p.AllURL = "/runs/r1?all=1"
+		}
+		rec := httptest.NewRecorder()
+		u.render(rec, httptest.NewRequest("GET", "/", nil), 200, "run.html", page{Data: p})
+		body := rec.Body.String()
+		n := strings.Count(body, `<tr id="build-`)
+		if all && n != len(rows) || !all && n != buildsShown {
+			t.Errorf("all=%v: %d rows", all, n)
+		}
+		if has := strings.Contains(body, `Showing the first 200 of 205 builds. <a href="/runs/r1?all=1">Show all 205</a>`); has == all {
+			t.Errorf("all=%v: the show-all link shown: %v", all, has)
+		}
+	}
+}
