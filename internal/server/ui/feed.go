@@ -87,7 +87,7 @@ func (u *UI) serveFeed(w http.ResponseWriter, r *http.Request, targets []*daemon
 	if v := r.URL.Query().Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > feedMax {
-			http.Error(w, fmt.Sprintf("limit %q: want 1 to %d", v, feedMax), http.StatusBadRequest)
+			u.badRequest(w, r, fmt.Sprintf("?limit=%q: a feed has 1 to %d entries.", v, feedMax))
 			return
 		}
 		limit = n

@@ -37,7 +37,7 @@ func newTestDaemon(t *testing.T) *daemon.Daemon {
 }
 
 // newTestServer serves the UI's routes of d on a loopback httptest server.
-func newTestServer(t *testing.T, d *daemon.Daemon) *httptest.Server {
+func newTestServer(t testing.TB, d *daemon.Daemon) *httptest.Server {
 	t.Helper()
 	u := New(Options{Daemon: d})
 	mux := http.NewServeMux()

@@ -17,7 +17,7 @@ const hostile = `<script>alert("x")</script> & <b>bold</b>`
 
 // newPackagesServer: the demo published by a real run, libkiln's summary
 // made hostile.
-func newPackagesServer(t *testing.T) (*ranServer, *repo.Manifest) {
+func newPackagesServer(t testing.TB) (*ranServer, *repo.Manifest) {
 	t.Helper()
 	rs := newRanServerEdited(t, nil, func(tree string) {
 		f := filepath.Join(tree, "dev-libs/libkiln/libkiln-1.2.0.recipe")

@@ -29,14 +29,14 @@ type ranServer struct {
 // newRanServer runs the demo's everything plan with the mock builders'
 // per-port results ports (e.g. {"libkiln": "fail"}) and serves the
 // daemon. The daemon's loop is not started.
-func newRanServer(t *testing.T, ports map[string]string) *ranServer {
+func newRanServer(t testing.TB, ports map[string]string) *ranServer {
 	return newRanServerEdited(t, ports, nil)
 }
 
 // newDemoDaemon is a daemon of the demo config whose mock builders give
 // the per-port results ports, with edit applied to the demo tree (and
 // committed) first; not running.
-func newDemoDaemon(t *testing.T, ports map[string]string, edit func(tree string)) *daemon.Daemon {
+func newDemoDaemon(t testing.TB, ports map[string]string, edit func(tree string)) *daemon.Daemon {
 	t.Helper()
 	ctx := context.Background()
 	cfg, info, err := demo.Setup(ctx, filepath.Join(t.TempDir(), "data"), "http://127.0.0.1/repo/master/x86_64/current")
@@ -64,7 +64,7 @@ func newDemoDaemon(t *testing.T, ports map[string]string, edit func(tree string)
 
 // newRanServerEdited is newRanServer with edit applied to the demo tree
 // (and committed) before the run.
-func newRanServerEdited(t *testing.T, ports map[string]string, edit func(tree string)) *ranServer {
+func newRanServerEdited(t testing.TB, ports map[string]string, edit func(tree string)) *ranServer {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
