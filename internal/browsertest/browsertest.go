@@ -119,16 +119,17 @@ func Start(t testing.TB, o Options) context.Context {
 	return bctx
 }
 
-// ArtifactDir is where a test keeps its artifacts: $KILN_ARTIFACTS/<test>
-// (scripts/test sets it, the files stay), else t.ArtifactDir() (kept
-// with go test -artifacts, else removed).
+// ArtifactDir is where a test keeps its artifacts:
+// $KILN_ARTIFACTS/<package directory>/<test> (scripts/test sets it, the
+// files stay), else t.ArtifactDir() (kept with go test -artifacts, else
+// removed).
 func ArtifactDir(t testing.TB) string {
 	t.Helper()
 	root := os.Getenv("KILN_ARTIFACTS")
 	if root == "" {
 		return t.ArtifactDir()
 	}
-	dir := filepath.Join(root, unsafeChars.ReplaceAllString(t.Name(), "_"))
+	dir := filepath.Join(root, packageDir(), unsafeChars.ReplaceAllString(t.Name(), "_"))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -136,6 +137,27 @@ func ArtifactDir(t testing.TB) string {
 }
 
 var unsafeChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// packageDir is the test's package directory (go test runs a test in
+// it) relative to the module root, e.g. internal/server/ui; "." if no
+// go.mod is found above it.
+func packageDir() string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "."
+	}
+	for d := wd; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			if rel, err := filepath.Rel(d, wd); err == nil {
+				return rel
+			}
+			return "."
+		}
+		if filepath.Dir(d) == d {
+			return "."
+		}
+	}
+}
 
 // Screenshot saves a full-page PNG of the tab as name.png in the test's
 // artifact directory and returns its path.

@@ -37,4 +37,10 @@ func TestStart(t *testing.T) {
 	if filepath.Ext(p) != ".png" {
 		t.Errorf("screenshot name %s", p)
 	}
+	// With $KILN_ARTIFACTS: below it, by package and test.
+	root := t.TempDir()
+	t.Setenv("KILN_ARTIFACTS", root)
+	if got, want := ArtifactDir(t), filepath.Join(root, "internal", "browsertest", "TestStart"); got != want {
+		t.Errorf("ArtifactDir %s, want %s", got, want)
+	}
 }
