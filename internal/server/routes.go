@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/haikuports/kiln/internal/server/auth"
+	"github.com/haikuports/kiln/internal/server/openapi"
 )
 
 // route is one entry of the server's URL map: a Go method pattern, the
@@ -25,6 +26,7 @@ func (s *Server) apiRoutes() []route {
 		{"GET /api/v1/targets/{branch}/{arch}", 0, s.getTarget},
 		{"GET /api/v1/runs", 0, s.listRuns},
 		{"GET /api/v1/runs/{id}", 0, s.getRun},
+		{"GET /api/v1/builds/{id}", 0, s.getBuild},
 		{"GET /api/v1/builds/{id}/log", 0, s.getBuildLog},
 		{"GET /api/v1/builders", 0, s.listBuilders},
 		{"GET /api/v1/events", 0, s.events},
@@ -48,6 +50,11 @@ func (s *Server) routes() {
 	for _, rt := range s.apiRoutes() {
 		m.Handle(rt.pattern, s.guard(rt.role, rt.handler))
 	}
+	m.HandleFunc("GET /api/openapi.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-cache")
+		_, _ = w.Write(openapi.Document)
+	})
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such API route: "+r.Method+" "+r.URL.Path)
 	})
