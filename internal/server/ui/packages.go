@@ -156,16 +156,18 @@ func navTargetOf(t *daemon.Target) navTarget {
 }
 
 type packagePage struct {
-	Target  navTarget
-	Head    *repo.Head
-	Package pkgRow
+	Target navTarget
+	// Snapshot lists the package; Current: it is the head (no ?snapshot=).
+	Snapshot string
+	Current  bool
+	Package  pkgRow
 	// Run and Build are the build that made it (from its source record).
 	Run   string
 	Build int64
 }
 
 // pkg serves GET /targets/{branch}/{arch}/packages/{file}: one package
-// of the head snapshot.
+// of the head snapshot (?snapshot=: of that snapshot).
 func (u *UI) pkg(w http.ResponseWriter, r *http.Request) {
 	t := u.pathTarget(w, r)
 	if t == nil {
@@ -176,21 +178,43 @@ func (u *UI) pkg(w http.ResponseWriter, r *http.Request) {
 		u.badRequest(w, r, fmt.Sprintf("Package file %q: a file name is 1 to 255 letters, digits, '.', '_', '-', '+' or '~'.", file))
 		return
 	}
-	h, m, err := t.Repo().Current(r.Context())
-	if errors.Is(err, repo.ErrNoHead) {
-		u.notFound(w, r, t.Name()+" has published nothing yet.")
-		return
-	}
-	if err != nil {
-		u.fail(w, r, err)
-		return
+	// ?snapshot= shows the package as an earlier snapshot lists it (the
+	// diff page links removed packages so).
+	var m *repo.Manifest
+	snap := r.URL.Query().Get("snapshot")
+	if snap != "" {
+		if !validSnapshotName(snap) {
+			u.badRequest(w, r, fmt.Sprintf("?snapshot=%q: give a snapshot id, head or head~N.", snap))
+			return
+		}
+		var err error
+		m, err = t.Repo().ResolveSnapshot(r.Context(), snap)
+		if errors.Is(err, repo.ErrSnapshotNotFound) || errors.Is(err, repo.ErrNoHead) {
+			u.notFound(w, r, fmt.Sprintf("%s has no snapshot %s.", t.Name(), snap))
+			return
+		}
+		if err != nil {
+			u.fail(w, r, err)
+			return
+		}
+	} else {
+		_, cur, err := t.Repo().Current(r.Context())
+		if errors.Is(err, repo.ErrNoHead) {
+			u.notFound(w, r, t.Name()+" has published nothing yet.")
+			return
+		}
+		if err != nil {
+			u.fail(w, r, err)
+			return
+		}
+		m = cur
 	}
 	pk, ok := m.Lookup(file)
 	if !ok {
-		u.notFound(w, r, fmt.Sprintf("The head snapshot %s of %s has no package %s.", h.Snapshot, t.Name(), file))
+		u.notFound(w, r, fmt.Sprintf("The snapshot %s of %s has no package %s.", m.ID, t.Name(), file))
 		return
 	}
-	p := packagePage{Target: navTargetOf(t), Head: h, Package: rowOf(pk)}
+	p := packagePage{Target: navTargetOf(t), Snapshot: m.ID, Package: rowOf(pk), Current: snap == ""}
 	if run, n, ok := strings.Cut(pk.Source.BuildID, "/"); ok && validRunID(run) {
 		if b, err := strconv.ParseInt(n, 10, 64); err == nil && b > 0 {
 			p.Run, p.Build = run, b

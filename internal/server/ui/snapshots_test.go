@@ -54,6 +54,21 @@ func TestSnapshotsPages(t *testing.T) {
 		t.Fatalf("diff: %d %s", code, body)
 	}
 	mustContain(t, "diff", body, "0 added, 1 removed, 0 changed", html.EscapeString(gone.File))
+	// The removed package links its page in the older snapshot.
+	link := "/targets/master/x86_64/packages/" + gone.File + "?snapshot=" + before.ID
+	mustContain(t, "diff", body, `href="`+html.EscapeString(link)+`"`)
+	code, _, old := get(t, rs.hs.URL+link)
+	if code != 200 {
+		t.Fatalf("removed package in its snapshot: %d", code)
+	}
+	mustContain(t, "removed package", old, "listed in snapshot <span class=\"mono\">"+before.ID, gone.SHA256,
+		"/repo/master/x86_64/"+before.ID+"/packages/"+gone.File)
+	pkgs := rs.hs.URL + "/targets/master/x86_64/packages/" + gone.File
+	for q, want := range map[string]int{"": 404, "?snapshot=nosuch": 404, "?snapshot=%3Cb%3E": 400, "?snapshot=head~1": 200, "?snapshot=head": 404} {
+		if code, _, _ := get(t, pkgs+q); code != want {
+			t.Errorf("GET %s%s: %d, want %d", gone.File, q, code, want)
+		}
+	}
 	code, _, body2 := get(t, base+"/diff?from=head~1&to=head")
 	if code != 200 || body2 != body {
 		t.Errorf("diff head~1..head: %d, differs from the ids' diff", code)
