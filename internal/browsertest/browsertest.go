@@ -7,7 +7,7 @@
 // Which browser: $KILN_TEST_CHROMIUM if set (scripts/test sets it after
 // installing chromium: then a missing binary fails the test), else
 // /usr/bin/chromium. Without one the test is skipped, or fails when
-// CI=true.
+// KILN_CI is set or CI=true.
 package browsertest
 
 import (
@@ -51,12 +51,12 @@ type Options struct {
 // Start launches a headless Chromium and returns a chromedp context of
 // its first tab. The browser process is stopped, and waited for, when the
 // test ends. It skips the test without a browser unless KILN_TEST_CHROMIUM
-// is set or CI=true, which fail it.
+// or KILN_CI is set or CI=true, which fail it.
 func Start(t testing.TB, o Options) context.Context {
 	t.Helper()
 	bin, err := Binary()
 	if err != nil {
-		if os.Getenv("KILN_TEST_CHROMIUM") != "" || os.Getenv("CI") == "true" {
+		if os.Getenv("KILN_TEST_CHROMIUM") != "" || os.Getenv("KILN_CI") != "" || os.Getenv("CI") == "true" {
 			t.Fatal(err)
 		}
 		t.Skip(err.Error())

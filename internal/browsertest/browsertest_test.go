@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -42,5 +43,12 @@ func TestStart(t *testing.T) {
 	t.Setenv("KILN_ARTIFACTS", root)
 	if got, want := ArtifactDir(t), filepath.Join(root, "internal", "browsertest", "TestStart"); got != want {
 		t.Errorf("ArtifactDir %s, want %s", got, want)
+	}
+}
+
+func TestBinary(t *testing.T) {
+	t.Setenv("KILN_TEST_CHROMIUM", filepath.Join(t.TempDir(), "no-chromium"))
+	if p, err := Binary(); err == nil || p != "" || !strings.Contains(err.Error(), "KILN_TEST_CHROMIUM") {
+		t.Errorf("a missing $KILN_TEST_CHROMIUM: %q, %v", p, err)
 	}
 }
