@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -119,8 +118,12 @@ func serve(cmd *cobra.Command, cfgFile, listen, dataDir string) error {
 	if err != nil {
 		return &errExitCode{exitUsageOrInput, err}
 	}
-	srv := server.New(server.Options{Daemon: d, Repos: rs, Logger: log, Auth: authn, Ready: readiness(st, cfg.Tree.Path),
-		MaxUpload: cfg.Dock.Limit(), UploadDir: cfg.Dock.TempDir})
+	secret, err := cfg.Auth.WebhookSecret()
+	if err != nil {
+		return &errExitCode{exitUsageOrInput, err}
+	}
+	srv := server.New(server.Options{Daemon: d, Repos: rs, Logger: log, Ready: readiness(st, d),
+		Auth: authn, MaxUpload: cfg.Dock.Limit(), UploadDir: cfg.Dock.TempDir, GitHubSecret: secret})
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
@@ -156,11 +159,12 @@ func serve(cmd *cobra.Command, cfgFile, listen, dataDir string) error {
 	return nil
 }
 
-// readiness reports whether the store answers and the tree is a checkout.
-func readiness(st store.Store, tree string) func(context.Context) error {
+// readiness reports whether the store answers and the tree is there (a
+// URL tree cloned, a checkout present).
+func readiness(st store.Store, d *daemon.Daemon) func(context.Context) error {
 	return func(ctx context.Context) error {
-		if _, err := os.Stat(filepath.Join(tree, ".git")); err != nil {
-			return fmt.Errorf("tree %s: %w", tree, err)
+		if err := d.TreeReady(); err != nil {
+			return err
 		}
 		err := st.List(ctx, "", "/", func(store.ObjectInfo) error { return errStopList })
 		if err != nil && !errors.Is(err, errStopList) {

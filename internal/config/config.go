@@ -45,6 +45,8 @@ type Config struct {
 	Auth Auth `toml:"auth"`
 	// Dock is kiln serve's package uploads.
 	Dock Dock `toml:"dock"`
+	// Notify are the URLs kiln serve calls after each publish.
+	Notify []Notify `toml:"notify"`
 
 	// File is the path the config was read from ("" for a built one).
 	File string `toml:"-"`
@@ -57,10 +59,21 @@ type Store struct {
 	URL string `toml:"url"`
 }
 
-// Tree is the HaikuPorts tree.
+// Tree is the HaikuPorts tree: a local checkout (Path) or a git URL kiln
+// clones into CloneDir and fetches (URL); one of the two. See tree.go.
 type Tree struct {
-	// Path is a local git checkout of the tree (required).
+	// Path is a local git checkout of the tree, planned from its HEAD.
 	Path string `toml:"path"`
+	// URL is a git URL kiln serve clones and fetches the tree from;
+	// Branch the branch planned from (default master); CloneDir the
+	// directory kiln owns for the clone (cloned when missing, recreated
+	// when broken).
+	URL      string `toml:"url"`
+	Branch   string `toml:"branch"`
+	CloneDir string `toml:"clone_dir"`
+	// Debounce is the quiet window that gathers a burst of pushes
+	// (webhooks, triggers) into one update run (default 2s).
+	Debounce builder.Duration `toml:"debounce"`
 	// Origin is the URL builders clone the tree from when they lack it
 	// (default: the checkout's remote.origin.url, else Path).
 	Origin string `toml:"origin"`
@@ -195,12 +208,16 @@ func (c *Config) resolve(dir string) {
 	abs(&c.Tree.Path)
 	abs(&c.Tree.Licenses)
 	abs(&c.Tree.Cache)
+	abs(&c.Tree.CloneDir)
 	abs(&c.Builders.Dir)
 	abs(&c.Builders.KnownHosts)
 	abs(&c.Auth.GitHubSecretFile)
 	abs(&c.Dock.TempDir)
 	for i := range c.Auth.Tokens {
 		abs(&c.Auth.Tokens[i].HashFile)
+	}
+	for i := range c.Notify {
+		abs(&c.Notify[i].URLFile)
 	}
 	for i := range c.Targets {
 		abs(&c.Targets[i].SystemPackages)
@@ -220,9 +237,7 @@ func (c *Config) Validate() error {
 	if c.Store.URL == "" {
 		bad("store.url", "required")
 	}
-	if c.Tree.Path == "" {
-		bad("tree.path", "required (a git checkout of the ports tree)")
-	}
+	errs = append(errs, c.Tree.validate()...)
 	if len(c.Targets) == 0 {
 		bad("target", "at least one [[target]] is required")
 	}
@@ -259,6 +274,7 @@ func (c *Config) Validate() error {
 	if err := c.Auth.validate(); err != nil {
 		errs = append(errs, err)
 	}
+	errs = append(errs, validateNotify(c.Notify, seen)...)
 	return errors.Join(errs...)
 }
 

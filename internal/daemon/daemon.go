@@ -36,6 +36,8 @@ type Options struct {
 	RepoInfo map[string]*pkginfo.RepositoryInfo
 	// Refresher, if set, is called after each run ends.
 	Refresher Refresher
+	// Debounce overrides the config's [tree] debounce.
+	Debounce time.Duration
 }
 
 // Daemon drives the targets of a config: per target it resumes an
@@ -53,6 +55,10 @@ type Daemon struct {
 	runCtx context.Context // Run's, while it runs (Trigger starts runs in it)
 
 	followers sync.WaitGroup // goroutines following runs Trigger started
+
+	tree  *gitTree                 // the ports tree's working copy (gittree.go)
+	kick  chan struct{}            // Wake → watch (wake.go)
+	wakes map[string]chan struct{} // watch → each target's loop
 }
 
 // TargetState is what a target's loop is doing, for the API.
@@ -77,7 +83,8 @@ func New(ctx context.Context, o Options) (*Daemon, error) {
 	if o.Poll <= 0 {
 		o.Poll = DefaultPoll
 	}
-	d := &Daemon{opts: o, log: log, state: map[string]*TargetState{}}
+	d := &Daemon{opts: o, log: log, state: map[string]*TargetState{},
+		tree: newGitTree(o.Config.Tree, log), kick: make(chan struct{}, 1), wakes: map[string]chan struct{}{}}
 	for i := range o.Config.Targets {
 		tg := &o.Config.Targets[i]
 		t, err := OpenTarget(ctx, TargetOptions{Config: o.Config, Target: tg, Store: o.Store,
@@ -86,8 +93,10 @@ func New(ctx context.Context, o Options) (*Daemon, error) {
 			d.Close()
 			return nil, fmt.Errorf("target %s: %w", tg.Name(), err)
 		}
+		t.tree = d.tree
 		d.targets = append(d.targets, t)
 		d.state[t.Name()] = &TargetState{}
+		d.wakes[t.Name()] = make(chan struct{}, 1)
 	}
 	return d, nil
 }
@@ -141,6 +150,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.mu.Unlock()
 	defer d.followers.Wait()
 	var wg sync.WaitGroup
+	wg.Go(func() { d.watch(ctx) })
 	for _, t := range d.targets {
 		wg.Go(func() { d.loop(ctx, t) })
 	}
@@ -177,7 +187,7 @@ func (d *Daemon) loop(ctx context.Context, t *Target) {
 				}
 			}
 		}
-		if resumed {
+		if resumed && d.tree.cloned() {
 			if err := d.poll(ctx, log, t); err != nil && ctx.Err() == nil {
 				d.fail(log, t, "poll", err)
 			}
@@ -186,6 +196,7 @@ func (d *Daemon) loop(ctx context.Context, t *Target) {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+		case <-d.wakeChan(t):
 		}
 	}
 }

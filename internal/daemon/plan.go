@@ -46,9 +46,14 @@ func (t *Target) Start(ctx context.Context, p Planned) (*buildrun.Handle, error)
 
 // Head is the commit the tree's HEAD names.
 func (t *Target) Head(ctx context.Context) (string, error) {
-	c, err := gitOutput(ctx, t.cfg.Tree.Path, "rev-parse", "HEAD")
+	if t.tree != nil {
+		if err := t.tree.Ready(); err != nil {
+			return "", err
+		}
+	}
+	c, err := gitOutput(ctx, t.cfg.Tree.Dir(), "rev-parse", "HEAD")
 	if err != nil {
-		return "", fmt.Errorf("tree.path %s: %w", t.cfg.Tree.Path, err)
+		return "", fmt.Errorf("tree %s: %w", t.cfg.Tree.Dir(), err)
 	}
 	return c, nil
 }
@@ -87,7 +92,7 @@ func (t *Target) Plan(ctx context.Context, w Request) (Planned, error) {
 			return out, usagef("update mode: %s has no finished run to update from; give --from COMMIT or --mode everything", t.tg.Name())
 		}
 		out.Trigger.From, out.Trigger.To = from, commit
-		files, err := plan.ChangedFiles(ctx, t.cfg.Tree.Path, from, commit)
+		files, err := plan.ChangedFiles(ctx, t.cfg.Tree.Dir(), from, commit)
 		if err != nil {
 			return out, err
 		}
@@ -127,6 +132,10 @@ type planInput struct {
 }
 
 func (t *Target) planInput(ctx context.Context) (*planInput, error) {
+	if t.tree != nil {
+		t.tree.mu.RLock()
+		defer t.tree.mu.RUnlock()
+	}
 	commit, err := t.Head(ctx)
 	if err != nil {
 		return nil, err
@@ -185,7 +194,7 @@ func (t *Target) loadTree(ctx context.Context, target recipe.Target) (*ports.Tre
 		}
 		settings.KnownLicenses = l
 	}
-	return ports.Load(ctx, t.cfg.Tree.Path, target, ports.Options{Settings: &settings, Logger: t.log, CacheDir: t.cfg.Tree.Cache})
+	return ports.Load(ctx, t.cfg.Tree.Dir(), target, ports.Options{Settings: &settings, Logger: t.log, CacheDir: t.cfg.Tree.Cache})
 }
 
 // SkipsOf turns a tree's skipped ports into the planner's.
@@ -236,6 +245,9 @@ func (t *Target) LastBuiltCommit(ctx context.Context) (string, error) {
 func (t *Target) origin(ctx context.Context) string {
 	if t.cfg.Tree.Origin != "" {
 		return t.cfg.Tree.Origin
+	}
+	if t.cfg.Tree.URL != "" {
+		return t.cfg.Tree.URL
 	}
 	if u, err := gitOutput(ctx, t.cfg.Tree.Path, "config", "--get", "remote.origin.url"); err == nil && u != "" {
 		return u

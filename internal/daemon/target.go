@@ -55,6 +55,8 @@ type Target struct {
 	// learnDurations).
 	expected atomic.Pointer[func(string) time.Duration]
 	preview  previewCache
+	// tree, set by the Daemon, guards the working copy during planning.
+	tree *gitTree
 }
 
 // OpenTarget opens the target's repository and engine and makes its

@@ -44,6 +44,9 @@ type Options struct {
 	MaxUpload int64
 	// UploadDir is where uploads are spooled (default os.TempDir).
 	UploadDir string
+	// GitHubSecret is the push webhook's secret ([auth] github_secret);
+	// without it POST /api/v1/hooks/github refuses every delivery.
+	GitHubSecret []byte
 }
 
 // Server is the daemon's http.Handler. Safe for concurrent use.

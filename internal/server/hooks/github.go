@@ -27,6 +27,10 @@ const MaxBody = 8 << 20
 // maxReading*MaxBody bytes of bodies.
 const maxReading = 4
 
+// ErrIgnored is wrapped by an OnPush error that says the push is valid
+// but nothing to act on (another branch): answered 202 "ignored".
+var ErrIgnored = errors.New("hooks: push ignored")
+
 // GitHub is the handler of POST /api/v1/hooks/github. It is safe for
 // concurrent use; OnPush is called once per accepted push, on the
 // request's goroutine, with the request's context.
@@ -64,7 +68,9 @@ func NewGitHub(secret []byte, onPush func(context.Context, Push) error, log *slo
 //   - 415 for a body neither application/json nor GitHub's form encoding;
 //     400 for a malformed push payload; 202 "ignored" for a tag or a
 //     deleted branch;
-//   - 202 "accepted" once OnPush returned nil; 500 when it failed.
+//   - 202 "accepted" once OnPush returned nil; 202 "ignored" with the
+//     reason when it returned an error wrapping ErrIgnored (a branch kiln
+//     does not follow); 500 when it failed otherwise.
 func (g *GitHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	delivery := r.Header.Get("X-GitHub-Delivery")
 	if len(delivery) > 100 {
@@ -120,7 +126,11 @@ func (g *GitHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	push.Delivery = delivery
 	log = log.With(slog.String("branch", push.Branch), slog.String("after", push.After))
-	if err := g.onPush(r.Context(), push); err != nil {
+	if err := g.onPush(r.Context(), push); errors.Is(err, ErrIgnored) {
+		log.Info("github hook: push ignored", slog.Any("reason", err))
+		writeJSON(w, http.StatusAccepted, map[string]string{"status": "ignored", "event": event, "branch": push.Branch, "reason": err.Error()})
+		return
+	} else if err != nil {
 		log.Error("github hook: push not taken", slog.Any("err", err))
 		writeError(w, http.StatusInternalServerError, "internal", "push not taken: "+err.Error())
 		return

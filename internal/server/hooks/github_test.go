@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -176,6 +177,26 @@ func TestGitHubPushFails(t *testing.T) {
 	g.ServeHTTP(w, req)
 	if w.Code != 500 || !strings.Contains(w.Body.String(), "queue full") || len(rec.calls()) != 1 {
 		t.Errorf("status %d body %s, calls %d", w.Code, w.Body, len(rec.calls()))
+	}
+}
+
+// TestGitHubPushIgnored: a push function's ErrIgnored is a 202
+// "ignored" with the reason.
+func TestGitHubPushIgnored(t *testing.T) {
+	rec := &recorder{err: fmt.Errorf("%w: not the tree's branch", ErrIgnored)}
+	g, err := NewGitHub([]byte(testSecret), rec.push, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := readPush(t)
+	req := httptest.NewRequest("POST", "/api/v1/hooks/github", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-GitHub-Event", "push")
+	req.Header.Set("X-Hub-Signature-256", sign(testSecret, body))
+	w := httptest.NewRecorder()
+	g.ServeHTTP(w, req)
+	if w.Code != 202 || !strings.Contains(w.Body.String(), `"ignored"`) || !strings.Contains(w.Body.String(), "not the tree's branch") {
+		t.Errorf("status %d body %s", w.Code, w.Body)
 	}
 }
 
