@@ -35,7 +35,13 @@ update run when it moved past the target's processed commit (kept in the store
 at <branch>/<arch>/.kiln/processed.json; a target that never built starts with
 an everything run).
 
-With no config at all (no --config, no KILN_CONFIG) it runs the built-in demo
+Every key of the config can be overridden by a KILN_ variable
+(KILN_STORE_URL, KILN_TREE_POLL, KILN_TARGET_0_BRANCH, …; docs/configuration.md).
+With no config file but such variables set, the config is made from the
+environment alone (relative paths from the working directory).
+
+With no config at all (no --config, no KILN_CONFIG, no KILN_ key variables) it
+runs the built-in demo
 in --data (default ./kiln-data): the demo ports tree as a git repository in
 tree/ (kept if it exists; commit to it and kiln builds the change), demo
 system packages, a directory store in store/, two mock builders and target
@@ -79,12 +85,19 @@ func serve(cmd *cobra.Command, cfgFile, listen, dataDir string) error {
 	defer ln.Close()
 	base := "http://" + ln.Addr().String()
 	var cfg *config.Config
+	demoMode := false
 	infos := map[string]*pkginfo.RepositoryInfo{}
-	if cfgFile != "" {
+	switch {
+	case cfgFile != "":
 		if cfg, err = config.Load(cfgFile); err != nil {
 			return &errExitCode{exitUsageOrInput, err}
 		}
-	} else {
+	case config.HasEnv(os.Environ()):
+		if cfg, err = config.FromEnv(os.Environ()); err != nil {
+			return &errExitCode{exitUsageOrInput, err}
+		}
+	default:
+		demoMode = true
 		var info *pkginfo.RepositoryInfo
 		if cfg, info, err = demo.Setup(ctx, dataDir, base+"/repo/master/x86_64/current"); err != nil {
 			return err
@@ -114,7 +127,7 @@ func serve(cmd *cobra.Command, cfgFile, listen, dataDir string) error {
 		return err
 	}
 	d.SetRefresher(rs)
-	authn, demoToken, err := authenticator(cfg, cfgFile == "", log)
+	authn, demoToken, err := authenticator(cfg, demoMode, log)
 	if err != nil {
 		return &errExitCode{exitUsageOrInput, err}
 	}

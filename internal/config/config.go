@@ -135,8 +135,12 @@ type Build struct {
 	HeartbeatTTL builder.Duration `toml:"heartbeat_ttl"`
 }
 
-// Load reads and checks the config file at path.
-func Load(path string) (*Config, error) {
+// Load reads and checks the config file at path, with the overrides of
+// the process's environment (ApplyEnv).
+func Load(path string) (*Config, error) { return LoadEnv(path, os.Environ()) }
+
+// LoadEnv is Load with the environment given ("NAME=value" entries).
+func LoadEnv(path string, environ []string) (*Config, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
@@ -149,16 +153,23 @@ func Load(path string) (*Config, error) {
 	if len(b) > maxFileSize {
 		return nil, fmt.Errorf("%w: %s: larger than %d bytes", ErrInvalid, path, maxFileSize)
 	}
-	return Parse(path, b)
+	return ParseEnv(path, b, environ)
 }
 
-// Parse reads a config from data; name is used in errors and to resolve
-// relative paths.
-func Parse(name string, data []byte) (*Config, error) {
+// Parse reads a config from data, without environment overrides; name is
+// used in errors and to resolve relative paths.
+func Parse(name string, data []byte) (*Config, error) { return ParseEnv(name, data, nil) }
+
+// ParseEnv is Parse, then the overrides of environ (ApplyEnv), before
+// relative paths are resolved and the result is checked.
+func ParseEnv(name string, data []byte, environ []string) (*Config, error) {
 	var c Config
 	dec := toml.NewDecoder(bytes.NewReader(data)).DisallowUnknownFields()
 	if err := dec.Decode(&c); err != nil {
 		return nil, decodeError(name, err)
+	}
+	if err := c.ApplyEnv(environ); err != nil {
+		return nil, err
 	}
 	c.File = name
 	dir, err := filepath.Abs(filepath.Dir(name))
@@ -170,6 +181,21 @@ func Parse(name string, data []byte) (*Config, error) {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return &c, nil
+}
+
+// envName names a config made from the environment alone in errors.
+const envName = "(environment)"
+
+// FromEnv makes a config from the environment alone, as if from an empty
+// file in the working directory (relative paths are relative to it):
+// kiln serve with KILN_ key variables and no config file. File is "".
+func FromEnv(environ []string) (*Config, error) {
+	c, err := ParseEnv(envName, nil, environ)
+	if err != nil {
+		return nil, err
+	}
+	c.File = ""
+	return c, nil
 }
 
 // decodeError turns go-toml's errors into "file:line:col: key: what".
