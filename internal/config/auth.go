@@ -20,9 +20,11 @@ import (
 type Auth struct {
 	// Tokens are the API's tokens, each as `kiln token create` prints it.
 	Tokens []AuthToken `toml:"tokens"`
-	// GitHubSecret is the push webhook's secret; GitHubSecretFile a file
-	// holding it (one of the two; neither: the webhook is refused).
-	GitHubSecret     Secret `toml:"github_secret"`
+	// GitHubSecret is the push webhook's secret, at least 16 characters
+	// (or github_secret_file; neither: the webhook is refused).
+	GitHubSecret Secret `toml:"github_secret"`
+	// GitHubSecretFile is a file holding the webhook's secret (or
+	// github_secret).
 	GitHubSecretFile string `toml:"github_secret_file"`
 }
 
@@ -50,12 +52,13 @@ func (s Secret) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) 
 
 // AuthToken is one [[auth.tokens]] entry.
 type AuthToken struct {
+	// Name names the token in logs and records (letters, digits, - _ .).
 	Name string `toml:"name"`
 	// Role is read, trigger or admin.
 	Role string `toml:"role"`
-	// Hash is "sha256:<hex>" of the token; HashFile a file holding it
-	// (one of the two).
-	Hash     string `toml:"hash"`
+	// Hash is "sha256:<hex>" of the token (or hash_file).
+	Hash string `toml:"hash"`
+	// HashFile is a file holding the hash (or hash).
 	HashFile string `toml:"hash_file"`
 }
 

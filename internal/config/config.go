@@ -91,8 +91,12 @@ type Tree struct {
 // Target is one repository: a branch and a primary architecture, with
 // optional secondary architectures.
 type Target struct {
-	Branch    string   `toml:"branch"`
-	Arch      string   `toml:"arch"`
+	// Branch is the ports tree's branch the target builds (required).
+	Branch string `toml:"branch"`
+	// Arch is the primary architecture: x86_64, x86_gcc2, arm64, riscv64, …
+	// (required).
+	Arch string `toml:"arch"`
+	// Secondary are secondary architectures built too (x86 for x86_gcc2).
 	Secondary []string `toml:"secondary"`
 	// SystemPackages is a folder of Haiku's system .hpkg files for the
 	// target (haiku, haiku_devel, …), staged on builders as HaikuPorter's
@@ -122,14 +126,24 @@ type Builders struct {
 // Build says how build runs run and publish.
 type Build struct {
 	// Publish: "end" (default), "each-build" or "never".
-	Publish               string           `toml:"publish"`
-	BuildTimeout          builder.Duration `toml:"build_timeout"`
-	HangTimeout           builder.Duration `toml:"hang_timeout"`
-	Retries               int              `toml:"retries"`
-	RetryBackoff          builder.Duration `toml:"retry_backoff"`
-	RetryFailureElsewhere bool             `toml:"retry_failure_elsewhere"`
-	AllowRegressions      bool             `toml:"allow_regressions"`
-	PublishUninstallable  bool             `toml:"publish_uninstallable"`
+	Publish string `toml:"publish"`
+	// BuildTimeout bounds one attempt of a build.
+	BuildTimeout builder.Duration `toml:"build_timeout"`
+	// HangTimeout: a build with no log output for this long is cancelled
+	// and retried.
+	HangTimeout builder.Duration `toml:"hang_timeout"`
+	// Retries of transient failures (-1: never).
+	Retries int `toml:"retries"`
+	// RetryBackoff is the pause before the first retry, doubled for each
+	// further one.
+	RetryBackoff builder.Duration `toml:"retry_backoff"`
+	// RetryFailureElsewhere retries a real failure once on another builder.
+	RetryFailureElsewhere bool `toml:"retry_failure_elsewhere"`
+	// AllowRegressions publishes even when installed packages would break
+	// (the publish guard only warns).
+	AllowRegressions bool `toml:"allow_regressions"`
+	// PublishUninstallable publishes packages whose dependencies failed.
+	PublishUninstallable bool `toml:"publish_uninstallable"`
 	// HeartbeatTTL is how long a run's heartbeat keeps another kiln from
 	// resuming it after its driver died (default 2m).
 	HeartbeatTTL builder.Duration `toml:"heartbeat_ttl"`

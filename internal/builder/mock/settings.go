@@ -27,25 +27,25 @@ import (
 //	[builders.mock.ports]
 //	gcc = "fail"            # succeed, fail, transient, hang, lost
 type Settings struct {
-	Name          string            `toml:"name"`
-	Count         int               `toml:"count"`
-	Seed          uint64            `toml:"seed"`
-	Duration      string            `toml:"duration"`
-	Median        builder.Duration  `toml:"median"`
-	Sigma         float64           `toml:"sigma"`
-	Max           builder.Duration  `toml:"max"`
-	PrepareTime   builder.Duration  `toml:"prepare_time"`
-	FailRate      float64           `toml:"fail_rate"`
-	TransientRate float64           `toml:"transient_rate"`
-	HangRate      float64           `toml:"hang_rate"`
-	LostRate      float64           `toml:"lost_rate"`
-	LostAfter     int               `toml:"lost_after"`
-	LogLines      int               `toml:"log_lines"`
-	PayloadSize   int64             `toml:"payload_size"`
-	Compression   string            `toml:"compression"` // zlib (default), zstd, none
-	CacheLimit    int               `toml:"cache_limit"`
-	FetchURLs     bool              `toml:"fetch_urls"`
-	Ports         map[string]string `toml:"ports"` // port name or name-version → result
+	Name          string            `toml:"name"`           // builder name; with count > 1: name-1, name-2, …
+	Count         int               `toml:"count"`          // how many such builders (default 1)
+	Seed          uint64            `toml:"seed"`           // makes every random draw deterministic
+	Duration      string            `toml:"duration"`       // build durations: zero (default), fixed or lognormal
+	Median        builder.Duration  `toml:"median"`         // the fixed duration, or the lognormal median
+	Sigma         float64           `toml:"sigma"`          // the lognormal spread
+	Max           builder.Duration  `toml:"max"`            // longest duration drawn
+	PrepareTime   builder.Duration  `toml:"prepare_time"`   // how long preparing the builder takes (git fetch, checkout)
+	FailRate      float64           `toml:"fail_rate"`      // fraction of ports that really fail (per port, on every builder)
+	TransientRate float64           `toml:"transient_rate"` // probability of a transient failure per attempt
+	HangRate      float64           `toml:"hang_rate"`      // probability of a hang (no output) per attempt
+	LostRate      float64           `toml:"lost_rate"`      // probability per build that the builder becomes lost
+	LostAfter     int               `toml:"lost_after"`     // > 0: the builder is lost during its build after this many
+	LogLines      int               `toml:"log_lines"`      // about how many output lines a build prints (default 40)
+	PayloadSize   int64             `toml:"payload_size"`   // bytes of the file in each package made (default 4 KiB)
+	Compression   string            `toml:"compression"`    // zlib (default), zstd, none
+	CacheLimit    int               `toml:"cache_limit"`    // cached packages kept (least recently used go first; 0: no bound)
+	FetchURLs     bool              `toml:"fetch_urls"`     // dependencies with a URL are downloaded by the builder, not streamed
+	Ports         map[string]string `toml:"ports"`          // port name or name-version → result
 }
 
 // Configs returns the Config of each builder the settings describe; errors

@@ -16,17 +16,17 @@ import (
 //	start_timeout = "10m"
 //	idle_time = "15m"
 type Settings struct {
-	Start              []string         `toml:"start"`
-	StartURL           string           `toml:"start_url"`
-	Stop               []string         `toml:"stop"`
-	StopURL            string           `toml:"stop_url"`
-	Method             string           `toml:"method"`         // for the URLs; default POST
-	ActionTimeout      builder.Duration `toml:"action_timeout"` // per start or stop action; default 5m
-	StartTimeout       builder.Duration `toml:"start_timeout"`
-	PollInterval       builder.Duration `toml:"poll_interval"`
-	IdleTime           builder.Duration `toml:"idle_time"`
-	MaxStartFailures   int              `toml:"max_start_failures"`
-	KeepRunningOnClose bool             `toml:"keep_running_on_close"`
+	Start              []string         `toml:"start"`                 // command that starts the machine (or start_url)
+	StartURL           string           `toml:"start_url"`             // URL that starts the machine (or start)
+	Stop               []string         `toml:"stop"`                  // command that stops it (optional: else never stopped)
+	StopURL            string           `toml:"stop_url"`              // URL that stops it (or stop)
+	Method             string           `toml:"method"`                // for the URLs; default POST
+	ActionTimeout      builder.Duration `toml:"action_timeout"`        // per start or stop action; default 5m
+	StartTimeout       builder.Duration `toml:"start_timeout"`         // the start plus the wait until the builder prepares; default 10m
+	PollInterval       builder.Duration `toml:"poll_interval"`         // pause between attempts to reach it while it starts; default 5s
+	IdleTime           builder.Duration `toml:"idle_time"`             // up this long without a build: stopped; default 15m; negative: never
+	MaxStartFailures   int              `toml:"max_start_failures"`    // failed starts in a row that make the builder lost; default 3
+	KeepRunningOnClose bool             `toml:"keep_running_on_close"` // leave a started machine running when kiln stops
 }
 
 // Config returns the decorator's Config; errors name the builder and the
