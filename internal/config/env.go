@@ -184,6 +184,12 @@ var textUnmarshaler = reflect.TypeOf((*encoding.TextUnmarshaler)(nil)).Elem()
 // setField sets field f (key) from value; rest is what the name has left
 // below it.
 func setField(f reflect.Value, rest, key, value string) error {
+	if f.Kind() == reflect.Pointer {
+		if f.IsNil() {
+			f.Set(reflect.New(f.Type().Elem()))
+		}
+		f = f.Elem()
+	}
 	if reflect.PointerTo(f.Type()).Implements(textUnmarshaler) {
 		if rest != "" {
 			return noKeyError{fmt.Sprintf("%s has no keys below it", key)}

@@ -51,6 +51,9 @@ func walkKeys(t reflect.Type, path, table string, env bool, keys *[]Key) {
 		}
 		p := joinKey(path, tag)
 		ft := f.Type
+		if ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
 		switch {
 		case ft.Kind() == reflect.Struct && !reflect.PointerTo(ft).Implements(textUnmarshaler):
 			walkKeys(ft, p, p, env, keys)

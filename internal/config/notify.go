@@ -20,7 +20,7 @@ type Notify struct {
 	URL Secret `toml:"url"`
 	// URLFile is a file holding URL (one of the two).
 	URLFile string `toml:"url_file"`
-	Method  string `toml:"method"`
+	Method  string `toml:"method"` // "GET" or "POST" (default), see url
 	// Targets are the "branch/arch" names it is called for (default: all).
 	Targets []string `toml:"targets"`
 	// Timeout bounds each attempt (default 10s); Retries is how many

@@ -28,25 +28,58 @@ const Module = "github.com/haikuports/kiln"
 // Command regenerates the reference (named in the test's failure).
 const Command = "go generate ./internal/config"
 
+// Entry is a key with its description.
+type Entry struct {
+	config.Key
+	Doc string
+}
+
+// reader reads doc comments, one package at a time.
+type reader struct {
+	root string
+	docs map[string]map[string]string // package path → "Type.Field" → doc
+}
+
+func (r *reader) doc(t reflect.Type, name string) (string, error) {
+	pkg := t.PkgPath()
+	m, ok := r.docs[pkg]
+	if !ok {
+		var err error
+		if m, err = readDocs(filepath.Join(r.root, strings.TrimPrefix(strings.TrimPrefix(pkg, Module), "/"))); err != nil {
+			return "", err
+		}
+		r.docs[pkg] = m
+	}
+	return m[name], nil
+}
+
+// Entries returns every key with its doc comment; root is the module's
+// directory.
+func Entries(root string) ([]Entry, error) {
+	r := &reader{root: root, docs: map[string]map[string]string{}}
+	var es []Entry
+	for _, k := range config.Keys() {
+		d, err := r.doc(k.Struct, k.Struct.Name()+"."+k.Field)
+		if err != nil {
+			return nil, err
+		}
+		es = append(es, Entry{k, d})
+	}
+	return es, nil
+}
+
 // Render returns docs/configuration.md; root is the module's directory.
 func Render(root string) ([]byte, error) {
-	docs := map[string]map[string]string{} // package path → "Type.Field" → doc
-	fieldDoc := func(t reflect.Type, field string) (string, error) {
-		pkg := t.PkgPath()
-		m, ok := docs[pkg]
-		if !ok {
-			var err error
-			if m, err = readDocs(filepath.Join(root, strings.TrimPrefix(strings.TrimPrefix(pkg, Module), "/"))); err != nil {
-				return "", err
-			}
-			docs[pkg] = m
-		}
-		return m[t.Name()+"."+field], nil
+	r := &reader{root: root, docs: map[string]map[string]string{}}
+	es, err := Entries(root)
+	if err != nil {
+		return nil, err
 	}
 	var b bytes.Buffer
 	b.WriteString(header)
 	table := "\x00"
-	for _, k := range config.Keys() {
+	for _, e := range es {
+		k := e.Key
 		if k.Table != table {
 			table = k.Table
 			head := "[" + table + "]"
@@ -54,35 +87,24 @@ func Render(root string) ([]byte, error) {
 				head = "(top level)"
 			}
 			fmt.Fprintf(&b, "\n## `%s`\n\n", head)
-			if d, err := tableDoc(root, k, docs, fieldDoc); err != nil {
-				return nil, err
-			} else if d != "" {
-				b.WriteString(d + "\n\n")
+			if table != "" {
+				d, err := r.doc(k.Struct, k.Struct.Name())
+				if err != nil {
+					return nil, err
+				}
+				if d = oneParagraph(d); d != "" {
+					b.WriteString(d + "\n\n")
+				}
 			}
 			b.WriteString("| key | type | environment | description |\n|---|---|---|---|\n")
-		}
-		d, err := fieldDoc(k.Struct, k.Field)
-		if err != nil {
-			return nil, err
 		}
 		env := "not overridable"
 		if k.Env {
 			env = "`" + k.EnvVar + "`"
 		}
-		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", k.Name, k.Type, env, cell(d))
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", k.Name, k.Type, env, cell(e.Doc))
 	}
 	return b.Bytes(), nil
-}
-
-// tableDoc is the doc comment of the type a table is read into.
-func tableDoc(root string, k config.Key, docs map[string]map[string]string, fieldDoc func(reflect.Type, string) (string, error)) (string, error) {
-	if k.Table == "" {
-		return "", nil
-	}
-	if _, err := fieldDoc(k.Struct, k.Field); err != nil {
-		return "", err
-	}
-	return oneParagraph(docs[k.Struct.PkgPath()][k.Struct.Name()]), nil
 }
 
 // readDocs reads the doc comments of the struct types and their fields in
@@ -118,11 +140,19 @@ func readDocs(dir string) (map[string]string, error) {
 					tdoc = gd.Doc
 				}
 				m[ts.Name.Name] = tdoc.Text()
+				prevText, prevLine := "", -1
 				for _, fld := range st.Fields.List {
 					text := fld.Doc.Text()
 					if text == "" {
 						text = fld.Comment.Text()
 					}
+					// A comment before a group of fields (no blank line
+					// between) is each one's: "URL is …; Branch the …".
+					line := fset.Position(fld.Pos()).Line
+					if text == "" && line == prevLine+1 {
+						text = prevText
+					}
+					prevText, prevLine = text, fset.Position(fld.End()).Line
 					for _, n := range fld.Names {
 						m[ts.Name.Name+"."+n.Name] = text
 					}

@@ -6,8 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/haikuports/kiln/internal/config"
 )
 
 // TestUpToDate: the committed docs/configuration.md is what the config
@@ -24,25 +22,19 @@ func TestUpToDate(t *testing.T) {
 	}
 }
 
-// TestEveryKeyDocumented: every key is in the reference with its
-// variable, and has a description (a doc comment on its field).
+// TestEveryKeyDocumented: every key has a description (a doc comment
+// on its field).
 func TestEveryKeyDocumented(t *testing.T) {
-	b, err := Render(filepath.Join("..", "..", ".."))
+	es, err := Entries(filepath.Join("..", "..", ".."))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range config.Keys() {
-		line := ""
-		for _, l := range strings.Split(string(b), "\n") {
-			if strings.HasPrefix(l, "| `"+k.Name+"` |") && (!k.Env || strings.Contains(l, k.EnvVar)) {
-				line = l
-			}
-		}
-		switch {
-		case line == "":
-			t.Errorf("%s is not in the reference", k.Path)
-		case strings.HasSuffix(line, "|  |"):
-			t.Errorf("%s has no description: give its field (%s.%s) a doc comment, then run `%s`", k.Path, k.Struct, k.Field, Command)
+	if len(es) < 50 {
+		t.Fatalf("only %d keys", len(es))
+	}
+	for _, e := range es {
+		if strings.TrimSpace(e.Doc) == "" {
+			t.Errorf("%s has no description: give its field (%s.%s) a doc comment, then run `%s`", e.Path, e.Struct, e.Field, Command)
 		}
 	}
 }
