@@ -59,6 +59,7 @@ type Daemon struct {
 	tree  *gitTree                 // the ports tree's working copy (gittree.go)
 	kick  chan struct{}            // Wake → watch (wake.go)
 	wakes map[string]chan struct{} // watch → each target's loop
+	notify *notifier               // [[notify]] URLs (notify.go)
 }
 
 // TargetState is what a target's loop is doing, for the API.
@@ -85,6 +86,10 @@ func New(ctx context.Context, o Options) (*Daemon, error) {
 	}
 	d := &Daemon{opts: o, log: log, state: map[string]*TargetState{},
 		tree: newGitTree(o.Config.Tree, log), kick: make(chan struct{}, 1), wakes: map[string]chan struct{}{}}
+	var err error
+	if d.notify, err = newNotifier(o.Config); err != nil {
+		return nil, err
+	}
 	for i := range o.Config.Targets {
 		tg := &o.Config.Targets[i]
 		t, err := OpenTarget(ctx, TargetOptions{Config: o.Config, Target: tg, Store: o.Store,
@@ -149,6 +154,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.runCtx = ctx
 	d.mu.Unlock()
 	defer d.followers.Wait()
+	defer d.notify.wg.Wait()
 	var wg sync.WaitGroup
 	wg.Go(func() { d.watch(ctx) })
 	for _, t := range d.targets {
@@ -282,6 +288,7 @@ func (d *Daemon) follow(ctx context.Context, log *slog.Logger, t *Target, h *bui
 		return
 	}
 	log.Info("run ended", "run", run.ID, "state", run.State, "reason", run.Reason)
+	d.notifyPublished(ctx, t, run.ID, run.Snapshots)
 	if !run.State.Final() || run.State == buildrun.RunCancelled || run.Trigger.Mode == "ports" {
 		return // a ports run does not catch the target up with its tree
 	}

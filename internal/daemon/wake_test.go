@@ -28,7 +28,7 @@ type urlDaemon struct {
 	cfg    *config.Config
 }
 
-func startURLDaemon(t *testing.T, debounce time.Duration) *urlDaemon {
+func startURLDaemon(t *testing.T, debounce time.Duration, edit ...func(*config.Config)) *urlDaemon {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -39,6 +39,9 @@ func startURLDaemon(t *testing.T, debounce time.Duration) *urlDaemon {
 	remote := cfg.Tree.Path
 	cfg.Tree = config.Tree{URL: remote, CloneDir: filepath.Join(dir, "clone"), Poll: builder.Duration(time.Hour)}
 	cfg.Builders.Mock = []mock.Settings{{Name: "mock", Count: 2, Seed: 1, Duration: "zero"}}
+	for _, f := range edit {
+		f(cfg)
+	}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}

@@ -36,6 +36,7 @@ func (s *Server) apiRoutes() []route {
 		{"POST /api/v1/builds/{id}/retry", auth.RoleTrigger, s.retryBuild},
 		{"POST /api/v1/targets/{branch}/{arch}/pause", auth.RoleAdmin, s.pauseTarget},
 		{"POST /api/v1/targets/{branch}/{arch}/resume", auth.RoleAdmin, s.resumeTarget},
+		{"GET /api/v1/targets/{branch}/{arch}/notifications", 0, s.listNotifications},
 		{"POST /api/v1/hooks/github", 0, s.webhookHandler()}, // authenticated by its HMAC signature
 		{"POST /api/v1/hooks/trigger", auth.RoleTrigger, s.trigger},
 		{"POST /api/v1/targets/{branch}/{arch}/packages", auth.RoleAdmin, s.uploadPackages},

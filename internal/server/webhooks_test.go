@@ -31,10 +31,13 @@ type hookEnv struct {
 	remote string
 }
 
-func newHookEnv(t *testing.T) *hookEnv {
+func newHookEnv(t *testing.T, edit ...func(*config.Config)) *hookEnv {
 	t.Helper()
 	var remote string
 	e := newDockServer(t, Options{GitHubSecret: []byte(hookSecret)}, func(c *config.Config) {
+		for _, f := range edit {
+			f(c)
+		}
 		remote = c.Tree.Path
 		c.Tree = config.Tree{URL: remote, CloneDir: filepath.Join(filepath.Dir(remote), "clone"),
 			Poll: builder.Duration(time.Hour), Debounce: builder.Duration(200 * time.Millisecond)}
