@@ -56,10 +56,10 @@ type Daemon struct {
 
 	followers sync.WaitGroup // goroutines following runs Trigger started
 
-	tree  *gitTree                 // the ports tree's working copy (gittree.go)
-	kick  chan struct{}            // Wake → watch (wake.go)
-	wakes map[string]chan struct{} // watch → each target's loop
-	notify *notifier               // [[notify]] URLs (notify.go)
+	tree   *gitTree                 // the ports tree's working copy (gittree.go)
+	kick   chan struct{}            // Wake → watch (wake.go)
+	wakes  map[string]chan struct{} // watch → each target's loop
+	notify *notifier                // [[notify]] URLs (notify.go)
 }
 
 // TargetState is what a target's loop is doing, for the API.
