@@ -1,4 +1,4 @@
-.PHONY: test build bench fuzz
+.PHONY: test build bench fuzz release generate
 
 # The whole test suite (installs what the tests need first).
 test:
@@ -9,3 +9,25 @@ build:
 
 bench:
 	go test -run '^$$' -bench . -benchmem ./bench/...
+
+# Generated files (docs/configuration.md from internal/config).
+generate:
+	go generate ./internal/config
+
+# A release: static binaries for linux/amd64 and linux/arm64 in bin/,
+# stamped with the version, commit and build date that `kiln --version`
+# shows (internal/buildinfo; without these flags it reads the build's
+# VCS information). VERSION=v1.2.3 make release.
+PKG     := github.com/haikuports/kiln/internal/buildinfo
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null)
+DATE    ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+LDFLAGS := -s -w -X $(PKG).Version=$(VERSION) -X $(PKG).Commit=$(COMMIT) -X $(PKG).Date=$(DATE)
+RELEASE_PLATFORMS := linux/amd64 linux/arm64
+
+release:
+	@for p in $(RELEASE_PLATFORMS); do \
+		echo "kiln $(VERSION) for $$p"; \
+		CGO_ENABLED=0 GOOS=$${p%/*} GOARCH=$${p#*/} go build -trimpath -ldflags "$(LDFLAGS)" \
+			-o bin/kiln-$(VERSION)-$${p%/*}-$${p#*/} ./cmd/kiln || exit 1; \
+	done

@@ -4,31 +4,11 @@ import (
 	"errors"
 	"log/slog"
 	"os"
-	"runtime/debug"
 
 	"github.com/spf13/cobra"
+
+	"github.com/haikuports/kiln/internal/buildinfo"
 )
-
-// version is set at link time (-ldflags "-X main.version=v1.2.3"); otherwise
-// the module version or VCS revision of the build is used.
-var version = ""
-
-func buildVersion() string {
-	if version != "" {
-		return version
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		if bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-			return bi.Main.Version
-		}
-		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" {
-				return "devel-" + s.Value
-			}
-		}
-	}
-	return "devel"
-}
 
 // errExitCode carries a specific process exit code (e.g. 1 for "check found
 // problems") without printing anything more than the wrapped error.
@@ -99,10 +79,12 @@ A command prints its result on standard output and only warnings and errors
 on standard error (-v also logs what it does, -vv debug messages). Exit
 status: 0 success, 1 failure or a check that found problems, 2 a usage error
 (unknown command or flag, wrong arguments).`,
-		Version:       buildVersion(),
+		Version:       buildinfo.Get().Short(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	// kiln --version: version, commit, build date, Go (internal/buildinfo).
+	root.SetVersionTemplate(buildinfo.Get().String())
 	root.PersistentFlags().CountP("verbose", "v", "log what is done (-v), and debug messages (-vv); default: warnings only")
 	root.SetOut(os.Stdout)
 	root.AddCommand(

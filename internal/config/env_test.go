@@ -208,3 +208,24 @@ func TestSecretsNotLogged(t *testing.T) {
 		}
 	}
 }
+
+// TestEverySecretHasFile: every secret key can be read from a file
+// instead (a sibling key <name>_file), so a config needs no secret in it.
+func TestEverySecretHasFile(t *testing.T) {
+	paths := map[string]bool{}
+	for _, k := range Keys() {
+		paths[k.Path] = true
+	}
+	n := 0
+	for _, k := range Keys() {
+		if k.Type == "secret" {
+			n++
+			if !paths[k.Path+"_file"] {
+				t.Errorf("secret %s has no %s_file", k.Path, k.Path)
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("no secret keys found")
+	}
+}
