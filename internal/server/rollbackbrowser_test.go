@@ -1,10 +1,12 @@
 package server
 
 import (
+	"context"
 	"slices"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
@@ -12,8 +14,9 @@ import (
 	"github.com/haikuports/kiln/internal/pkginfo"
 )
 
-// TestBrowserRollback: in a real headless Chromium, an admin rolls the
-// target back on the snapshots page: rollback.js posts to the API with
+// TestBrowserRollback: in a real headless Chromium, without JavaScript
+// the snapshots page hides the rollback form and shows the curl and CLI
+// ways; with it, an admin rolls the target back on the page: rollback.js posts to the API with
 // the typed token as a bearer header (a read token is refused first and
 // nothing changes), the confirm dialog is accepted, the page reports the
 // new head and reloads, and the served repository is the older
@@ -32,6 +35,25 @@ func TestBrowserRollback(t *testing.T) {
 	}
 	second := e.head(t)
 	ctx := browsertest.Start(t, browsertest.Options{})
+	// Without JavaScript the form stays hidden and the page says how to
+	// roll back instead.
+	if _, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+		t.Fatal(err)
+	}
+	nojs, cancel := context.WithTimeout(ctx, 15*time.Second)
+	err := chromedp.Do(nojs,
+		chromedp.Navigate(e.hs.URL+"/targets/master/x86_64/snapshots"),
+		chromedp.WaitVisible(chromedp.ID("rollback-howto")),
+		chromedp.WaitNotVisible(chromedp.ID("rollback")),
+	)
+	cancel()
+	if err != nil {
+		t.Fatalf("without JavaScript: %v", err)
+	}
+	browsertest.Screenshot(t, ctx, "snapshots-no-js")
+	if _, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: false}); err != nil {
+		t.Fatal(err)
+	}
 	dialogs := chromedp.Events(ctx, cdppage.JavascriptDialogOpening)
 	go func() {
 		for _, err := range dialogs {
@@ -48,7 +70,7 @@ func TestBrowserRollback(t *testing.T) {
 		}
 		return s
 	}
-	err := chromedp.Do(ctx,
+	err = chromedp.Do(ctx,
 		chromedp.Navigate(e.hs.URL+"/targets/master/x86_64/snapshots"),
 		chromedp.WaitVisible(chromedp.ID("rollback")),
 		chromedp.SetValue(chromedp.ID("rb-snapshot"), first),
