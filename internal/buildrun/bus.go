@@ -42,16 +42,24 @@ type Event struct {
 // (its channel is closed and Dropped reports true), so a slow reader
 // never holds up a run. A Bus is safe for concurrent use; the zero value
 // is not usable, use NewBus.
+//
+// The bus keeps its last Replay events, so a subscriber that reconnects
+// (an SSE client's Last-Event-ID) gets what it missed: SubscribeAfter.
 type Bus struct {
 	mu   sync.Mutex
 	seq  uint64
 	subs map[*Subscription]struct{}
 	now  func() time.Time
+	ring []Event // the last len(ring) events; ring[seq%len] is event seq
 }
+
+// Replay is how many of its last events a bus keeps for SubscribeAfter
+// (about 1 MiB: log lines are most of them).
+const Replay = 4096
 
 // NewBus returns an empty bus.
 func NewBus() *Bus {
-	return &Bus{subs: make(map[*Subscription]struct{}), now: time.Now}
+	return &Bus{subs: make(map[*Subscription]struct{}), now: time.Now, ring: make([]Event, Replay)}
 }
 
 // Subscription receives a bus's events on C until it is closed (by
@@ -74,6 +82,42 @@ func (b *Bus) Subscribe(size int, filter func(Event) bool) *Subscription {
 	b.subs[s] = struct{}{}
 	b.mu.Unlock()
 	return s
+}
+
+// SubscribeAfter subscribes as Subscribe does and, in the same step (so
+// nothing is missed or repeated), returns the kept events after seq that
+// filter selects, oldest first. complete is false when some events after
+// seq are no longer kept (or seq is from another bus: it is ahead of
+// this one's); the events returned are then those kept.
+func (b *Bus) SubscribeAfter(size int, filter func(Event) bool, seq uint64) (s *Subscription, missed []Event, complete bool) {
+	c := make(chan Event, max(size, 1))
+	s = &Subscription{C: c, c: c, bus: b, filter: filter}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.subs[s] = struct{}{}
+	ahead := seq > b.seq
+	if ahead {
+		seq = 0 // from another bus (a restart): everything kept is new
+	}
+	oldest := uint64(1)
+	if b.seq > uint64(len(b.ring)) {
+		oldest = b.seq - uint64(len(b.ring)) + 1
+	}
+	complete = seq+1 >= oldest && !ahead
+	for n := max(seq+1, oldest); n <= b.seq; n++ {
+		e := b.ring[n%uint64(len(b.ring))]
+		if filter == nil || filter(e) {
+			missed = append(missed, e)
+		}
+	}
+	return s, missed, complete
+}
+
+// Seq is the sequence number of the bus's last event (0 before any).
+func (b *Bus) Seq() uint64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.seq
 }
 
 // Close ends the subscription; C is closed. Idempotent.
@@ -110,6 +154,9 @@ func (b *Bus) Publish(e Event) {
 	e.Seq = b.seq
 	if e.Time.IsZero() {
 		e.Time = b.now()
+	}
+	if len(b.ring) > 0 {
+		b.ring[e.Seq%uint64(len(b.ring))] = e
 	}
 	for s := range b.subs {
 		if s.filter != nil && !s.filter(e) {

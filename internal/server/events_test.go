@@ -144,3 +144,119 @@ func TestAPIBadParameters(t *testing.T) {
 		}
 	}
 }
+
+// readEvents reads n events (id, event, data) from an SSE stream.
+func readEvents(t *testing.T, sc *bufio.Scanner, n int) [][3]string {
+	t.Helper()
+	var out [][3]string
+	var cur [3]string
+	for len(out) < n && sc.Scan() {
+		line := sc.Text()
+		switch {
+		case line == "":
+			if cur[1] != "" {
+				out = append(out, cur)
+			}
+			cur = [3]string{}
+		case strings.HasPrefix(line, "id: "):
+			cur[0] = line[4:]
+		case strings.HasPrefix(line, "event: "):
+			cur[1] = line[7:]
+		case strings.HasPrefix(line, "data: "):
+			cur[2] = line[6:]
+		}
+	}
+	if len(out) < n {
+		t.Fatalf("stream ended after %d of %d events: %v", len(out), n, sc.Err())
+	}
+	return out
+}
+
+func openEvents(t *testing.T, url, lastID string) (*bufio.Scanner, func()) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	if lastID != "" {
+		req.Header.Set("Last-Event-ID", lastID)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %d", url, resp.StatusCode)
+	}
+	return bufio.NewScanner(resp.Body), func() { resp.Body.Close() }
+}
+
+// TestEventsResume: a client that reconnects with the last id it got
+// receives exactly what it missed, then live events; one from too long
+// ago gets a gap event; the run and build filters select.
+func TestEventsResume(t *testing.T) {
+	hs, bus := newTestServer(t, Options{})
+	sc, done := openEvents(t, hs.URL+"/api/v1/events?kind=build,log&run=r1", "")
+	for bus.Subscribers() < 2 {
+		time.Sleep(time.Millisecond)
+	}
+	bus.Publish(buildrun.Event{Kind: buildrun.EventBuild, Run: "r0", Build: 1, State: "running"}) // other run
+	for i := 1; i <= 3; i++ {
+		bus.Publish(buildrun.Event{Kind: buildrun.EventBuild, Run: "r1", Build: int64(i), State: "running"})
+	}
+	got := readEvents(t, sc, 3)
+	done()
+	if got[0][0] != "master/x86_64=2" || got[2][0] != "master/x86_64=4" || strings.Contains(got[0][2], `"run":"r0"`) {
+		t.Fatalf("events %v", got)
+	}
+	// Missed while away: two of r1 (one a log line of build 2), one of r0.
+	bus.Publish(buildrun.Event{Kind: buildrun.EventBuild, Run: "r1", Build: 4, State: "running"})
+	bus.Publish(buildrun.Event{Kind: buildrun.EventBuild, Run: "r0", Build: 2, State: "running"})
+	bus.Publish(buildrun.Event{Kind: buildrun.EventLog, Run: "r1", Build: 2, Line: "compiling"})
+
+	sc, done = openEvents(t, hs.URL+"/api/v1/events?kind=build,log&run=r1", got[2][0])
+	defer done()
+	for bus.Subscribers() < 2 {
+		time.Sleep(time.Millisecond)
+	}
+	bus.Publish(buildrun.Event{Kind: buildrun.EventBuild, Run: "r1", Build: 5, State: "running"})
+	again := readEvents(t, sc, 3)
+	if !strings.Contains(again[0][2], `"build":4`) || !strings.Contains(again[1][2], `"compiling"`) || !strings.Contains(again[2][2], `"build":5`) {
+		t.Errorf("after resume: %v", again)
+	}
+	if again[2][0] != "master/x86_64=8" {
+		t.Errorf("last id %q", again[2][0])
+	}
+
+	// One build's log lines only.
+	sc2, done2 := openEvents(t, hs.URL+"/api/v1/events?kind=log&build=r1:2", "master/x86_64=0")
+	defer done2()
+	if ev := readEvents(t, sc2, 1); !strings.Contains(ev[0][2], `"compiling"`) {
+		t.Errorf("build filter: %v", ev)
+	}
+
+	// From before a restart (ahead of the bus): a gap, then what is kept.
+	sc3, done3 := openEvents(t, hs.URL+"/api/v1/events?kind=build&run=r1", "master/x86_64=999999")
+	defer done3()
+	ev := readEvents(t, sc3, 2)
+	if ev[0][1] != "gap" || ev[1][1] != "build" || !strings.Contains(ev[1][2], `"build":1`) {
+		t.Errorf("resume from ahead: %v", ev)
+	}
+
+	for _, bad := range []string{"x", "master/x86_64=-1", "=3", strings.Repeat("a=1,", 2000)} {
+		req, _ := http.NewRequest("GET", hs.URL+"/api/v1/events", nil)
+		req.Header.Set("Last-Event-ID", bad)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 400 {
+			t.Errorf("Last-Event-ID %.20q: %d", bad, resp.StatusCode)
+		}
+	}
+	for _, q := range []string{"run=../x", "build=r1", "build=r1:0", "run=r2&build=r1:1"} {
+		resp, _ := http.Get(hs.URL + "/api/v1/events?" + q)
+		resp.Body.Close()
+		if resp.StatusCode != 400 {
+			t.Errorf("?%s: %d", q, resp.StatusCode)
+		}
+	}
+}
