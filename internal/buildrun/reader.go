@@ -161,6 +161,26 @@ func (rd *Reader) Log(ctx context.Context, id, log string, w io.Writer) (int, er
 	return n, err
 }
 
+// LogSize is the length in bytes of a log of run id, as Log would copy
+// it now (the sum of its segments' sizes; one listing).
+func (rd *Reader) LogSize(ctx context.Context, id, log string) (int64, error) {
+	if !validRunID(id) {
+		return 0, fmt.Errorf("%w: run %q", ErrNotFound, id)
+	}
+	p := rd.l.logPrefix(id, log)
+	var size int64
+	err := rd.st.List(ctx, p, "/", func(oi store.ObjectInfo) error {
+		if !oi.IsPrefix && strings.HasSuffix(oi.Key, ".log") {
+			size += oi.Size
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("buildrun: list log %s: %w", p, err)
+	}
+	return size, nil
+}
+
 // copyLog copies the segments after the first skip and returns how many
 // there are in all.
 func (rd *Reader) copyLog(ctx context.Context, id, log string, skip int, w io.Writer) (int, int64, error) {

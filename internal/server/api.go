@@ -4,8 +4,12 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"net/url"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/haikuports/kiln/internal/builder"
@@ -88,8 +92,11 @@ func (s *Server) target(w http.ResponseWriter, r *http.Request) *daemon.Target {
 	return t
 }
 
-// listRuns answers every target's runs, newest first (?target= selects
-// one target, ?state= one run state).
+// listRuns answers every target's runs, newest first (ties by id):
+// ?target= selects one target, ?state= one run state, ?port= runs that
+// built or tried a port whose name contains it (Target.RunHasPort).
+// Pages of ?limit= runs (default 100, at most 1,000); a Link header
+// rel="next" names the next page (?after=<the last run's id>).
 func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	targets := s.opts.Daemon.Targets()
@@ -106,7 +113,20 @@ func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "bad_state", fmt.Sprintf("state %q (want running, complete, failed, cancelled or error)", state))
 		return
 	}
-	out := []*buildrun.Run{}
+	port := strings.ToLower(q.Get("port"))
+	if len(port) > 200 {
+		writeError(w, http.StatusBadRequest, "bad_port", "the port filter is longer than 200 characters")
+		return
+	}
+	limit, after, ok := pageParams(w, q)
+	if !ok {
+		return
+	}
+	type found struct {
+		t   *daemon.Target
+		run *buildrun.Run
+	}
+	var all []found
 	for _, t := range targets {
 		runs, err := t.Engine().Records().Runs(r.Context())
 		if err != nil {
@@ -115,12 +135,77 @@ func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) {
 		}
 		for _, run := range runs {
 			if state == "" || string(run.State) == state {
-				out = append(out, run)
+				all = append(all, found{t, run})
 			}
 		}
 	}
-	slices.SortStableFunc(out, func(a, b *buildrun.Run) int { return b.Created.Compare(a.Created) })
+	slices.SortStableFunc(all, func(a, b found) int {
+		if c := b.run.Created.Compare(a.run.Created); c != 0 {
+			return c
+		}
+		return strings.Compare(b.run.ID, a.run.ID)
+	})
+	if after != "" {
+		i := slices.IndexFunc(all, func(f found) bool { return f.run.ID == after })
+		if i < 0 {
+			writeError(w, http.StatusNotFound, "run_not_found", fmt.Sprintf("after=%s: no such run (in this listing)", after))
+			return
+		}
+		all = all[i+1:]
+	}
+	out := []*buildrun.Run{}
+	more := false
+	for _, f := range all {
+		if port != "" {
+			has, err := f.t.RunHasPort(r.Context(), f.run, port)
+			if err != nil {
+				s.internal(w, r, err)
+				return
+			}
+			if !has {
+				continue
+			}
+		}
+		if len(out) == limit {
+			more = true
+			break
+		}
+		out = append(out, f.run)
+	}
+	if more {
+		next := *r.URL
+		nq := next.Query()
+		nq.Set("after", out[len(out)-1].ID)
+		nq.Set("limit", strconv.Itoa(limit))
+		next.RawQuery = nq.Encode()
+		w.Header().Set("Link", "<"+next.RequestURI()+`>; rel="next"`)
+	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// Pages of run lists: ?limit= (default and maximum) and ?after=<run id>.
+const (
+	defaultPage = 100
+	maxPage     = 1000
+)
+
+// pageParams reads ?limit= and ?after=, answering 400 itself (ok false).
+func pageParams(w http.ResponseWriter, q url.Values) (limit int, after string, ok bool) {
+	limit = defaultPage
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > maxPage {
+			writeError(w, http.StatusBadRequest, "bad_limit", fmt.Sprintf("limit %q: 1 to %d", l, maxPage))
+			return 0, "", false
+		}
+		limit = n
+	}
+	after = q.Get("after")
+	if after != "" && !validRunID(after) {
+		writeError(w, http.StatusBadRequest, "bad_run_id", fmt.Sprintf("after %q: not a run id", after))
+		return 0, "", false
+	}
+	return limit, after, true
 }
 
 type runJSON struct {
@@ -193,9 +278,33 @@ func (s *Server) getBuildLog(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	if _, err := rd.Log(r.Context(), runID, buildrun.BuildLog(n), w); err != nil && !errors.Is(err, buildrun.ErrNotFound) {
+	h := w.Header()
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Accept-Ranges", "bytes")
+	out := io.Writer(w)
+	if spec := r.Header.Get("Range"); spec != "" {
+		size, err := rd.LogSize(r.Context(), runID, buildrun.BuildLog(n))
+		if err != nil {
+			s.internal(w, r, err)
+			return
+		}
+		start, end, ok := parseRange(spec, size)
+		switch {
+		case !ok:
+			// Several ranges or another unit: the whole log (RFC 9110 allows it).
+		case start < 0:
+			h.Set("Content-Range", fmt.Sprintf("bytes */%d", size))
+			writeError(w, http.StatusRequestedRangeNotSatisfiable, "bad_range", fmt.Sprintf("range %q: the log has %d bytes", spec, size))
+			return
+		default:
+			h.Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", start, end, size))
+			h.Set("Content-Length", strconv.FormatInt(end-start+1, 10))
+			w.WriteHeader(http.StatusPartialContent)
+			out = &window{w: w, skip: start, left: end - start + 1}
+		}
+	}
+	if _, err := rd.Log(r.Context(), runID, buildrun.BuildLog(n), out); err != nil && !errors.Is(err, buildrun.ErrNotFound) && !errors.Is(err, errWindowFull) {
 		s.log.Warn("build log", "run", runID, "build", n, "err", err)
 	}
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -183,6 +184,7 @@ func TestRunControl(t *testing.T) {
 		t.Fatalf("want a failed tilecraft build and a succeeded one: %+v", builds)
 	}
 	bid := func(n int64) string { return run.ID + ":" + strconv.FormatInt(n, 10) }
+	checkLogRanges(t, e, bid(ok))
 	if code, m := e.postJSON(t, "trigger", "/api/v1/builds/"+bid(ok)+"/retry", ``); code != 409 || errCode(m) != "not_failed" {
 		t.Errorf("retry of a succeeded build: %d %v", code, m)
 	}
@@ -222,6 +224,7 @@ func TestRunControl(t *testing.T) {
 	if code, m := e.postJSON(t, "admin", targetAPI+"/rollback", `{"snapshot":"`+snap1+`"}`); code != 201 || m["unchanged"] == true {
 		t.Fatalf("rollback: %d %v", code, m)
 	}
+	checkRunPages(t, e, []string{upd.ID, retry.ID, run.ID, first})
 	served = strings.Join(e.servedPackages(t, "/repo/master/x86_64/current/repo"), " ")
 	if !strings.Contains(served, "kilnpaint-0.4-1-") || strings.Contains(served, "kilnpaint-0.4-2-") {
 		t.Errorf("after the rollback current/repo serves %s", served)
@@ -252,3 +255,51 @@ func bumpRevision(t *testing.T, tree, port string) {
 		}
 	}
 }
+
+// checkRunPages: GET /api/v1/runs in pages of two follows the Link
+// header through every run, newest first; the port filter and bad
+// parameters.
+func checkRunPages(t *testing.T, e *dockEnv, want []string) {
+	t.Helper()
+	var got []string
+	next := "/api/v1/runs?limit=2"
+	for pages := 0; next != ""; pages++ {
+		if pages > len(want) {
+			t.Fatalf("more pages than runs: %v", got)
+		}
+		resp, err := http.Get(e.hs.URL + next)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var runs []buildrun.Run
+		if err := json.NewDecoder(resp.Body).Decode(&runs); err != nil || resp.StatusCode != 200 || len(runs) > 2 {
+			t.Fatalf("GET %s: %d %v, %d runs", next, resp.StatusCode, err, len(runs))
+		}
+		resp.Body.Close()
+		for _, r := range runs {
+			got = append(got, r.ID)
+		}
+		next = ""
+		if l := resp.Header.Get("Link"); l != "" {
+			u, _, ok := strings.Cut(strings.TrimPrefix(l, "<"), ">")
+			if !ok || !strings.HasSuffix(l, `rel="next"`) {
+				t.Fatalf("Link %q", l)
+			}
+			next = u
+		}
+	}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("runs by pages: %v, want %v", got, want)
+	}
+	_, b := e.get(t, "/api/v1/runs?port=kilnpaint")
+	if !strings.Contains(string(b), want[0]) || strings.Contains(string(b), want[1]) {
+		t.Errorf("?port=kilnpaint: %s", b)
+	}
+	for q, code := range map[string]int{"limit=0": 400, "limit=1001": 400, "limit=x": 400, "after=../x": 400, "after=20990101T000000.000Z-000000": 404, "port=" + strings.Repeat("p", 201): 400} {
+		if c, b := e.get(t, "/api/v1/runs?"+q); c != code {
+			t.Errorf("?%s: %d %s (want %d)", q, c, b, code)
+		}
+	}
+}
+
+func itoa64(n int64) string { return strconv.FormatInt(n, 10) }

@@ -78,7 +78,7 @@ func (u *UI) runs(w http.ResponseWriter, r *http.Request) {
 				continue
 			}
 			if port != "" {
-				ok, err := runHasPort(r.Context(), t, run, port)
+				ok, err := t.RunHasPort(r.Context(), run, port)
 				if err != nil {
 					u.fail(w, r, err)
 					return

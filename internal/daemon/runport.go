@@ -1,4 +1,4 @@
-package ui
+package daemon
 
 import (
 	"context"
@@ -8,15 +8,14 @@ import (
 	"strings"
 
 	"github.com/haikuports/kiln/internal/buildrun"
-	"github.com/haikuports/kiln/internal/daemon"
 )
 
-// runHasPort reports whether run of t built, or tried to build, a port
+// RunHasPort reports whether run of t built, or tried to build, a port
 // whose revisioned name contains q (lower case): from the engine's
 // builds while the run is active there, else from the run's report.json
 // (built, failed, lost and skipped ports: one read), else (a run that
 // stopped before its report) from its build records.
-func runHasPort(ctx context.Context, t *daemon.Target, run *buildrun.Run, q string) (bool, error) {
+func (t *Target) RunHasPort(ctx context.Context, run *buildrun.Run, q string) (bool, error) {
 	match := func(name string) bool { return strings.Contains(strings.ToLower(name), q) }
 	for _, p := range run.Trigger.Ports {
 		if match(p) {
