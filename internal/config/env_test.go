@@ -3,6 +3,7 @@ package config
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -187,10 +188,14 @@ func TestOtherEnvComplete(t *testing.T) {
 // TestSecretsNotLogged: a config logged at DEBUG (text and JSON) shows
 // no secret given in the file or the environment.
 func TestSecretsNotLogged(t *testing.T) {
-	const hook = "hook-secret-0123456789"
-	c, err := ParseEnv("kiln.toml", []byte(good), []string{"KILN_AUTH_GITHUB_SECRET=" + hook})
+	const hook, token = "hook-secret-0123456789", "notify-token-9876"
+	c, err := ParseEnv("kiln.toml", []byte(good), []string{"KILN_AUTH_GITHUB_SECRET=" + hook,
+		"KILN_NOTIFY_0_URL=https://depot.example.org/import?token=" + token, "KILN_NOTIFY_0_METHOD=GET"})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(c.Notify) != 1 || !strings.Contains(string(c.Notify[0].URL), token) {
+		t.Fatalf("notify %+v", c.Notify)
 	}
 	for _, h := range []func(*bytes.Buffer) slog.Handler{
 		func(b *bytes.Buffer) slog.Handler {
@@ -202,8 +207,9 @@ func TestSecretsNotLogged(t *testing.T) {
 	} {
 		var buf bytes.Buffer
 		log := slog.New(h(&buf))
-		log.Debug("config", "config", c, "auth", c.Auth, "secret", c.Auth.GitHubSecret)
-		if !strings.Contains(buf.String(), "redacted") || strings.Contains(buf.String(), hook) {
+		log.Debug("config", "config", c, "auth", c.Auth, "secret", c.Auth.GitHubSecret, "notify", c.Notify)
+		log.Debug("config %v", "printf", fmt.Sprintf("%v %+v %#v", c, c, c))
+		if !strings.Contains(buf.String(), "redacted") || strings.Contains(buf.String(), hook) || strings.Contains(buf.String(), token) {
 			t.Errorf("logged: %s", buf.String())
 		}
 	}
@@ -227,5 +233,28 @@ func TestEverySecretHasFile(t *testing.T) {
 	}
 	if n == 0 {
 		t.Fatal("no secret keys found")
+	}
+}
+
+// TestFromEnv: a whole config from the environment alone, relative paths
+// from the working directory.
+func TestFromEnv(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	c, err := FromEnv([]string{"KILN_STORE_URL=data", "KILN_TREE_PATH=/srv/haikuports",
+		"KILN_TARGET_0_BRANCH=master", "KILN_TARGET_0_ARCH=x86_64",
+		"KILN_BUILDERS_MOCK_0_NAME=mock", "KILN_BUILDERS_MOCK_0_COUNT=2", "KILN_LISTEN=:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wd, _ := os.Getwd()
+	if c.File != "" || c.Store.URL != filepath.Join(wd, "data") || c.Targets[0].Name() != "master/x86_64" || c.Builders.Mock[0].Count != 2 {
+		t.Errorf("FromEnv = %+v", c)
+	}
+	if !HasEnv([]string{"KILN_TREE_POLL=1s"}) || HasEnv([]string{"KILN_CONFIG=x", "KILN_LISTEN=y", "KILN_TEST_Z=1", "HOME=/"}) {
+		t.Error("HasEnv")
+	}
+	if _, err := FromEnv([]string{"KILN_TREE_POLL=1s"}); err == nil || !strings.Contains(err.Error(), "store.url: required") {
+		t.Errorf("incomplete: %v", err)
 	}
 }
