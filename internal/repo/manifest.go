@@ -56,6 +56,21 @@ type Source struct {
 	BuildID      string `json:"buildID,omitempty"`
 }
 
+// Matches reports whether q is in p's name, file name, summary or one of
+// its provides, ignoring case (the search of the API and the web UI).
+func (p Package) Matches(q string) bool {
+	has := func(s string) bool { return strings.Contains(strings.ToLower(s), strings.ToLower(q)) }
+	if has(p.File) || has(p.Info.Name) || has(p.Info.Summary) {
+		return true
+	}
+	for _, pr := range p.Info.Provides {
+		if has(pr.Name) {
+			return true
+		}
+	}
+	return false
+}
+
 // Lookup returns the package with the given file name.
 func (m *Manifest) Lookup(file string) (Package, bool) {
 	i, ok := slices.BinarySearchFunc(m.Packages, file, func(p Package, f string) int { return strings.Compare(p.File, f) })

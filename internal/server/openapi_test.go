@@ -128,6 +128,18 @@ func TestOpenAPIAnswers(t *testing.T) {
 	check("GET", "/api/v1/builds/"+run.ID+":1/log", "", "", 200)
 	check("GET", "/api/v1/builds/"+run.ID+":9999", "", "", 404)
 	check("GET", "/api/v1/builders", "", "", 200)
+	check("GET", "/api/v1/targets/master/x86_64/packages?q=glaze&limit=5", "", "", 200)
+	check("GET", "/api/v1/targets/master/x86_64/packages/libglaze", "", "", 200)
+	if _, b := e.get(t, "/api/v1/targets/master/x86_64/packages?q=GLAZE"); !strings.Contains(string(b), `"file": "libglaze-`) || strings.Contains(string(b), `"file": "kilnpaint-`) {
+		t.Errorf("package search for GLAZE: %.300s", b)
+	}
+	check("GET", "/api/v1/targets/master/x86_64/packages/nosuchthing", "", "", 404)
+	check("GET", "/api/v1/targets/master/x86_64/snapshots", "", "", 200)
+	check("GET", "/api/v1/targets/master/x86_64/snapshots/diff?from=head&to=head", "", "", 200)
+	check("GET", "/api/v1/targets/master/x86_64/snapshots/diff?from=head~5&to=head", "", "", 404)
+	check("GET", "/api/v1/targets/master/x86_64/plan", "", "", 200)
+	check("GET", "/api/v1/targets/master/x86_64/why/kilnsh", "", "", 200)
+	check("GET", "/api/v1/targets/master/x86_64/why/nosuchport", "", "", 404)
 	check("POST", "/api/v1/targets/master/x86_64/pause", "admin", `{"reason":"schema"}`, 200)
 	check("POST", "/api/v1/targets/master/x86_64/resume", "admin", ``, 200)
 	check("POST", "/api/v1/targets/master/x86_64/runs", "read", `{"mode":"everything"}`, 403)

@@ -24,6 +24,12 @@ func (s *Server) apiRoutes() []route {
 	return []route{
 		{"GET /api/v1/targets", 0, s.listTargets},
 		{"GET /api/v1/targets/{branch}/{arch}", 0, s.getTarget},
+		{"GET /api/v1/targets/{branch}/{arch}/packages", 0, s.listPackages},
+		{"GET /api/v1/targets/{branch}/{arch}/packages/{name}", 0, s.getPackage},
+		{"GET /api/v1/targets/{branch}/{arch}/snapshots", 0, s.listSnapshots},
+		{"GET /api/v1/targets/{branch}/{arch}/snapshots/diff", 0, s.diffSnapshots},
+		{"GET /api/v1/targets/{branch}/{arch}/plan", 0, s.getPlan},
+		{"GET /api/v1/targets/{branch}/{arch}/why/{port}", 0, s.getWhy},
 		{"GET /api/v1/runs", 0, s.listRuns},
 		{"GET /api/v1/runs/{id}", 0, s.getRun},
 		{"GET /api/v1/builds/{id}", 0, s.getBuild},

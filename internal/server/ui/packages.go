@@ -84,7 +84,7 @@ func (u *UI) packages(w http.ResponseWriter, r *http.Request) {
 		p.Head, p.Total = h, len(m.Packages)
 		var match []repo.Package
 		for _, pk := range m.Packages {
-			if q == "" || packageMatches(pk, q) {
+			if q == "" || pk.Matches(q) {
 				match = append(match, pk)
 			}
 		}
@@ -131,24 +131,6 @@ func (u *UI) pageNumber(w http.ResponseWriter, r *http.Request) (int, bool) {
 	return n, true
 }
 
-// packageMatches: q is in p's name, file name, summary or one of its
-// provides, ignoring case.
-func packageMatches(p repo.Package, q string) bool {
-	has := func(s string) bool { return containsFold(s, q) }
-	if has(p.File) || has(p.Info.Name) || has(p.Info.Summary) {
-		return true
-	}
-	for _, pr := range p.Info.Provides {
-		if has(pr.Name) {
-			return true
-		}
-	}
-	return false
-}
-
-func containsFold(s, sub string) bool {
-	return strings.Contains(strings.ToLower(s), strings.ToLower(sub))
-}
 
 func navTargetOf(t *daemon.Target) navTarget {
 	rt := t.RepoTarget()

@@ -38,7 +38,7 @@ func TestBrowserPackagesSearch(t *testing.T) {
 	rows := text(t, ctx, chromedp.CSS("table tbody"))
 	want := 0
 	for _, p := range m.Packages {
-		if packageMatches(p, "glaze") {
+		if p.Matches("glaze") {
 			want++
 		}
 	}
