@@ -131,7 +131,6 @@ func (u *UI) pageNumber(w http.ResponseWriter, r *http.Request) (int, bool) {
 	return n, true
 }
 
-
 func navTargetOf(t *daemon.Target) navTarget {
 	rt := t.RepoTarget()
 	return navTarget{Name: t.Name(), Branch: rt.Branch, Arch: rt.Arch}
