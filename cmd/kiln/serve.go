@@ -33,7 +33,12 @@ func newServeCmd() *cobra.Command {
 run, then reads the tree's HEAD every [tree] poll (default 60s) and starts an
 update run when it moved past the target's processed commit (kept in the store
 at <branch>/<arch>/.kiln/processed.json; a target that never built starts with
-an everything run).
+an everything run). With [tree] url instead of path, the tree is cloned into
+[tree] clone_dir and fetched at each poll; POST /api/v1/hooks/github (the
+signed GitHub push webhook) and POST /api/v1/hooks/trigger (a trigger token)
+fetch it and start the update runs at once, a burst of pushes debounced into
+one run per target ([tree] debounce, default 2s). After each publish the
+[[notify]] URLs are called.
 
 Every key of the config can be overridden by a KILN_ variable
 (KILN_STORE_URL, KILN_TREE_POLL, KILN_TARGET_0_BRANCH, …; docs/configuration.md).

@@ -59,17 +59,21 @@ type Store struct {
 	URL string `toml:"url"`
 }
 
-// Tree is the HaikuPorts tree: a local checkout (Path) or a git URL kiln
-// clones into CloneDir and fetches (URL); one of the two. See tree.go.
+// Tree is the HaikuPorts tree: a local checkout (path) or a git URL kiln
+// serve clones into clone_dir and fetches (url); one of the two.
 type Tree struct {
 	// Path is a local git checkout of the tree, planned from its HEAD.
 	Path string `toml:"path"`
-	// URL is a git URL kiln serve clones and fetches the tree from;
-	// Branch the branch planned from (default master); CloneDir the
-	// directory kiln owns for the clone (cloned when missing, recreated
-	// when broken).
-	URL      string `toml:"url"`
-	Branch   string `toml:"branch"`
+	// URL is a git URL kiln serve clones the tree from and fetches at each
+	// poll and push (instead of path; no password in it: use a credential
+	// helper or an SSH key).
+	URL string `toml:"url"`
+	// Branch is the branch targets plan from and pushes must name (default
+	// master with url; with path, unset: any push wakes the daemon).
+	Branch string `toml:"branch"`
+	// CloneDir is the directory kiln owns for the clone of url: cloned when
+	// missing or empty, cloned again when broken; a directory that is not
+	// a clone of url is refused, never deleted.
 	CloneDir string `toml:"clone_dir"`
 	// Debounce is the quiet window that gathers a burst of pushes
 	// (webhooks, triggers) into one update run (default 2s).

@@ -115,3 +115,25 @@ func (d *Daemon) wakeTarget(t *Target) {
 }
 
 func (d *Daemon) wakeChan(t *Target) <-chan struct{} { return d.wakes[t.Name()] }
+
+// syncForTrigger fetches a URL tree before a requested run plans, so it
+// plans against the branch's HEAD now; when that moved the tree, the
+// other targets' loops are woken as after a push (not target's: the
+// requested run is about to start there).
+func (d *Daemon) syncForTrigger(ctx context.Context, target *Target) error {
+	if err := d.tree.Ready(); err != nil {
+		return err
+	}
+	moved, err := d.tree.Sync(ctx)
+	if err != nil {
+		return err
+	}
+	if moved {
+		for _, t := range d.targets {
+			if t != target {
+				d.wakeTarget(t)
+			}
+		}
+	}
+	return nil
+}

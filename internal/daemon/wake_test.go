@@ -147,3 +147,27 @@ func TestWakeDebounced(t *testing.T) {
 		t.Errorf("the burst's run: mode %s commit %s, want update of %s", r.Trigger.Mode, r.Tree.Commit, last)
 	}
 }
+
+// TestTriggerFetches: a requested update run of a URL tree fetches it
+// first and builds the commit pushed a moment ago, no poll or Wake
+// needed.
+func TestTriggerFetches(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the demo tree twice")
+	}
+	ctx := context.Background()
+	u := startURLDaemon(t, time.Hour)
+	u.waitProcessed(t, testenv.Git(t, u.remote, "rev-parse", "HEAD"))
+	c := u.bump(t, 42)
+	h, err := u.d.Trigger(ctx, u.d.Target("master/x86_64"), Request{Mode: "update", By: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := h.Wait(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Tree.Commit != c || run.Trigger.Mode != "update" {
+		t.Errorf("triggered run: commit %s mode %s, want update of %s", run.Tree.Commit, run.Trigger.Mode, c)
+	}
+}
