@@ -9,6 +9,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
 	"github.com/haikuports/kiln/internal/config"
@@ -114,7 +115,14 @@ func serve(cmd *cobra.Command, cfgFile, listen, dataDir string) error {
 	if err != nil {
 		return err
 	}
-	d, err := daemon.New(ctx, daemon.Options{Config: cfg, Store: st, Logger: log, RepoInfo: infos})
+	// One registry for /metrics: the store's operations (counted outside
+	// the retries: what kiln asked for), the daemon's publishes, the
+	// server's runs, builds, builders and HTTP requests.
+	reg := prometheus.NewRegistry()
+	if st, err = store.WithMetrics(st, reg); err != nil {
+		return err
+	}
+	d, err := daemon.New(ctx, daemon.Options{Config: cfg, Store: st, Logger: log, RepoInfo: infos, Metrics: reg})
 	if err != nil {
 		var ie *daemon.InputError
 		if errors.As(err, &ie) {
@@ -140,7 +148,7 @@ func serve(cmd *cobra.Command, cfgFile, listen, dataDir string) error {
 	if err != nil {
 		return &errExitCode{exitUsageOrInput, err}
 	}
-	srv := server.New(server.Options{Daemon: d, Repos: rs, Logger: log, Ready: readiness(st, d),
+	srv := server.New(server.Options{Daemon: d, Repos: rs, Logger: log, Ready: readiness(st, d), Registry: reg,
 		Auth: authn, MaxUpload: cfg.Dock.Limit(), UploadDir: cfg.Dock.TempDir, GitHubSecret: secret})
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)

@@ -255,6 +255,8 @@ func TestServeDemo(t *testing.T) {
 		{"/api/v1/nothing", 404, `"not_found"`},
 		{"/api/v1/events?kind=gossip", 400, `"bad_kind"`},
 		{"/metrics", 200, `kiln_builds_total{state="succeeded",target="master/x86_64"}`},
+		{"/metrics", 200, `kiln_store_operations_total{op="put",outcome="ok",store="`},
+		{"/metrics", 200, `kiln_publish_duration_seconds_count{outcome="ok",target="master/x86_64"}`},
 		{"/", 200, "master/x86_64"},
 		{"/repo/master/x86_64", 200, "master"},
 	} {

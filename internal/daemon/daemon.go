@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/haikuports/kiln/internal/buildrun"
 	"github.com/haikuports/kiln/internal/config"
 	"github.com/haikuports/kiln/internal/pkginfo"
@@ -38,6 +40,9 @@ type Options struct {
 	Refresher Refresher
 	// Debounce overrides the config's [tree] debounce.
 	Debounce time.Duration
+	// Metrics, if set, receives the daemon's own metrics
+	// (kiln_publish_duration_seconds, published.go).
+	Metrics prometheus.Registerer
 }
 
 // Daemon drives the targets of a config: per target it resumes an
@@ -90,15 +95,20 @@ func New(ctx context.Context, o Options) (*Daemon, error) {
 	if d.notify, err = newNotifier(o.Config); err != nil {
 		return nil, err
 	}
+	durations, err := newPublishDurations(o.Metrics)
+	if err != nil {
+		return nil, err
+	}
 	for i := range o.Config.Targets {
 		tg := &o.Config.Targets[i]
 		t, err := OpenTarget(ctx, TargetOptions{Config: o.Config, Target: tg, Store: o.Store,
-			Logger: log, RepoInfo: o.RepoInfo[tg.Name()]})
+			Logger: log, RepoInfo: o.RepoInfo[tg.Name()], OnPublish: observePublish(durations, tg.Name())})
 		if err != nil {
 			d.Close()
 			return nil, fmt.Errorf("target %s: %w", tg.Name(), err)
 		}
 		t.tree = d.tree
+		t.onPublished = func(snapshot string) { d.notifyOutOfRun(t, snapshot) }
 		d.targets = append(d.targets, t)
 		d.state[t.Name()] = &TargetState{}
 		d.wakes[t.Name()] = make(chan struct{}, 1)

@@ -19,7 +19,7 @@ var ErrRunActive = errors.New("daemon: a build run is in progress")
 // is repo.ErrLeaseHeld at once, an HTTP 409, instead of a request that
 // hangs for minutes).
 func (t *Target) dockRepo() *repo.Repo {
-	return repo.New(t.repo.Store(), t.rt, repo.Options{Logger: t.log, LeaseWait: -1})
+	return repo.New(t.repo.Store(), t.rt, repo.Options{Logger: t.log, LeaseWait: -1, OnPublish: t.onPublish})
 }
 
 // ActiveRun is the id of the target's build run in progress ("" if none).
@@ -36,8 +36,8 @@ func (t *Target) ActiveRun() string {
 // repo.ValidatePackage, the target's architecture, any or source, the
 // repository's vendor, no downgrade), and the publish guard refuses a
 // repository that would make installed packages uninstallable unless
-// [build] allow_regressions is set. A target with a run in progress is
-// ErrRunActive; a lease another publisher holds is repo.ErrLeaseHeld
+// [build] allow_regressions is set; a new snapshot is announced to the
+// notify URLs. A target with a run in progress is ErrRunActive; a lease another publisher holds is repo.ErrLeaseHeld
 // (not waited for). The first publish of a target uses its configured
 // repository info. Safe to call concurrently; the lease serialises.
 func (t *Target) PublishUploads(ctx context.Context, adds []repo.Add, reason string) (*repo.Result, error) {
@@ -58,7 +58,11 @@ func (t *Target) PublishUploads(ctx context.Context, adds []repo.Add, reason str
 		return nil, err
 	}
 	c.Guard = g
-	return t.dockRepo().Publish(ctx, c)
+	res, err := t.dockRepo().Publish(ctx, c)
+	if err == nil {
+		t.afterPublish(res)
+	}
+	return res, err
 }
 
 // CreateBuildPackages makes a build-packages repository of the target

@@ -33,7 +33,8 @@ func (t *Target) publishGuard() (repo.Guard, error) {
 // progress is ErrRunActive (the run publishes from the head it read); a
 // lease another publisher holds is repo.ErrLeaseHeld at once; an unknown
 // snapshot is repo.ErrSnapshotNotFound. Rolling back to the head's
-// content changes nothing (Result.Unchanged).
+// content changes nothing (Result.Unchanged); a new snapshot is announced
+// to the notify URLs.
 func (t *Target) Rollback(ctx context.Context, snapshot string, force bool, reason string) (*repo.Result, error) {
 	if id := t.ActiveRun(); id != "" {
 		return nil, fmt.Errorf("%w on %s (run %s): roll back when it ended", ErrRunActive, t.Name(), id)
@@ -46,5 +47,9 @@ func (t *Target) Rollback(ctx context.Context, snapshot string, force bool, reas
 		}
 		o.Guard = g
 	}
-	return t.dockRepo().Rollback(ctx, snapshot, o)
+	res, err := t.dockRepo().Rollback(ctx, snapshot, o)
+	if err == nil {
+		t.afterPublish(res)
+	}
+	return res, err
 }

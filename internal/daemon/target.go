@@ -38,6 +38,9 @@ type TargetOptions struct {
 	Bus *buildrun.Bus
 	// Holder names this kiln in run records (default: the engine's).
 	Holder string
+	// OnPublish, if set, is told about every publish and rollback of the
+	// target's repository (repo.Options.OnPublish).
+	OnPublish func(repo.PublishStat)
 }
 
 // Target is one target (branch × architecture) of a config with its
@@ -57,6 +60,11 @@ type Target struct {
 	preview  previewCache
 	// tree, set by the Daemon, guards the working copy during planning.
 	tree *gitTree
+	// onPublish is TargetOptions.OnPublish; onPublished, set by the
+	// Daemon, is told about snapshots the loading dock and rollbacks
+	// made (afterPublish).
+	onPublish   func(repo.PublishStat)
+	onPublished func(snapshot string)
 }
 
 // OpenTarget opens the target's repository and engine and makes its
@@ -73,8 +81,8 @@ func OpenTarget(ctx context.Context, o TargetOptions) (*Target, error) {
 	}
 	// The engine names the target in its records itself; the builders
 	// and the planner log with it.
-	t := &Target{cfg: o.Config, tg: o.Target, log: log.With("target", o.Target.Name()), rt: rt}
-	t.repo = repo.New(o.Store, rt, repo.Options{Logger: log, OnLeaseWait: o.OnLeaseWait})
+	t := &Target{cfg: o.Config, tg: o.Target, log: log.With("target", o.Target.Name()), rt: rt, onPublish: o.OnPublish}
+	t.repo = repo.New(o.Store, rt, repo.Options{Logger: log, OnLeaseWait: o.OnLeaseWait, OnPublish: o.OnPublish})
 	if t.opts, err = t.engineOptions(ctx, o); err != nil {
 		return nil, err
 	}

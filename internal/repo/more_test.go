@@ -227,3 +227,22 @@ func TestImportFromOtherStore(t *testing.T) {
 	}
 	mustVerify(t, r, true)
 }
+
+func TestPublishStatOutcome(t *testing.T) {
+	for _, tc := range []struct {
+		s    PublishStat
+		want string
+	}{
+		{PublishStat{Result: &Result{Snapshot: "s"}}, "ok"},
+		{PublishStat{Result: &Result{Unchanged: true}}, "unchanged"},
+		{PublishStat{Err: fmt.Errorf("guard: %w", ErrRefused)}, "refused"},
+		{PublishStat{Err: fmt.Errorf("x: %w", ErrLeaseHeld)}, "lease_held"},
+		{PublishStat{Err: fmt.Errorf("x: %w", ErrDowngrade)}, "invalid"},
+		{PublishStat{Err: fmt.Errorf("x: %w", ErrSnapshotNotFound)}, "invalid"},
+		{PublishStat{Err: errors.New("disk on fire")}, "error"},
+	} {
+		if got := tc.s.Outcome(); got != tc.want {
+			t.Errorf("%+v: %s, want %s", tc.s, got, tc.want)
+		}
+	}
+}

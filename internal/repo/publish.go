@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -65,7 +66,8 @@ type Result struct {
 // target's lease and current/ is refreshed with repo.sha256 last. If
 // nothing changes, no snapshot is made (Result.Unchanged). Publish never
 // lists the store.
-func (r *Repo) Publish(ctx context.Context, c Change) (*Result, error) {
+func (r *Repo) Publish(ctx context.Context, c Change) (res *Result, err error) {
+	defer func(start time.Time) { r.observe("publish", start, res, err) }(time.Now())
 	l, lctx, err := r.acquire(ctx, "publish")
 	if err != nil {
 		return nil, err

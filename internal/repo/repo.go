@@ -36,6 +36,49 @@ type Options struct {
 	Now func() time.Time
 	// Concurrency bounds parallel package validations and uploads (default 4).
 	Concurrency int
+	// OnPublish, if set, is told how each Publish and Rollback ended, from
+	// the calling goroutine after it returned (see PublishStat).
+	OnPublish func(PublishStat)
+}
+
+// PublishStat is one Publish or Rollback, for metrics.
+type PublishStat struct {
+	Op       string        // "publish" or "rollback"
+	Duration time.Duration // from the call to its return, the lease wait included
+	Result   *Result       // nil on error
+	Err      error
+}
+
+// Outcome classifies the stat for metrics: "ok", "unchanged" (nothing
+// to publish), "refused" (the guard said no, ErrRefused), "lease_held"
+// (another publisher), "invalid" (a bad package, a downgrade, an
+// unknown snapshot) or "error".
+func (s PublishStat) Outcome() string {
+	switch {
+	case s.Err == nil && s.Result != nil && s.Result.Unchanged:
+		return "unchanged"
+	case s.Err == nil:
+		return "ok"
+	case errors.Is(s.Err, ErrRefused):
+		return "refused"
+	case errors.Is(s.Err, ErrLeaseHeld):
+		return "lease_held"
+	case errors.Is(s.Err, ErrBadPackage), errors.Is(s.Err, ErrDowngrade), errors.Is(s.Err, ErrImmutable),
+		errors.Is(s.Err, ErrSnapshotNotFound), errors.Is(s.Err, ErrNotListed):
+		return "invalid"
+	}
+	return "error"
+}
+
+// observe reports a Publish or Rollback that began at start to OnPublish.
+func (r *Repo) observe(op string, start time.Time, res *Result, err error) {
+	if r.opts.OnPublish == nil {
+		return
+	}
+	if err != nil {
+		res = nil
+	}
+	r.opts.OnPublish(PublishStat{Op: op, Duration: time.Since(start), Result: res, Err: err})
 }
 
 // Repo is one target's repository in a store. It is safe for concurrent

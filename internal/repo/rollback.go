@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/haikuports/kiln/internal/pkginfo"
 	"github.com/haikuports/kiln/internal/store"
@@ -29,7 +30,8 @@ type RollbackOptions struct {
 // (a target an older kiln bricked) does not stop a rollback to an explicit
 // snapshot id: the new snapshot's parent is the unreadable head, and
 // current/ is rewritten from scratch.
-func (r *Repo) Rollback(ctx context.Context, id string, o RollbackOptions) (*Result, error) {
+func (r *Repo) Rollback(ctx context.Context, id string, o RollbackOptions) (res *Result, err error) {
+	defer func(start time.Time) { r.observe("rollback", start, res, err) }(time.Now())
 	l, lctx, err := r.acquire(ctx, "rollback")
 	if err != nil {
 		return nil, err
@@ -55,7 +57,7 @@ func (r *Repo) Rollback(ctx context.Context, id string, o RollbackOptions) (*Res
 		return nil, err
 	}
 	parent := head.Snapshot
-	res := &Result{Parent: parent}
+	res = &Result{Parent: parent}
 	if cur != nil && sameContent(cur, to) && cur.Signed == (o.Signer != nil) {
 		res.Snapshot, res.Parent, res.RepoSHA256, res.Packages, res.Unchanged = cur.ID, cur.Parent, cur.RepoSHA256, len(cur.Packages), true
 		return res, nil

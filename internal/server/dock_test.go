@@ -65,7 +65,14 @@ func newDockServerOn(t *testing.T, st store.Store, o Options, edit ...func(*conf
 			t.Fatal(err)
 		}
 	}
-	d, err := daemon.New(ctx, daemon.Options{Config: cfg, Store: st, RepoInfo: map[string]*pkginfo.RepositoryInfo{"master/x86_64": info}})
+	do := daemon.Options{Config: cfg, Store: st, RepoInfo: map[string]*pkginfo.RepositoryInfo{"master/x86_64": info}}
+	if o.Registry != nil { // as kiln serve wires it
+		if st, err = store.WithMetrics(st, o.Registry); err != nil {
+			t.Fatal(err)
+		}
+		do.Store, do.Metrics = st, o.Registry
+	}
+	d, err := daemon.New(ctx, do)
 	if err != nil {
 		t.Fatal(err)
 	}

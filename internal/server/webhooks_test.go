@@ -33,8 +33,15 @@ type hookEnv struct {
 
 func newHookEnv(t *testing.T, edit ...func(*config.Config)) *hookEnv {
 	t.Helper()
+	return newHookEnvWith(t, Options{}, edit...)
+}
+
+// newHookEnvWith is newHookEnv with server options o.
+func newHookEnvWith(t *testing.T, o Options, edit ...func(*config.Config)) *hookEnv {
+	t.Helper()
 	var remote string
-	e := newDockServer(t, Options{GitHubSecret: []byte(hookSecret)}, func(c *config.Config) {
+	o.GitHubSecret = []byte(hookSecret)
+	e := newDockServer(t, o, func(c *config.Config) {
 		for _, f := range edit {
 			f(c)
 		}
