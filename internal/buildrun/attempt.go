@@ -17,6 +17,8 @@ import (
 var (
 	errHang    = errors.New("buildrun: no output for too long")
 	errTimeout = errors.New("buildrun: build timeout")
+	// errStopping: the run is being stopped for a shutdown (Handle.Stop).
+	errStopping = errors.New("buildrun: kiln is shutting down; the build is requeued")
 )
 
 type attemptJob struct {
@@ -172,6 +174,8 @@ func classify(hctx, run context.Context, err error) (string, error) {
 		return "timeout", fmt.Errorf("build timeout, cancelled: %w", err)
 	case errors.Is(cause, ErrCancelled):
 		return "cancelled", cause
+	case errors.Is(cause, errStopping):
+		return "interrupted", cause
 	case run.Err() != nil:
 		return "interrupted", err
 	case errors.Is(err, builder.ErrUnavailable):

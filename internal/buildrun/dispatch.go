@@ -12,7 +12,7 @@ import (
 
 // dispatch gives every free, usable builder a ready build.
 func (r *runner) dispatch(ctx context.Context) {
-	if r.cancelled != "" || r.fatal != nil || ctx.Err() != nil {
+	if r.cancelled != "" || r.stopping != "" || r.fatal != nil || ctx.Err() != nil {
 		return
 	}
 	r.pollBuilders() // Status does no I/O; never hand a build to a builder just lost

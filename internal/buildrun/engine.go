@@ -236,6 +236,16 @@ func (h *Handle) Done() <-chan struct{} { return h.done }
 // (unless the publishing mode is never) and the run ends cancelled.
 func (h *Handle) Cancel(reason string) { h.r.request(cancelRun{reason}) }
 
+// Stop stops the run for a shutdown of this kiln: nothing more starts,
+// running builds are cancelled on their builders and requeued (their
+// attempt ends "interrupted"), a publish in progress finishes, then the
+// records are written and the heartbeat released, so that another kiln
+// (or this one's next start) resumes the run at once; what succeeded and
+// is not published yet is published by that resume. Wait then returns an
+// error wrapping ErrStopped. The run stays unfinished (state running,
+// no heartbeat).
+func (h *Handle) Stop(reason string) { h.r.request(stopRun{reason}) }
+
 // CancelBuild cancels one build (running or not); its dependents are lost.
 func (h *Handle) CancelBuild(number int64, reason string) error {
 	ch := make(chan error, 1)

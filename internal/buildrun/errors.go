@@ -19,6 +19,13 @@ var (
 	ErrBadRecord = errors.New("buildrun: invalid record")
 	// ErrCancelled: the run or build was cancelled by an operator.
 	ErrCancelled = errors.New("buildrun: cancelled")
+	// ErrTakenOver: another process took the run over (its run record
+	// changed under this one's compare-and-swap); this one stopped
+	// driving it.
+	ErrTakenOver = errors.New("buildrun: run taken over by another process")
+	// ErrStopped: the run was stopped for a shutdown (Handle.Stop) and is
+	// left for the next kiln to resume.
+	ErrStopped = errors.New("buildrun: run stopped for a shutdown")
 	// ErrBusy: the engine already drives a run.
 	ErrBusy = errors.New("buildrun: engine busy")
 )

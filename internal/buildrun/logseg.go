@@ -219,3 +219,22 @@ func (l *segLog) Close() error {
 	defer l.mu.Unlock()
 	return l.err
 }
+
+// abandon stops the log without writing what it buffered.
+func (l *segLog) abandon() {
+	select {
+	case <-l.stop:
+	default:
+		close(l.stop)
+	}
+	<-l.done
+	l.mu.Lock()
+	l.buf.Reset()
+	l.partial = nil
+	if l.err == nil {
+		l.err = errLogAbandoned
+	}
+	l.mu.Unlock()
+}
+
+var errLogAbandoned = errors.New("buildrun: log abandoned (the run was taken over)")

@@ -96,13 +96,21 @@ func decodeRecord(b []byte, v any) error {
 
 // putJSON writes v as indented JSON to key (unconditionally).
 func putJSON(ctx context.Context, st store.Store, key string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
+	b, err := encodeRecord(v)
 	if err != nil {
 		return fmt.Errorf("buildrun: encode %s: %w", key, err)
 	}
-	b = append(b, '\n')
 	if _, err := st.Put(ctx, key, bytes.NewReader(b), int64(len(b)), store.PutOptions{ContentType: "application/json"}); err != nil {
 		return fmt.Errorf("buildrun: write %s: %w", key, err)
 	}
 	return nil
+}
+
+// encodeRecord is a record as it is stored: indented JSON and a newline.
+func encodeRecord(v any) ([]byte, error) {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
 }

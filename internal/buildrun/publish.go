@@ -31,7 +31,7 @@ type publishDone struct {
 // maybePublish starts a publish of the succeeded builds when the mode
 // says so (final: the run is over, publish everything).
 func (r *runner) maybePublish(ctx context.Context, final bool) {
-	if r.publishing || r.opts.Publish == PublishNever || ctx.Err() != nil {
+	if r.publishing || r.opts.Publish == PublishNever || r.stopping != "" || ctx.Err() != nil {
 		return
 	}
 	if r.opts.Publish == PublishAtEnd && !final {

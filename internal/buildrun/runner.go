@@ -45,6 +45,7 @@ type runner struct {
 	parked       []*bstate // not installable yet; retried with the next batch
 	publishAfter time.Time
 	cancelled    string // why the run was cancelled ("" if not)
+	stopping     string // why the run is being stopped for a shutdown ("" if not)
 	fatal        error  // stops the run (RunError)
 	master       *segLog
 	nextStatus   time.Time
@@ -79,6 +80,7 @@ type slot struct {
 // Messages to the loop.
 type (
 	cancelRun   struct{ reason string }
+	stopRun     struct{ reason string }
 	cancelBuild struct {
 		number int64
 		reason string
@@ -87,11 +89,14 @@ type (
 	retryDue struct{ b *bstate }
 )
 
-func newRunner(ctx context.Context, e *Engine, run *Run, builds []*Build, resume bool) (*runner, error) {
+// newRunner makes the runner of run; etag is the ETag of the run record
+// as Start or Resume wrote it (its later writes are compare-and-swap).
+func newRunner(ctx context.Context, e *Engine, run *Run, builds []*Build, resume bool, etag string) (*runner, error) {
 	r := &runner{e: e, opts: &e.opts, l: e.l, log: e.log.With("run", run.ID), bus: e.opts.Bus,
 		run: run, byID: map[string]*bstate{}, byNum: map[int64]*bstate{}, reqs: make(chan any, 64), stopped: make(chan struct{}),
 		products: map[string]*product{}}
 	r.rec = newRecorder(e.opts.Store, r.log, 4)
+	r.rec.guard(r.l.runRecord(run.ID), etag)
 	tasks := make([]Task, len(builds))
 	for i, b := range builds {
 		bs := &bstate{rec: *b}
@@ -190,6 +195,8 @@ func (r *runner) loop(ctx context.Context) error {
 		case <-tick.C:
 			r.pollBuilders()
 			r.heartbeat()
+		case <-r.rec.lost:
+			return r.halt(r.rec.lostTo(), false)
 		case <-ctx.Done():
 			return r.crash(ctx)
 		}
@@ -201,7 +208,7 @@ func (r *runner) over() bool {
 	if r.running > 0 || r.publishing {
 		return false
 	}
-	if r.fatal != nil || r.cancelled != "" {
+	if r.fatal != nil || r.cancelled != "" || r.stopping != "" {
 		return true
 	}
 	if r.sched.Pending() > 0 {
@@ -242,6 +249,8 @@ func (r *runner) handle(ctx context.Context, m any) {
 		}
 	case cancelRun:
 		r.cancelAll(m.reason)
+	case stopRun:
+		r.stopFor(m.reason)
 	case cancelBuild:
 		m.err <- r.cancelOne(m.number, m.reason)
 	}
@@ -328,12 +337,17 @@ func (r *runner) setBuild(b *bstate, st BuildState, reason string) {
 // finish publishes what remains, writes the report and status and ends
 // the run.
 func (r *runner) finish(ctx context.Context) error {
+	if r.stopping != "" {
+		return r.park()
+	}
 	if r.fatal == nil {
 		r.maybePublish(ctx, true)
 		for r.publishing {
 			select {
 			case m := <-r.reqs:
 				r.handle(ctx, m)
+			case <-r.rec.lost:
+				return r.halt(r.rec.lostTo(), false)
 			case <-ctx.Done():
 				return r.crash(ctx)
 			}
@@ -394,10 +408,17 @@ func reasonOr(s, def string) string {
 
 // crash stops everything without writing more records, as if the
 // process had died: attempts are cancelled and waited for.
-func (r *runner) crash(ctx context.Context) error {
+func (r *runner) crash(ctx context.Context) error { return r.halt(context.Cause(ctx), true) }
+
+// halt stops everything without writing more records: attempts are
+// cancelled with cause and waited for, what is queued is dropped; the
+// logs keep what they buffered when flushLogs is set (a crash of this
+// process), else not even that (the run was taken over: its new driver
+// writes its logs).
+func (r *runner) halt(cause error, flushLogs bool) error {
 	for _, b := range r.builds {
 		if b.cancel != nil {
-			b.cancel(context.Cause(ctx))
+			b.cancel(cause)
 		}
 	}
 	for r.running > 0 || r.publishing {
@@ -412,13 +433,25 @@ func (r *runner) crash(ctx context.Context) error {
 		}
 	}
 	r.rec.abandon()
-	for _, s := range r.slots {
-		if s.log != nil {
-			_ = s.log.Close()
+	for _, l := range r.logs() {
+		if flushLogs {
+			_ = l.Close()
+		} else {
+			l.abandon()
 		}
 	}
-	_ = r.master.Close()
-	return context.Cause(ctx)
+	return cause
+}
+
+// logs are the run's open logs: the builders' and the master log.
+func (r *runner) logs() []*segLog {
+	var out []*segLog
+	for _, s := range r.slots {
+		if s.log != nil {
+			out = append(out, s.log)
+		}
+	}
+	return append(out, r.master)
 }
 
 func cloneRun(r *Run) *Run {

@@ -104,14 +104,15 @@ func (e *Engine) Start(ctx context.Context, req Request) (*Handle, error) {
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	if err := putJSON(ctx, e.opts.Store, e.l.runRecord(run.ID), run); err != nil {
+	etag, err := e.putRun(ctx, run, "")
+	if err != nil {
 		return nil, err
 	}
 	if err := writeRunIndex(ctx, e.opts.Store, e.Records(), e.l, run.ID); err != nil {
 		// Only the old frontend reads the index: the run goes on.
 		e.log.Warn("run index not written", "run", run.ID, "err", err)
 	}
-	r, err := newRunner(ctx, e, run, builds, false)
+	r, err := newRunner(ctx, e, run, builds, false, etag)
 	if err != nil {
 		return nil, err
 	}
@@ -129,13 +130,23 @@ func portRef(name, version string, revision uint32, recipePath string) PortRef {
 // stay as they are, running builds are requeued, and the rest is built
 // and published as Start would. It refuses a finished run (ErrFinished)
 // and a run whose heartbeat another process renewed within HeartbeatTTL
-// (ErrActive).
+// (ErrActive). The run record is taken over compare-and-swap (cas.go):
+// of two processes resuming a run at once one gets ErrActive, and one
+// that drove it until then stops with ErrTakenOver.
 func (e *Engine) Resume(ctx context.Context, id string) (*Handle, error) {
+	return e.ResumeDead(ctx, id, "")
+}
+
+// ResumeDead is Resume that also takes over a run whose fresh heartbeat
+// is that of dead, a holder known to have stopped (a daemon took over
+// the scheduling lease dead let expire), without waiting for
+// HeartbeatTTL.
+func (e *Engine) ResumeDead(ctx context.Context, id, dead string) (*Handle, error) {
 	if h, ok := e.Active(); ok {
 		return nil, fmt.Errorf("%w: run %s is running", ErrBusy, h.ID())
 	}
 	rd := e.Records()
-	run, err := rd.Run(ctx, id)
+	run, etag, err := e.readRun(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +154,7 @@ func (e *Engine) Resume(ctx context.Context, id string) (*Handle, error) {
 		return nil, fmt.Errorf("%w: run %s is %s", ErrFinished, id, run.State)
 	}
 	now := e.opts.Now().UTC()
-	if run.Holder != e.opts.Holder && run.Heartbeat.Add(e.opts.HeartbeatTTL).After(now) {
+	if run.Holder != e.opts.Holder && (dead == "" || run.Holder != dead) && run.Heartbeat.Add(e.opts.HeartbeatTTL).After(now) {
 		return nil, fmt.Errorf("%w: run %s (holder %s, heartbeat %s)", ErrActive, id, run.Holder, run.Heartbeat.Format("15:04:05"))
 	}
 	all, err := rd.Builds(ctx, id)
@@ -162,11 +173,15 @@ func (e *Engine) Resume(ctx context.Context, id string) (*Handle, error) {
 		}
 		builds = append(builds, b)
 	}
+	prev := run.Holder
 	run.State, run.Reason, run.Holder, run.Heartbeat = RunRunning, "", e.opts.Holder, now
-	if err := putJSON(ctx, e.opts.Store, e.l.runRecord(run.ID), run); err != nil {
+	if etag, err = e.putRun(ctx, run, etag); err != nil {
 		return nil, err
 	}
-	r, err := newRunner(ctx, e, run, builds, true)
+	if prev != "" && prev != e.opts.Holder {
+		e.log.Info("run taken over", "run", run.ID, "from", prev, "holder", e.opts.Holder)
+	}
+	r, err := newRunner(ctx, e, run, builds, true, etag)
 	if err != nil {
 		return nil, err
 	}
