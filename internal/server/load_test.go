@@ -35,12 +35,19 @@ var loadRate = 1000
 
 // TestLoad: 200 event-stream clients and 1,000 API requests per second
 // (GET targets, runs, one run, builders) against a server whose target
-// runs a mock build run, on loopback. Every request must succeed (200),
-// all scheduled requests must be served within twice the test's
-// duration (else the server did not sustain the load), every stream must
-// stay open and receive the run's events without being dropped, and
-// after everything closed the goroutine count must settle back to where
-// it was. Latency percentiles go to the log.
+// runs a mock build run, on loopback. Every request answered must
+// succeed (200), every stream must stay open and receive the run's
+// events without being dropped, and after everything closed the
+// goroutine count must settle back to where it was. Latency percentiles
+// and the rate served go to the log.
+//
+// The rate is a requirement only without the race detector (scripts/test
+// runs the test so, alone): then all scheduled requests must be served
+// within twice the test's duration, else the server did not sustain the
+// load. Under -race (slowed several times, on a 2-core machine shared
+// with the rest of the suite) requests still unanswered when that time
+// is up are cancelled and only counted, but each route must have
+// answered.
 func TestLoad(t *testing.T) {
 	dur := 30 * time.Second
 	if testing.Short() || raceEnabled {
@@ -49,6 +56,7 @@ func TestLoad(t *testing.T) {
 	if raceEnabled {
 		loadRate = 200
 	}
+	strictRate := !raceEnabled
 	if s := os.Getenv("KILN_LOADTEST_DURATION"); s != "" {
 		d, err := time.ParseDuration(s)
 		if err != nil {
@@ -157,6 +165,9 @@ func TestLoad(t *testing.T) {
 	apiTr := &http.Transport{MaxIdleConnsPerHost: loadWorkers, MaxConnsPerHost: loadWorkers}
 	defer apiTr.CloseIdleConnections()
 	apiC := &http.Client{Transport: apiTr, Timeout: 10 * time.Second}
+	if !strictRate {
+		apiC.Timeout = 0 // bounded by the drain deadline
+	}
 	total := int(float64(loadRate) * dur.Seconds())
 	type job struct {
 		path int
@@ -168,7 +179,7 @@ func TestLoad(t *testing.T) {
 		d, service time.Duration
 	}
 	lat := make([][]sample, loadWorkers)
-	var apiErrs atomic.Int64
+	var apiErrs, unfinished atomic.Int64
 	var apiErrMsg atomic.Value
 	var apiWG sync.WaitGroup
 	drainCtx, stopDrain := context.WithCancel(ctx)
@@ -181,14 +192,21 @@ func TestLoad(t *testing.T) {
 				}
 				path := paths[j.path]
 				sent := time.Now()
-				resp, err := apiC.Get(e.hs.URL + path)
-				if err != nil {
+				req, _ := http.NewRequestWithContext(drainCtx, "GET", e.hs.URL+path, nil)
+				resp, err := apiC.Do(req)
+				if err == nil {
+					_, err = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+				if err != nil && drainCtx.Err() != nil {
+					unfinished.Add(1) // cut off at the deadline
+					continue
+				}
+				if err != nil && resp == nil {
 					apiErrs.Add(1)
 					apiErrMsg.Store(err.Error())
 					continue
 				}
-				_, err = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
 				now := time.Now()
 				lat[w] = append(lat[w], sample{j.path, now.Sub(j.due), now.Sub(sent)})
 				if resp.StatusCode != 200 || err != nil {
@@ -257,9 +275,19 @@ func TestLoad(t *testing.T) {
 	if n := dropped.Load(); n > 0 {
 		t.Errorf("%d event streams were dropped", n)
 	}
-	if done+int(apiErrs.Load()) < total {
-		t.Errorf("%d of %d scheduled requests served within twice the test's duration (%s): the server sustained %.0f/s, not %d/s",
-			done, total, 2*dur, float64(done)/elapsed.Seconds(), loadRate)
+	if served := done + int(apiErrs.Load()); served < total {
+		msg := fmt.Sprintf("%d of %d scheduled requests served within twice the test's duration (%s), %d cut off in flight: the server sustained %.0f/s, not %d/s",
+			served, total, 2*dur, unfinished.Load(), float64(done)/elapsed.Seconds(), loadRate)
+		if strictRate {
+			t.Error(msg)
+		} else {
+			t.Log(msg + " (the race detector's run: the rate is not required)")
+		}
+	}
+	for i, p := range paths {
+		if len(byPath[i]) == 0 {
+			t.Errorf("GET %s: not answered once", p)
+		}
 	}
 	if want := int64(loadSSEClients) * int64(dur.Seconds()) * loadEventRate / 4; events < want {
 		t.Errorf("the event streams received %d events, want at least %d", events, want)
