@@ -10,7 +10,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -77,7 +76,10 @@ versions differ.`,
 			if err != nil {
 				return err
 			}
-			results := checkBuilders(cmd.Context(), configs, kh, timeout, newLogger(cmd))
+			results, err := checkBuilders(cmd.Context(), configs, kh, timeout, newLogger(cmd))
+			if err != nil {
+				return err
+			}
 			sum := summarize(results)
 			if asJSON {
 				err = writeCheckJSON(cmd.OutOrStdout(), results, sum)
@@ -106,38 +108,29 @@ type checkResult struct {
 	Error string `json:"error,omitempty"`
 }
 
+// checkBuilders checks the SSH builders of configs as builder.CheckAll
+// does, with one connection attempt each.
 func checkBuilders(ctx context.Context, configs []*ssh.Config, kh *ssh.KnownHosts, timeout time.Duration, log interface {
 	Info(string, ...any)
-}) []checkResult {
-	results := make([]checkResult, len(configs))
-	var wg sync.WaitGroup
+}) ([]checkResult, error) {
+	bs := make([]builder.Builder, len(configs))
 	for i, c := range configs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			results[i].Name = c.Name
-			// One attempt: no backoff after a connection error.
-			b, err := ssh.New(c, ssh.Options{KnownHosts: kh, Backoff: func(int) time.Duration { return 0 }})
-			if err != nil {
-				results[i].Error = err.Error()
-				return
-			}
-			defer b.Close()
-			cctx, cancel := context.WithTimeout(ctx, timeout)
-			defer cancel()
-			rep, err := b.Check(cctx)
-			results[i].CheckReport = rep
-			if err != nil {
-				if cctx.Err() != nil && ctx.Err() == nil {
-					err = fmt.Errorf("no answer within %v: %w", timeout, err)
-				}
-				results[i].Error = err.Error()
-			}
-			log.Info("checked builder", "builder", c.Name, "err", err)
-		}()
+		b, err := ssh.New(c, ssh.CheckOptions(kh))
+		if err != nil {
+			return nil, err
+		}
+		defer b.Close()
+		bs[i] = b
 	}
-	wg.Wait()
-	return results
+	results := make([]checkResult, len(configs))
+	for i, r := range builder.CheckAll(ctx, bs, timeout) {
+		results[i].CheckReport = r.CheckReport
+		if r.Err != nil {
+			results[i].Error = r.Err.Error()
+		}
+		log.Info("checked builder", "builder", r.Name, "err", r.Err)
+	}
+	return results, nil
 }
 
 type checkSummary struct {
@@ -146,14 +139,16 @@ type checkSummary struct {
 }
 
 func summarize(results []checkResult) checkSummary {
-	s := checkSummary{versions: map[string][]string{}}
-	for _, r := range results {
+	s := checkSummary{}
+	rs := make([]builder.CheckResult, len(results))
+	for i, r := range results {
+		rs[i].CheckReport = r.CheckReport
 		if r.Error != "" {
 			s.failed++
-			continue
+			rs[i].Err = errors.New(r.Error)
 		}
-		s.versions[r.Haikuporter] = append(s.versions[r.Haikuporter], r.Name)
 	}
+	s.versions = builder.HaikuporterVersions(rs)
 	return s
 }
 

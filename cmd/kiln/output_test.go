@@ -41,6 +41,7 @@ var jsonCommands = map[string]func(t *testing.T) []string{
 		return []string{testenv.Fixture(t, "hpkg/tipster-1.1.1-1-x86_64.hpkg")}
 	},
 	"kiln repo inspect": func(t *testing.T) []string { return []string{testenv.Fixture(t, "hpkr/repo-2013-x86.hpkr")} },
+	"kiln doctor":       func(t *testing.T) []string { return []string{"--data", t.TempDir()} },
 	"kiln runs list":    func(t *testing.T) []string { return []string{"-c", builtDemo(t)} },
 	"kiln runs show":    func(t *testing.T) []string { return []string{"-c", builtDemo(t), "last"} },
 	"kiln runs prune":   func(t *testing.T) []string { return []string{"-c", builtDemo(t), "--dry-run"} },

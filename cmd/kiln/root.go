@@ -94,6 +94,7 @@ status: 0 success, 1 failure or a check that found problems, 2 a usage error
 		newPortsCmd(),
 		newPlanCmd(),
 		newBuilderCmd(),
+		newDoctorCmd(),
 		newBuildCmd(),
 		newRunsCmd(),
 		newTokenCmd(),

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"strings"
+	"time"
 
 	"github.com/haikuports/kiln/internal/builder"
 )
@@ -59,4 +60,11 @@ func (b *Builder) Check(ctx context.Context) (builder.CheckReport, error) {
 		}
 	}
 	return rep, nil
+}
+
+// CheckOptions are the Options of a builder made only to be checked
+// (`kiln builder check`, `kiln doctor`): one connection attempt, no pause
+// after a failed one.
+func CheckOptions(kh *KnownHosts) Options {
+	return Options{KnownHosts: kh, Backoff: func(int) time.Duration { return 0 }}
 }

@@ -1,0 +1,185 @@
+package doctor
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/haikuports/kiln/internal/config"
+	"github.com/haikuports/kiln/internal/store"
+)
+
+// ProbePrefix is where the store checks write their probe objects (one
+// random key below it per run, deleted when the run ends).
+const ProbePrefix = ".kiln/doctor/"
+
+// storeProbe is the state the store checks share: the store, the probe
+// keys written and the last write's ETag and time.
+type storeProbe struct {
+	cfg  *config.Config
+	opts Options
+	st   store.Store
+	key  string // the probe (written, overwritten, compare-and-swapped)
+	cia  string // the create-if-absent probe
+	// written are the keys a Put was attempted on (cleanup deletes them).
+	written map[string]bool
+	data    []byte // the probe's content as last written
+	etag    string
+	// before and after bracket the last successful write of key.
+	before, after time.Time
+}
+
+// checks are the store checks in the order they must run.
+func (p *storeProbe) checks() []Check {
+	return []Check{
+		{"store", p.open},
+		{"store write", p.write},
+		{"store create-if-absent", p.createIfAbsent},
+		{"store compare-and-swap", p.compareAndSwap},
+		{"store presigned URL", p.presign},
+		{"store clock", p.clock},
+		{"store delete", p.delete},
+	}
+}
+
+// open opens the store and lists its top level.
+func (p *storeProbe) open(ctx context.Context) Result {
+	url := p.cfg.Store.URL
+	st, err := p.opts.OpenStore(ctx, url)
+	if err != nil {
+		return failf(storeFix(err), "%v", err)
+	}
+	n := 0
+	err = st.List(ctx, "", "/", func(store.ObjectInfo) error {
+		n++
+		if n >= 1000 {
+			return errStop
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errStop) {
+		return failf(storeFix(err), "list: %v", err)
+	}
+	p.st = st
+	var rnd [8]byte
+	rand.Read(rnd[:])
+	p.key = ProbePrefix + hex.EncodeToString(rnd[:])
+	p.cia = p.key + "-create"
+	p.written = map[string]bool{}
+	what := fmt.Sprintf("%d entries at the top", n)
+	switch n {
+	case 0:
+		what = "empty"
+	case 1000:
+		what = "1000+ entries at the top"
+	}
+	return okf("%s lists (%s)", st, what)
+}
+
+var errStop = errors.New("stop")
+
+// storeFix is the hint for an error of the store.
+func storeFix(err error) string {
+	var se *store.S3Error
+	switch {
+	case errors.Is(err, store.ErrNoCredentials):
+		return "give S3 credentials as the message says (docs/store.md)"
+	case errors.Is(err, store.ErrNoStore):
+		return "correct store.url, or create the directory"
+	case errors.As(err, &se) && (se.Status == http.StatusForbidden || se.Code == "AccessDenied" || se.Code == "SignatureDoesNotMatch" || se.Code == "InvalidAccessKeyId"):
+		return "the credentials are refused or lack a permission: kiln needs s3:ListBucket, s3:GetObject, s3:PutObject and s3:DeleteObject on the bucket (prefix)"
+	case errors.As(err, &se) && se.Code == "NoSuchBucket":
+		return "create the bucket, or correct store.url (s3://bucket/prefix)"
+	case errors.As(err, &se) && se.Status == 0:
+		return "is the endpoint right and reachable from here? (store.url ?endpoint=, ?region=, ?path-style=true; docs/store.md)"
+	}
+	return "see the error above (docs/store.md)"
+}
+
+// needStore is the result of a store check that cannot run.
+func (p *storeProbe) needStore() (Result, bool) {
+	if p.st == nil {
+		return skipf("the store could not be opened"), false
+	}
+	return Result{}, true
+}
+
+// put writes data to key with opts, remembering the key for cleanup.
+func (p *storeProbe) put(ctx context.Context, key string, data []byte, opts store.PutOptions) (store.ObjectInfo, error) {
+	p.written[key] = true
+	return p.st.Put(ctx, key, bytes.NewReader(data), int64(len(data)), opts)
+}
+
+// get reads key whole.
+func (p *storeProbe) get(ctx context.Context, key string) ([]byte, error) {
+	rc, _, err := p.st.Get(ctx, key, store.GetOptions{})
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	return io.ReadAll(io.LimitReader(rc, 1<<20))
+}
+
+// probeData is a probe's content: says what it is, unique per write.
+func probeData(key, what string) []byte {
+	var rnd [16]byte
+	rand.Read(rnd[:])
+	return fmt.Appendf(nil, "kiln doctor probe %s (%s) %x\n", key, what, rnd)
+}
+
+// write puts the probe, reads it back and finds it in a listing.
+func (p *storeProbe) write(ctx context.Context) Result {
+	if r, ok := p.needStore(); !ok {
+		return r
+	}
+	data := probeData(p.key, "write")
+	p.before = time.Now()
+	info, err := p.put(ctx, p.key, data, store.PutOptions{})
+	p.after = time.Now()
+	if err != nil {
+		return failf(storeFix(err), "put %s: %v", p.key, err)
+	}
+	p.data, p.etag = data, info.ETag
+	got, err := p.get(ctx, p.key)
+	if err != nil {
+		return failf(storeFix(err), "get %s after writing it: %v", p.key, err)
+	}
+	if !bytes.Equal(got, data) {
+		return failf("the store does not keep what it is given: use another store",
+			"get %s returned %d bytes that differ from the %d written", p.key, len(got), len(data))
+	}
+	listed := false
+	err = p.st.List(ctx, p.key, "", func(o store.ObjectInfo) error {
+		listed = listed || o.Key == p.key
+		return nil
+	})
+	if err != nil {
+		return failf(storeFix(err), "list %s: %v", p.key, err)
+	}
+	if !listed {
+		return failf("kiln finds snapshots and leases by listing: use a store whose listings show what was written",
+			"%s was written but a listing of it does not show it", p.key)
+	}
+	return okf("put, get and list of %s (%d bytes)", p.key, len(data))
+}
+
+// cleanup deletes every probe key written, with a context of its own so
+// that it runs also after ctx ended.
+func (p *storeProbe) cleanup(ctx context.Context) {
+	if p.st == nil {
+		return
+	}
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), p.opts.Timeout)
+	defer cancel()
+	for key := range p.written {
+		if err := p.st.Delete(cctx, key); err != nil {
+			p.opts.Logger.Warn("doctor: could not delete a probe object", "key", key, "store", p.st.String(), "err", err)
+		}
+	}
+}

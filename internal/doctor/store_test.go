@@ -1,0 +1,90 @@
+package doctor_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/haikuports/kiln/internal/doctor"
+	"github.com/haikuports/kiln/internal/store/s3test"
+)
+
+// lyingProxy is a test double of a store that does not keep S3's
+// promises: a reverse proxy in front of gofakes3 (which enforces
+// conditional writes and checks no signature) that drops request headers
+// before the server sees them and shifts the times it answers with.
+func lyingProxy(t *testing.T, srv *s3test.Server, drop []string, shift time.Duration) string {
+	t.Helper()
+	u, err := url.Parse(srv.Endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := httputil.NewSingleHostReverseProxy(u)
+	direct := p.Director
+	p.Director = func(r *http.Request) {
+		direct(r)
+		for _, h := range drop {
+			r.Header.Del(h)
+		}
+	}
+	p.ModifyResponse = func(resp *http.Response) error {
+		for _, h := range []string{"Last-Modified", "Date"} {
+			if v := resp.Header.Get(h); v != "" && shift != 0 {
+				tm, err := http.ParseTime(v)
+				if err != nil {
+					return err
+				}
+				resp.Header.Set(h, tm.Add(shift).UTC().Format(http.TimeFormat))
+			}
+		}
+		return nil
+	}
+	ps := httptest.NewServer(p)
+	t.Cleanup(ps.Close)
+	return ps.URL
+}
+
+// TestStoreDoubles: a store that ignores If-None-Match, one that ignores
+// If-Match, and one whose clock is off are each reported by their check,
+// with the problem said plainly; the other store checks pass and the
+// probe objects are deleted.
+func TestStoreDoubles(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		drop  []string
+		shift time.Duration
+		check map[string][]string // failing check -> its detail/fix must say
+		warn  map[string][]string
+	}{
+		{name: "honest", check: nil},
+		{name: "ignores If-None-Match", drop: []string{"If-None-Match"}, check: map[string][]string{
+			"store create-if-absent": {"not enforced", "ignores If-None-Match", "second create-if-absent", "use a store that enforces"}}},
+		{name: "ignores If-Match", drop: []string{"If-Match"}, check: map[string][]string{
+			"store compare-and-swap": {"not enforced", "ignores If-Match", `"00000000000000000000000000000000"`}}},
+		{name: "clock 5 minutes ahead", shift: 5 * time.Minute, check: map[string][]string{
+			"store clock": {"ahead of this machine's (more than 1m0s)", "synchronise"}}},
+		{name: "clock 2 minutes behind", shift: -2 * time.Minute, check: map[string][]string{
+			"store clock": {"behind this machine's (more than 1m0s)"}}},
+		{name: "clock 20 seconds ahead", shift: 20 * time.Second, warn: map[string][]string{
+			"store clock": {"ahead of this machine's"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := s3test.StartFake(t)
+			endpoint := lyingProxy(t, srv, tc.drop, tc.shift)
+			results := runDoctor(t, healthyConfig(t), doctor.Options{OpenStore: s3Opener(srv, "doubles", endpoint)}, srv.Store(t, "doubles"))
+			for _, name := range []string{"store", "store write", "store create-if-absent", "store compare-and-swap",
+				"store presigned URL", "store clock", "store delete"} {
+				if d, bad := tc.check[name]; bad {
+					want(t, results, name, doctor.Fail, d...)
+				} else if d, w := tc.warn[name]; w {
+					want(t, results, name, doctor.Warn, d...)
+				} else {
+					want(t, results, name, doctor.OK)
+				}
+			}
+		})
+	}
+}
