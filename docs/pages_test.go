@@ -35,6 +35,7 @@ type page struct {
 // (TestEveryShellBlockAccounted).
 var runPages = []page{
 	{name: "quick-start.md", timeout: 3 * time.Minute},
+	{name: "doctor.md", timeout: time.Minute},
 }
 
 // demoAddr is the address the pages show (kiln serve's default). The
