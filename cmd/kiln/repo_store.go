@@ -31,6 +31,7 @@ func newRepoStoreCmds() []*cobra.Command {
 		newRepoVerifyCmd(),
 		newRepoImportCmd(),
 		newRepoBuildPackagesCmd(),
+		newRepoMirrorCmd(),
 	}
 }
 

@@ -74,3 +74,8 @@ func headName(h *Head) string {
 	}
 	return h.Snapshot
 }
+
+// ParseHead reads the bytes of a head.json (key names it in errors) with
+// the checks ReadHead applies; tools that copy heads verbatim (the mirror)
+// parse what they copy.
+func ParseHead(b []byte, key string) (*Head, error) { return parseHead(b, key) }

@@ -104,6 +104,18 @@ func (r *Repo) SnapshotKey(id, name string) string { return r.l.snapshot(id, nam
 // HeadKey is the key of head.json.
 func (r *Repo) HeadKey() string { return r.l.head() }
 
+// PackagesPrefix is the key prefix of the package files (current/packages/,
+// ending in "/"; .obsolete/ lies below it).
+func (r *Repo) PackagesPrefix() string { return r.l.packagesPrefix() }
+
+// SnapshotsPrefix is the key prefix of the stored snapshots
+// (.kiln/snapshots/, ending in "/").
+func (r *Repo) SnapshotsPrefix() string { return r.l.snapshotsPrefix() }
+
+// BuildPackagesPrefix is the key prefix of the build-packages repositories
+// (.kiln/build-packages/, ending in "/").
+func (r *Repo) BuildPackagesPrefix() string { return r.l.buildPackagesPrefix() }
+
 // ValidSnapshotID reports whether id is acceptable as a snapshot id (a
 // single safe key segment of letters, digits, '-', '_' and '.', not
 // starting with '.'), as servers check ids from URLs before any store
