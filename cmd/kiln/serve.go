@@ -39,7 +39,8 @@ an everything run). With [tree] url instead of path, the tree is cloned into
 signed GitHub push webhook) and POST /api/v1/hooks/trigger (a trigger token)
 fetch it and start the update runs at once, a burst of pushes debounced into
 one run per target ([tree] debounce, default 2s). After each publish the
-[[notify]] URLs are called.
+[[notify]] URLs are called and the [[mirror]] stores brought in step (as kiln
+repo mirror does, in the background; docs/mirror.md).
 
 Every key of the config can be overridden by a KILN_ variable
 (KILN_STORE_URL, KILN_TREE_POLL, KILN_TARGET_0_BRANCH, …; docs/configuration.md).

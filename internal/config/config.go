@@ -47,6 +47,8 @@ type Config struct {
 	Dock Dock `toml:"dock"`
 	// Notify are the URLs kiln serve calls after each publish.
 	Notify []Notify `toml:"notify"`
+	// Mirrors are second stores kiln serve keeps copies of targets in.
+	Mirrors []Mirror `toml:"mirror"`
 
 	// File is the path the config was read from ("" for a built one).
 	File string `toml:"-"`
@@ -263,6 +265,11 @@ func (c *Config) resolve(dir string) {
 	for i := range c.Notify {
 		abs(&c.Notify[i].URLFile)
 	}
+	for i := range c.Mirrors {
+		if u := c.Mirrors[i].URL; !strings.Contains(u, "://") && !strings.Contains(strings.SplitN(u, "/", 2)[0], ":") { // "s3:/x" stays for Validate
+			abs(&c.Mirrors[i].URL)
+		}
+	}
 	for i := range c.Targets {
 		abs(&c.Targets[i].SystemPackages)
 		abs(&c.Targets[i].RepoInfo)
@@ -319,6 +326,7 @@ func (c *Config) Validate() error {
 		errs = append(errs, err)
 	}
 	errs = append(errs, validateNotify(c.Notify, seen)...)
+	errs = append(errs, validateMirrors(c.Mirrors, c.Store.URL, seen)...)
 	return errors.Join(errs...)
 }
 

@@ -61,10 +61,11 @@ type Daemon struct {
 
 	followers sync.WaitGroup // goroutines following runs Trigger started
 
-	tree   *gitTree                 // the ports tree's working copy (gittree.go)
-	kick   chan struct{}            // Wake → watch (wake.go)
-	wakes  map[string]chan struct{} // watch → each target's loop
-	notify *notifier                // [[notify]] URLs (notify.go)
+	tree    *gitTree                 // the ports tree's working copy (gittree.go)
+	kick    chan struct{}            // Wake → watch (wake.go)
+	wakes   map[string]chan struct{} // watch → each target's loop
+	notify  *notifier                // [[notify]] URLs (notify.go)
+	mirrors *mirrorer                // [[mirror]] stores (mirror.go)
 }
 
 // TargetState is what a target's loop is doing, for the API.
@@ -99,14 +100,19 @@ func New(ctx context.Context, o Options) (*Daemon, error) {
 	if err != nil {
 		return nil, err
 	}
+	if d.mirrors, err = newMirrorer(ctx, o.Config, o.Store, log, o.Metrics); err != nil {
+		return nil, err
+	}
 	for i := range o.Config.Targets {
 		tg := &o.Config.Targets[i]
+		var opened *Target // for the publish hook, set once opened
 		t, err := OpenTarget(ctx, TargetOptions{Config: o.Config, Target: tg, Store: o.Store,
-			Logger: log, RepoInfo: o.RepoInfo[tg.Name()], OnPublish: observePublish(durations, tg.Name())})
+			Logger: log, RepoInfo: o.RepoInfo[tg.Name()], OnPublish: d.afterPublishHook(observePublish(durations, tg.Name()), &opened)})
 		if err != nil {
 			d.Close()
 			return nil, fmt.Errorf("target %s: %w", tg.Name(), err)
 		}
+		opened = t
 		t.tree = d.tree
 		t.onPublished = func(snapshot string) { d.notifyOutOfRun(t, snapshot) }
 		d.targets = append(d.targets, t)
@@ -165,6 +171,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.mu.Unlock()
 	defer d.followers.Wait()
 	defer d.notify.wg.Wait()
+	defer d.mirrors.wg.Wait()
+	for _, t := range d.targets {
+		d.mirrors.kick(ctx, t.Name(), t.RepoTarget()) // catch up with what was published while down
+	}
 	var wg sync.WaitGroup
 	wg.Go(func() { d.watch(ctx) })
 	for _, t := range d.targets {

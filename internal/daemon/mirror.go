@@ -1,0 +1,181 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/haikuports/kiln/internal/config"
+	"github.com/haikuports/kiln/internal/mirror"
+	"github.com/haikuports/kiln/internal/repo"
+	"github.com/haikuports/kiln/internal/store"
+)
+
+// mirrorer keeps the [[mirror]] stores in step with the daemon's store:
+// after each publish of a target (repo.Options.OnPublish) and once when Run
+// starts, a pass of internal/mirror copies what the target's mirror lacks.
+// Passes run on their own goroutines (tracked by wg; Run waits for them),
+// never blocking a publish; at most one pass per mirror and target runs at
+// a time, and publishes during a pass ask for one more pass after it. A
+// failed pass is retried with doubling backoff, as many times as the
+// entry's retries; the outcome is logged and counted.
+type mirrorer struct {
+	log     *slog.Logger
+	src     store.Store
+	entries []mirrorEntry
+	wg      sync.WaitGroup
+
+	mu    sync.Mutex
+	state map[[2]string]*mirrorState // {mirror, target}
+
+	passes *prometheus.CounterVec // kiln_mirror_passes_total{mirror,target,outcome}
+	copied *prometheus.CounterVec // kiln_mirror_copied_bytes_total{mirror,target}
+	inStep *prometheus.GaugeVec   // kiln_mirror_last_success_timestamp_seconds{mirror,target}
+}
+
+type mirrorEntry struct {
+	cfg  config.Mirror // resolved
+	name string        // the URL without its query, for logs and labels
+	dst  store.Store
+}
+
+type mirrorState struct{ running, again bool }
+
+// newMirrorer opens the mirror stores (a missing directory is created)
+// and registers the metrics with reg (if set).
+func newMirrorer(ctx context.Context, c *config.Config, src store.Store, log *slog.Logger, reg prometheus.Registerer) (*mirrorer, error) {
+	m := &mirrorer{log: log, src: src, state: map[[2]string]*mirrorState{},
+		passes: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kiln_mirror_passes_total",
+			Help: "Mirror passes ([[mirror]]) by mirror, target and outcome (ok, failed after the retries, cancelled)."}, []string{"mirror", "target", "outcome"}),
+		copied: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kiln_mirror_copied_bytes_total",
+			Help: "Bytes the mirror passes copied, by mirror and target."}, []string{"mirror", "target"}),
+		inStep: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "kiln_mirror_last_success_timestamp_seconds",
+			Help: "When a mirror pass last brought the mirror in step with the target's head (Unix time)."}, []string{"mirror", "target"}),
+	}
+	for i, e := range c.Mirrors {
+		r := e.Resolved()
+		dst, err := store.Create(ctx, r.URL, store.S3Options{})
+		if err != nil {
+			return nil, inputErr(fmt.Errorf("mirror[%d].url: %w", i, err))
+		}
+		if _, ok := dst.(*store.File); !ok {
+			dst = store.WithRetry(dst, store.RetryPolicy{Logger: log})
+		}
+		name, _, _ := strings.Cut(r.URL, "?")
+		m.entries = append(m.entries, mirrorEntry{cfg: r, name: name, dst: dst})
+	}
+	if reg != nil && len(m.entries) > 0 {
+		for _, c := range []prometheus.Collector{m.passes, m.copied, m.inStep} {
+			if err := reg.Register(c); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return m, nil
+}
+
+// kick asks for a pass of every mirror of target t (name "branch/arch").
+func (m *mirrorer) kick(ctx context.Context, name string, t repo.Target) {
+	for _, e := range m.entries {
+		if !e.cfg.For(name) {
+			continue
+		}
+		key := [2]string{e.name, name}
+		m.mu.Lock()
+		st := m.state[key]
+		if st == nil {
+			st = &mirrorState{}
+			m.state[key] = st
+		}
+		if st.running {
+			st.again = true
+			m.mu.Unlock()
+			continue
+		}
+		st.running = true
+		m.mu.Unlock()
+		m.wg.Go(func() {
+			for {
+				m.pass(ctx, e, name, t)
+				m.mu.Lock()
+				if !st.again || ctx.Err() != nil {
+					st.running, st.again = false, false
+					m.mu.Unlock()
+					return
+				}
+				st.again = false
+				m.mu.Unlock()
+			}
+		})
+	}
+}
+
+// pass brings e's copy of t in step, with e's retries.
+func (m *mirrorer) pass(ctx context.Context, e mirrorEntry, name string, t repo.Target) {
+	log := m.log.With("mirror", e.name, "target", name)
+	backoff := time.Duration(e.cfg.Backoff)
+	for attempt := 0; ; attempt++ {
+		start := time.Now()
+		res, err := mirror.Mirror(ctx, m.src, e.dst, mirror.Options{Targets: []repo.Target{t}, Logger: log})
+		if res != nil {
+			m.copied.WithLabelValues(e.name, name).Add(float64(res.Copied().Bytes))
+		}
+		if err == nil {
+			tr := res.Targets[0]
+			log.Info("mirror in step", "head", tr.Head, "copied", tr.Copied.Objects, "bytes", tr.Copied.Bytes,
+				"hashed", tr.Hashed.Objects, "duration", time.Since(start).Round(time.Millisecond))
+			m.passes.WithLabelValues(e.name, name, "ok").Inc()
+			m.inStep.WithLabelValues(e.name, name).SetToCurrentTime()
+			return
+		}
+		if ctx.Err() != nil {
+			m.passes.WithLabelValues(e.name, name, "cancelled").Inc()
+			return
+		}
+		if errors.Is(err, repo.ErrNoHead) || errors.Is(err, store.ErrNoStore) {
+			log.Debug("nothing to mirror yet: the target has no head")
+			return
+		}
+		if attempt >= *e.cfg.Retries {
+			log.Error("mirror failed; the next publish tries again", "attempts", attempt+1, "err", err)
+			m.passes.WithLabelValues(e.name, name, "failed").Inc()
+			return
+		}
+		log.Warn("mirror pass failed, retrying", "attempt", attempt+1, "in", backoff, "err", err)
+		select {
+		case <-ctx.Done():
+			m.passes.WithLabelValues(e.name, name, "cancelled").Inc()
+			return
+		case <-time.After(backoff):
+		}
+		backoff *= 2
+	}
+}
+
+// mirrorTarget asks for a pass of t's mirrors in the daemon's lifetime
+// (or unbounded by a context when Run does not run).
+func (d *Daemon) mirrorTarget(t *Target) {
+	ctx, ok := d.life()
+	if !ok {
+		ctx = context.Background()
+	}
+	d.mirrors.kick(ctx, t.Name(), t.RepoTarget())
+}
+
+// afterPublishHook returns the repo.Options.OnPublish of target name: the
+// metrics' observe, then a mirror pass after a publish that changed
+// something.
+func (d *Daemon) afterPublishHook(observe func(repo.PublishStat), t **Target) func(repo.PublishStat) {
+	return func(s repo.PublishStat) {
+		observe(s)
+		if s.Outcome() == "ok" && *t != nil && len(d.mirrors.entries) > 0 {
+			d.mirrorTarget(*t)
+		}
+	}
+}
