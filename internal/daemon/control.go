@@ -27,7 +27,8 @@ var (
 // when it ends; an update or everything run that finished records its
 // commit as processed, a ports run does not). It returns at once with
 // the run's handle. A tree kiln clones from a URL is fetched first
-// (wake.go). A paused target is ErrPaused, a target with a run in
+// (wake.go). A paused target is ErrPaused, a target whose builders are
+// all disabled wraps buildrun.ErrNoBuilders, a target with a run in
 // progress wraps buildrun.ErrBusy, a plan with nothing to build
 // ErrNothingToDo, and a request naming unknown ports or a bad mode an
 // *InputError. The run lives until it ends or the daemon stops (the
@@ -46,6 +47,9 @@ func (d *Daemon) Trigger(ctx context.Context, t *Target, req Request) (*buildrun
 	}
 	if id := t.ActiveRun(); id != "" {
 		return nil, fmt.Errorf("%w: run %s is in progress on %s", buildrun.ErrBusy, id, t.Name())
+	}
+	if t.allDisabled() {
+		return nil, t.errAllDisabled()
 	}
 	if err := d.syncForTrigger(ctx, t); err != nil {
 		return nil, err

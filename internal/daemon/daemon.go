@@ -10,6 +10,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/haikuports/kiln/internal/builder/toggle"
 	"github.com/haikuports/kiln/internal/buildrun"
 	"github.com/haikuports/kiln/internal/config"
 	"github.com/haikuports/kiln/internal/pkginfo"
@@ -66,6 +67,7 @@ type Daemon struct {
 	wakes   map[string]chan struct{} // watch → each target's loop
 	notify  *notifier                // [[notify]] URLs (notify.go)
 	mirrors *mirrorer                // [[mirror]] stores (mirror.go)
+	toggles *toggle.Switch           // disabled builders (toggles.go)
 }
 
 // TargetState is what a target's loop is doing, for the API.
@@ -103,11 +105,14 @@ func New(ctx context.Context, o Options) (*Daemon, error) {
 	if d.mirrors, err = newMirrorer(ctx, o.Config, o.Store, log, o.Metrics); err != nil {
 		return nil, err
 	}
+	if d.toggles, err = loadSwitch(ctx, o.Store); err != nil {
+		return nil, err
+	}
 	for i := range o.Config.Targets {
 		tg := &o.Config.Targets[i]
 		var opened *Target // for the publish hook, set once opened
 		t, err := OpenTarget(ctx, TargetOptions{Config: o.Config, Target: tg, Store: o.Store,
-			Logger: log, RepoInfo: o.RepoInfo[tg.Name()], OnPublish: d.afterPublishHook(observePublish(durations, tg.Name()), &opened)})
+			Logger: log, RepoInfo: o.RepoInfo[tg.Name()], OnPublish: d.afterPublishHook(observePublish(durations, tg.Name()), &opened), Toggles: d.toggles})
 		if err != nil {
 			d.Close()
 			return nil, fmt.Errorf("target %s: %w", tg.Name(), err)
@@ -177,6 +182,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	var wg sync.WaitGroup
 	wg.Go(func() { d.watch(ctx) })
+	wg.Go(func() { d.watchToggles(ctx) })
 	for _, t := range d.targets {
 		wg.Go(func() { d.loop(ctx, t) })
 	}
@@ -247,6 +253,10 @@ func (d *Daemon) poll(ctx context.Context, log *slog.Logger, t *Target) error {
 	})
 	if pause.Paused || t.ActiveRun() != "" {
 		return nil // paused, or a run Trigger started is in progress
+	}
+	if t.allDisabled() {
+		d.update(t.Name(), func(s *TargetState) { s.Error = t.errAllDisabled().Error() })
+		return nil // planned again once a builder is enabled
 	}
 	head, err := t.Head(ctx)
 	if err != nil {

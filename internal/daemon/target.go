@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/haikuports/kiln/internal/builder"
+	"github.com/haikuports/kiln/internal/builder/toggle"
 	"github.com/haikuports/kiln/internal/buildrun"
 	"github.com/haikuports/kiln/internal/config"
 	"github.com/haikuports/kiln/internal/pkginfo"
@@ -41,6 +42,9 @@ type TargetOptions struct {
 	// OnPublish, if set, is told about every publish and rollback of the
 	// target's repository (repo.Options.OnPublish).
 	OnPublish func(repo.PublishStat)
+	// Toggles says which builders are disabled (toggle.Switch; every
+	// builder is wrapped by it). Default: the state the store holds now.
+	Toggles *toggle.Switch
 }
 
 // Target is one target (branch × architecture) of a config with its
@@ -169,11 +173,20 @@ func (t *Target) engineOptions(ctx context.Context, to TargetOptions) (buildrun.
 			known[info.CanonicalFileName()] = true
 		}
 	}
+	sw := to.Toggles
+	if sw == nil {
+		var err error
+		if sw, err = loadSwitch(ctx, to.Store); err != nil {
+			return o, err
+		}
+	}
 	bs, err := MakeBuilders(t.cfg, t.tg, t.log, nil, func(f string) bool { return known[f] })
 	if err != nil {
 		return o, inputErr(err)
 	}
-	o.Builders = bs
+	for _, b := range bs {
+		o.Builders = append(o.Builders, toggle.Wrap(b, sw))
+	}
 	return o, nil
 }
 

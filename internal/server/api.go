@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/haikuports/kiln/internal/builder"
 	"github.com/haikuports/kiln/internal/buildrun"
 	"github.com/haikuports/kiln/internal/daemon"
 	"github.com/haikuports/kiln/internal/repo"
@@ -307,22 +306,6 @@ func (s *Server) getBuildLog(w http.ResponseWriter, r *http.Request) {
 	if _, err := rd.Log(r.Context(), runID, buildrun.BuildLog(n), out); err != nil && !errors.Is(err, buildrun.ErrNotFound) && !errors.Is(err, errWindowFull) {
 		s.log.Warn("build log", "run", runID, "build", n, "err", err)
 	}
-}
-
-type builderJSON struct {
-	Target string `json:"target"`
-	Name   string `json:"name"`
-	builder.Status
-}
-
-func (s *Server) listBuilders(w http.ResponseWriter, r *http.Request) {
-	out := []builderJSON{}
-	for _, t := range s.opts.Daemon.Targets() {
-		for _, b := range t.Builders() {
-			out = append(out, builderJSON{Target: t.Name(), Name: b.Name(), Status: b.Status()})
-		}
-	}
-	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) internal(w http.ResponseWriter, r *http.Request, err error) {

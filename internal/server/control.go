@@ -188,6 +188,8 @@ func (s *Server) controlError(w http.ResponseWriter, r *http.Request, err error)
 		writeError(w, http.StatusConflict, "not_here", err.Error())
 	case errors.Is(err, daemon.ErrNotFailed):
 		writeError(w, http.StatusConflict, "not_failed", err.Error())
+	case errors.Is(err, buildrun.ErrNoBuilders):
+		writeError(w, http.StatusConflict, "no_builders", err.Error())
 	case errors.Is(err, daemon.ErrStopped):
 		writeError(w, http.StatusServiceUnavailable, "stopped", err.Error())
 	case errors.Is(err, buildrun.ErrNotFound):

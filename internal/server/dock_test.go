@@ -39,6 +39,7 @@ type dockEnv struct {
 	tokens map[string]string // role → token
 	tree   string            // the demo tree (control tests)
 	rs     *reposerve.Handler
+	cfg    *config.Config
 }
 
 // newDockServer starts it; edit, if given, changes the demo config first.
@@ -84,7 +85,7 @@ func newDockServerOn(t *testing.T, st store.Store, o Options, edit ...func(*conf
 	if err := rs.RefreshAll(ctx); err != nil {
 		t.Fatal(err)
 	}
-	env := &dockEnv{d: d, st: st, rs: rs, tokens: map[string]string{}}
+	env := &dockEnv{d: d, st: st, rs: rs, tokens: map[string]string{}, cfg: cfg}
 	var toks []auth.Token
 	for _, name := range auth.Roles() {
 		role, _ := auth.ParseRole(name)

@@ -140,6 +140,11 @@ func TestOpenAPIAnswers(t *testing.T) {
 	check("GET", "/api/v1/targets/master/x86_64/plan", "", "", 200)
 	check("GET", "/api/v1/targets/master/x86_64/why/kilnsh", "", "", 200)
 	check("GET", "/api/v1/targets/master/x86_64/why/nosuchport", "", "", 404)
+	check("POST", "/api/v1/builders/mock-2/disable", "admin", `{"reason":"schema"}`, 200)
+	check("GET", "/api/v1/builders", "", "", 200) // with the disabled one
+	check("POST", "/api/v1/builders/mock-2/enable", "admin", ``, 200)
+	check("POST", "/api/v1/builders/nosuch/disable", "admin", ``, 404)
+	check("POST", "/api/v1/builders/mock-2/disable", "admin", `{"reasn":"x"}`, 400)
 	check("POST", "/api/v1/targets/master/x86_64/pause", "admin", `{"reason":"schema"}`, 200)
 	check("POST", "/api/v1/targets/master/x86_64/resume", "admin", ``, 200)
 	check("POST", "/api/v1/targets/master/x86_64/runs", "read", `{"mode":"everything"}`, 403)

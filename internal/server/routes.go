@@ -35,6 +35,8 @@ func (s *Server) apiRoutes() []route {
 		{"GET /api/v1/builds/{id}", 0, s.getBuild},
 		{"GET /api/v1/builds/{id}/log", 0, s.getBuildLog},
 		{"GET /api/v1/builders", 0, s.listBuilders},
+		{"POST /api/v1/builders/{name}/disable", auth.RoleAdmin, s.disableBuilder},
+		{"POST /api/v1/builders/{name}/enable", auth.RoleAdmin, s.enableBuilder},
 		{"GET /api/v1/events", 0, s.events},
 		{"POST /api/v1/targets/{branch}/{arch}/runs", auth.RoleTrigger, s.startRun},
 		{"POST /api/v1/runs/{id}/cancel", auth.RoleTrigger, s.cancelRun},
