@@ -23,7 +23,7 @@ func newDoctorCmd() *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "doctor [--config FILE] [--json]",
-		Short: "Check the config, the store, the builders and the ports tree, with a fix hint for each problem",
+		Short: "Check the config, the store, the builders, the ports tree and the signing keys, with a fix hint for each problem",
 		Long: `Checks that a kiln setup works, one line per check (ok, warn, FAIL or skip)
 with a fix hint under each problem (docs/doctor.md says what each means):
 
@@ -46,6 +46,8 @@ with a fix hint under each problem (docs/doctor.md says what each means):
   builders in lockstep     every builder runs the same haikuporter
   tree                     [tree] url answers git ls-remote and has the branch,
                            or [tree] path is a git work tree with a commit
+  sign key TARGET          a target's sign_key loads (with its password) and
+                           signs a probe that verifies; its public key printed
 
 Probe objects are written under .kiln/doctor/<random> and always deleted.
 The config is found as kiln serve finds it: --config, else $KILN_CONFIG,

@@ -1,11 +1,16 @@
 package main
 
 import (
+	"crypto/rand"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"aead.dev/minisign"
+
+	"github.com/haikuports/kiln/internal/testenv"
 )
 
 // TestDoctorDemo: without a config, kiln doctor checks the built-in demo
@@ -84,5 +89,45 @@ func TestDoctorBrokenConfig(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSignKeyConfigured: a target's sign_key signs what kiln build
+// publishes (repo verify --pubkey passes) and kiln doctor checks it; a
+// key that does not load stops kiln build (status 2) and fails the
+// doctor's check, both naming the key.
+func TestSignKeyConfigured(t *testing.T) {
+	e := newBuildEnv(t, "")
+	pub, priv, err := minisign.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, _ := priv.MarshalText()
+	pubText, _ := pub.MarshalText()
+	testenv.WriteFile(t, e.dir, "sign.key", string(text))
+	testenv.WriteFile(t, e.dir, "sign.pub", string(pubText))
+	cfg, _ := os.ReadFile(e.config)
+	signed := strings.Replace(string(cfg), `repo_info = "repo.info"`, `repo_info = "repo.info"`+"\nsign_key = \"sign.key\"", 1)
+	testenv.WriteFile(t, e.dir, "kiln.toml", signed)
+
+	out, errOut, err := runKiln(t, "doctor", "-c", e.config)
+	if err != nil || !strings.Contains(out, "ok    sign key master/x86_64 ") || !strings.Contains(out, pub.String()) {
+		t.Fatalf("doctor: %v\n%s%s", err, out, errOut)
+	}
+	if out, errOut, err := runKiln(t, "build", "-c", e.config, "--mode", "everything"); err != nil {
+		t.Fatalf("build: %v\n%s%s", err, out, errOut)
+	}
+	if out, _, err := runKiln(t, "repo", "verify", "--store", e.store, "--pubkey", filepath.Join(e.dir, "sign.pub")); err != nil {
+		t.Fatalf("verify --pubkey: %v\n%s", err, out)
+	}
+
+	testenv.WriteFile(t, e.dir, "sign.key", "not a key\n")
+	out, _, err = runKiln(t, "doctor", "-c", e.config)
+	if exitCode(err) != 1 || !strings.Contains(out, "FAIL  sign key master/x86_64 ") || !strings.Contains(out, "sign_key") {
+		t.Errorf("doctor with a bad key: exit %d\n%s", exitCode(err), out)
+	}
+	_, _, err = runKiln(t, "build", "-c", e.config)
+	if exitCode(err) != 2 || !strings.Contains(err.Error(), "target master/x86_64: sign_key") {
+		t.Errorf("build with a bad key: exit %d, %v", exitCode(err), err)
 	}
 }

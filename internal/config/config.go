@@ -110,6 +110,16 @@ type Target struct {
 	SystemPackages string `toml:"system_packages"`
 	// RepoInfo is the repo.info file of the target's first publish.
 	RepoInfo string `toml:"repo_info"`
+	// SignKey is a minisign private key file: every publish of the target
+	// signs its repo with it (repo.minisig, as HaikuPorter's
+	// --sign-package-repository-privkey-file). Unset: not signed.
+	SignKey string `toml:"sign_key"`
+	// SignKeyPassword is the password of an encrypted sign_key (or
+	// sign_key_password_file).
+	SignKeyPassword Secret `toml:"sign_key_password"`
+	// SignKeyPasswordFile is a file holding sign_key's password (or
+	// sign_key_password).
+	SignKeyPasswordFile string `toml:"sign_key_password_file"`
 	// AllowUntested builds ports marked untested (?arch).
 	AllowUntested bool `toml:"allow_untested"`
 	// Builders names the builders of this target (default: all).
@@ -273,6 +283,8 @@ func (c *Config) resolve(dir string) {
 	for i := range c.Targets {
 		abs(&c.Targets[i].SystemPackages)
 		abs(&c.Targets[i].RepoInfo)
+		abs(&c.Targets[i].SignKey)
+		abs(&c.Targets[i].SignKeyPasswordFile)
 	}
 	if c.Builders.KnownHosts == "" && c.Builders.Dir != "" {
 		c.Builders.KnownHosts = filepath.Join(c.Builders.Dir, "known_hosts")
@@ -308,6 +320,7 @@ func (c *Config) Validate() error {
 				bad(key+".secondary", "%v", err)
 			}
 		}
+		errs = append(errs, t.validateSign(key)...)
 	}
 	if c.Builders.Dir == "" && len(c.Builders.Mock) == 0 {
 		bad("builders", "no builders: set builders.dir (HaikuPorter builder JSON files) or add [[builders.mock]]")

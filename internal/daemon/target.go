@@ -148,6 +148,13 @@ func (t *Target) engineOptions(ctx context.Context, to TargetOptions) (buildrun.
 		}
 		o.System = sys
 	}
+	signer, err := t.tg.Signer()
+	if err != nil {
+		return o, inputErr(err)
+	}
+	if signer != nil {
+		o.Signer = signer
+	}
 	switch {
 	case to.RepoInfo != nil:
 		o.RepoInfo = to.RepoInfo

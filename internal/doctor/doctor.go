@@ -1,7 +1,8 @@
 // Package doctor checks that a kiln setup works before it is trusted with
 // builds: the config, the store (listing, writes, conditional writes
 // supported and enforced, presigned URLs, deleting, clock skew), each
-// builder and the ports tree. `kiln doctor` prints one
+// builder, the ports tree and the targets' signing keys. `kiln doctor`
+// prints one
 // line per check with a fix hint under each problem.
 //
 // A check is a name and a function that says ok, warn or fail with a
@@ -134,7 +135,7 @@ func (o *Options) defaults() {
 }
 
 // Run runs every check of cfg in order (the store, the builders, the
-// tree) and calls report with each result as soon as
+// tree, the signing keys) and calls report with each result as soon as
 // it is known; it returns them all. Probe objects are deleted before it
 // returns, whatever happened.
 func Run(ctx context.Context, cfg *config.Config, opts Options, report func(Result)) []Result {
@@ -145,6 +146,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options, report func(Resu
 	checks = append(checks, p.checks()...)
 	checks = append(checks, builderChecks(cfg, opts)...)
 	checks = append(checks, treeCheck(cfg, opts))
+	checks = append(checks, signChecks(cfg)...)
 	var results []Result
 	for _, c := range checks {
 		r := run(ctx, c, opts)

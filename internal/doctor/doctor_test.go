@@ -164,12 +164,7 @@ func mapValues(m map[string]doctor.Result) []doctor.Result {
 // still run.
 func TestUnreachableStore(t *testing.T) {
 	cfg := healthyConfig(t)
-	srv := &s3test.Server{Endpoint: "http://127.0.0.1:1", Region: "us-east-1", AccessKey: "k", SecretKey: "s", Bucket: "b"}
-	opts := doctor.Options{OpenStore: func(ctx context.Context, _ string) (store.Store, error) {
-		o := srv.Options()
-		return store.NewS3(ctx, srv.Bucket, "", o)
-	}}
-	results := doctor.Run(context.Background(), cfg, opts, nil)
+	results := doctor.Run(context.Background(), cfg, doctor.Options{OpenStore: unreachable}, nil)
 	byName := map[string]doctor.Result{}
 	for _, r := range results {
 		byName[r.Name] = r
@@ -179,4 +174,10 @@ func TestUnreachableStore(t *testing.T) {
 	want(t, byName, "store delete", doctor.Skip)
 	want(t, byName, "builder mock-1", doctor.OK)
 	want(t, byName, "tree", doctor.OK)
+}
+
+// unreachable opens an S3 store at a port nobody listens on.
+func unreachable(ctx context.Context, _ string) (store.Store, error) {
+	srv := &s3test.Server{Endpoint: "http://127.0.0.1:1", Region: "us-east-1", AccessKey: "k", SecretKey: "s", Bucket: "b"}
+	return store.NewS3(ctx, srv.Bucket, "", srv.Options())
 }

@@ -33,6 +33,9 @@ func NewMinisignSigner(keyFile, password string) (*MinisignSigner, error) {
 	}
 	var k minisign.PrivateKey
 	if minisign.IsEncrypted(b) {
+		if password == "" {
+			return nil, fmt.Errorf("repo: signing key %s is encrypted, and no password was given", keyFile)
+		}
 		k, err = minisign.DecryptKey(password, b)
 	} else {
 		err = k.UnmarshalText(b)
@@ -65,4 +68,10 @@ func VerifySignature(pubKeyFile string, repo, sig []byte) error {
 		return fmt.Errorf("repo: repo.minisig does not verify with %s", pubKeyFile)
 	}
 	return nil
+}
+
+// PublicKey is the public half of the signer's key (what clients verify
+// repo.minisig with).
+func (s *MinisignSigner) PublicKey() minisign.PublicKey {
+	return s.key.Public().(minisign.PublicKey)
 }
