@@ -23,9 +23,10 @@ import (
 type page struct {
 	name string
 	// demo: the test starts `kiln serve` (the built-in demo) in the
-	// page's work directory first, waits until its first run published,
-	// and gives the page the demo's admin token as $TOKEN. Without it the
-	// page starts what it needs itself (the quick start does).
+	// page's work directory first, as the quick start does (kiln.out,
+	// kiln.log), and waits until its first run published; the page takes
+	// the admin token from kiln.out itself. Without it the page starts
+	// what it needs itself (the quick start does).
 	demo    bool
 	timeout time.Duration
 }
@@ -36,6 +37,7 @@ type page struct {
 var runPages = []page{
 	{name: "quick-start.md", timeout: 3 * time.Minute},
 	{name: "doctor.md", timeout: time.Minute},
+	{name: "api.md", demo: true, timeout: 3 * time.Minute},
 }
 
 // demoAddr is the address the pages show (kiln serve's default). The
@@ -114,7 +116,7 @@ func runPage(t *testing.T, p page, bs []block) {
 	ctx, cancel := context.WithTimeout(context.Background(), p.timeout)
 	defer cancel()
 	if p.demo {
-		env = append(env, "TOKEN="+startDemo(t, ctx, work, env, addr))
+		startDemo(t, ctx, work, env, addr)
 	}
 
 	type ran struct {
@@ -270,19 +272,25 @@ func stopGroup(t *testing.T, pgid int) {
 }
 
 // startDemo starts `kiln serve` (the built-in demo, ./kiln-data) in dir
-// on addr, waits until its first run published (the target's head
+// on addr, as the quick start does (its output in kiln.out, its log in
+// kiln.log, so a page can read the token from kiln.out as the quick
+// start shows), waits until its first run published (the target's head
 // lists packages and no run runs) and returns the admin token it
-// printed. kiln serve is stopped with SIGTERM when the test ends and
+// printed (the page reads it from kiln.out). kiln serve is stopped with SIGTERM when the test ends and
 // must exit 0.
 func startDemo(t *testing.T, ctx context.Context, dir string, env []string, addr string) string {
 	t.Helper()
 	cmd := exec.Command(kilnBin, "serve", "--listen", addr)
 	cmd.Dir, cmd.Env = dir, env
-	logf, err := os.Create(filepath.Join(filepath.Dir(dir), "serve.log"))
+	logf, err := os.Create(filepath.Join(dir, "kiln.log"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer logf.Close()
+	outf, err := os.Create(filepath.Join(dir, "kiln.out"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	cmd.Stderr = logf
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -294,8 +302,10 @@ func startDemo(t *testing.T, ctx context.Context, dir string, env []string, addr
 	exited := make(chan error, 1)
 	tokens := make(chan string, 1)
 	go func() {
+		defer outf.Close()
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
+			_, _ = fmt.Fprintln(outf, sc.Text())
 			if _, tok, ok := strings.Cut(sc.Text(), "demo admin token (valid until kiln stops): "); ok {
 				tokens <- tok
 			}
@@ -367,7 +377,7 @@ func logTails(work string) string {
 }
 
 func readLog(work string) string {
-	data, _ := os.ReadFile(filepath.Join(filepath.Dir(work), "serve.log"))
+	data, _ := os.ReadFile(filepath.Join(work, "kiln.log"))
 	if len(data) > 4000 {
 		data = data[len(data)-4000:]
 	}
