@@ -224,10 +224,11 @@ func sandboxShell(ctx context.Context, src *Source, name, dir string, vars []she
 	for i, v := range vars {
 		sv[i] = sandbox.Var{Name: v.name, Value: v.value}
 	}
-	res, err := script.Eval(ctx, sandbox.Options{Vars: sv, Dir: dir, Timeout: timeout})
+	res, trace, err := script.EvalTraced(ctx, sandbox.Options{Vars: sv, Dir: dir, Timeout: timeout}, src.lastTrace())
 	if err != nil {
 		return shellResult{}, err
 	}
+	src.keepTrace(trace)
 	return shellResult{vars: res.Vars, funcs: res.Funcs}, nil
 }
 

@@ -10,9 +10,10 @@ import (
 // sandbox at most once however many targets it is evaluated for: on
 // x86_gcc2 HaikuPorter evaluates every recipe for the primary architecture
 // and again for the secondary x86, with different variables but the same
-// text, and parsing costs about as much as running a typical recipe. Only
-// the preparation is shared; each evaluation runs the shell with its own
-// variables, so the results are those of separate evaluations.
+// text, and parsing costs about as much as running a typical recipe. The
+// shell run is shared too when the earlier evaluation never read a
+// variable that differs (sandbox.Script.EvalTraced): the results are
+// always those of separate evaluations.
 //
 // A Source belongs to one recipe path (its messages name the first path it
 // is evaluated under). It is safe for concurrent use.
@@ -22,6 +23,9 @@ type Source struct {
 	once     sync.Once
 	prepared *sandbox.Script
 	err      error
+
+	mu    sync.Mutex
+	trace *sandbox.Trace // of the last successful evaluation
 }
 
 // NewSource returns a Source for the recipe content data (not copied; the
@@ -38,3 +42,17 @@ func (s *Source) script(name string) (*sandbox.Script, error) {
 
 // Bytes returns the content (not a copy).
 func (s *Source) Bytes() []byte { return s.data }
+
+// lastTrace returns the trace of the last successful evaluation, or nil.
+func (s *Source) lastTrace() *sandbox.Trace {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.trace
+}
+
+// keepTrace keeps t for the next evaluation.
+func (s *Source) keepTrace(t *sandbox.Trace) {
+	s.mu.Lock()
+	s.trace = t
+	s.mu.Unlock()
+}

@@ -67,10 +67,11 @@ func prepare(src []byte, name string, o *Options) (_ *Script, err error) {
 		// HaikuPorter reads recipes as strict UTF-8 and fails on them.
 		return nil, fmt.Errorf("%s: %w: not valid UTF-8", name, ErrSyntax)
 	}
-	if err := checkNesting(string(src), "recipe"); err != nil {
+	text := string(src)
+	if err := checkNesting(text, "recipe"); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	if err := checkReserved(string(src), "recipe"); err != nil {
+	if err := checkReserved(text, "recipe"); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	src = rewriteRevision(src)
@@ -90,20 +91,30 @@ func prepare(src []byte, name string, o *Options) (_ *Script, err error) {
 }
 
 // eval runs the prepared recipe with o (complete and checked).
-func (s *Script) eval(ctx context.Context, o *Options) (_ *Result, err error) {
+func (s *Script) eval(ctx context.Context, o *Options) (*Result, error) {
+	res, _, err := s.run(ctx, o, false)
+	return res, err
+}
+
+// run runs the prepared recipe with o (complete and checked); with trace,
+// it also returns the Trace of a successful evaluation.
+func (s *Script) run(ctx context.Context, o *Options, trace bool) (_ *Result, _ *Trace, err error) {
 	defer func() { err = tidyError(err) }()
 	name := s.name
 	st := newState(o, name)
-	var skip *syntax.Stmt
-	if !o.noShortcuts {
-		st.revision, skip, st.revisionPreset = s.rev.usable(o.Vars)
+	rv := revisionNames(o.Vars)
+	rev := s.revisionUse(o, rv)
+	env := layeredEnviron{vars: initialVars(o, rv, rev)}
+	if trace {
+		env.tr = &tracker{read: map[string]struct{}{}}
+		st.tr = env.tr
 	}
 
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
 
 	r, err := interp.New(
-		interp.Env(st.env()),
+		interp.Env(env),
 		interp.Params("-e"),
 		interp.StdIO(nil, &st.stdout, &st.stderr),
 		interp.CallHandler(st.call),
@@ -117,17 +128,26 @@ func (s *Script) eval(ctx context.Context, o *Options) (_ *Result, err error) {
 		func(r *interp.Runner) error { r.Dir = st.dir; return nil },
 	)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return nil, nil, fmt.Errorf("%s: %w", name, err)
 	}
-	// Reset now to give the variable map its final size up front.
+	// The runner copies every variable into r.Vars at the end of Run (the
+	// map result reads): a pooled map, emptied by Reset, avoids allocating
+	// one of some 150 entries per evaluation.
+	vm := runnerVars.Get().(*map[string]expand.Variable)
+	defer func() {
+		if len(*vm) <= maxPooledVars { // a map never shrinks: drop huge ones
+			clear(*vm)
+			runnerVars.Put(vm)
+		}
+	}()
+	r.Vars = *vm
 	r.Reset()
-	r.Vars = make(map[string]expand.Variable, len(o.Vars)+len(fixedEnv)+32)
 
 	// HaikuPorter sources the recipe from bash -c: $0 is "bash".
 	stmts := make([]*syntax.Stmt, 0, len(prelude())+len(s.stmts))
 	stmts = append(stmts, prelude()...)
 	for _, x := range s.stmts {
-		if x != skip {
+		if x != rev.skip {
 			stmts = append(stmts, x)
 		}
 	}
@@ -136,10 +156,33 @@ func (s *Script) eval(ctx context.Context, o *Options) (_ *Result, err error) {
 	defer st.close()
 	if err := st.failure(ctx, runErr, r); err != nil {
 		o.Logger.Debug("recipe evaluation failed", "recipe", name, "err", err)
-		return nil, err
+		return nil, nil, err
 	}
-	return st.result(r), nil
+	res := st.result(r)
+	if !trace {
+		return res, nil, nil
+	}
+	return res, newTrace(s, o, rev, env, res), nil
 }
+
+// revisionUse returns how an evaluation with o uses the revision shortcut.
+func (s *Script) revisionUse(o *Options, rv revisionVars) revisionUse {
+	if o.noShortcuts {
+		return revisionUse{}
+	}
+	revision, skip, ok := s.rev.usable(rv)
+	return revisionUse{revision: revision, skip: skip, preset: ok}
+}
+
+// runnerVars pools the runners' variable maps (see eval); maps that held
+// more than maxPooledVars variables are not kept.
+const maxPooledVars = 1024
+
+// runnerVars pools the runners' variable maps (see eval).
+var runnerVars = sync.Pool{New: func() any {
+	m := make(map[string]expand.Variable, 256)
+	return &m
+}}
 
 var parsers = sync.Pool{New: func() any { return syntax.NewParser() }}
 

@@ -57,8 +57,8 @@ func (rw *rewriter) guard(st *syntax.Stmt, words []*syntax.Word) *syntax.Stmt {
 				if x.Exp != nil && x.Exp.Op == syntax.OtherParamOps {
 					m = satMul(m, 4) // ${x@Q} may quote every byte
 				}
-				if arg := refArg(x); arg != nil {
-					args = append(args, litWord(strconv.Itoa(m)), arg)
+				if arg := rw.refArg(x); arg != nil {
+					args = append(args, multWord(m), arg)
 				}
 			}
 			return true
@@ -70,6 +70,17 @@ func (rw *rewriter) guard(st *syntax.Stmt, words []*syntax.Word) *syntax.Stmt {
 	// The statement's position, for messages ("statement at 3:1 …").
 	name := &syntax.Word{Parts: []syntax.WordPart{&syntax.Lit{ValuePos: st.Pos(), Value: cmdGuard}}}
 	return &syntax.Stmt{Cmd: &syntax.CallExpr{Args: append([]*syntax.Word{name}, args...)}}
+}
+
+// isGuard reports whether st is a guard statement (recipes cannot name
+// __kiln_guard: checkReserved).
+func isGuard(st *syntax.Stmt) bool {
+	c, ok := st.Cmd.(*syntax.CallExpr)
+	if !ok || len(c.Args) == 0 || len(c.Args[0].Parts) != 1 {
+		return false
+	}
+	l, ok := c.Args[0].Parts[0].(*syntax.Lit)
+	return ok && l.Value == cmdGuard
 }
 
 // literalLen is the length of a word that expands nothing (its literal
@@ -117,6 +128,40 @@ func expands(w *syntax.Word) bool {
 		return !found
 	})
 	return found
+}
+
+// multWords are the guards' multiplier words up to 16, shared by all
+// guards (guards are never modified: the rewriter does not visit them).
+var multWords = func() (w [17]*syntax.Word) {
+	for i := range w {
+		w[i] = litWord(strconv.Itoa(i))
+	}
+	return w
+}()
+
+func multWord(m int) *syntax.Word {
+	if m >= 0 && m < len(multWords) {
+		return multWords[m]
+	}
+	return litWord(strconv.Itoa(m))
+}
+
+// refArg returns a word expanding to the whole value pe reads from (all
+// elements of an array joined), or nil when pe yields something small.
+// The words for a plain "${name}" are shared by the rewriter's guards.
+func (rw *rewriter) refArg(pe *syntax.ParamExp) *syntax.Word {
+	if pe.Param != nil && pe.Index == nil && !pe.Excl && !pe.Length && !pe.Width && pe.Names == 0 {
+		if w, ok := rw.plainRefs[pe.Param.Value]; ok {
+			return w
+		}
+		w := refArg(pe)
+		if rw.plainRefs == nil {
+			rw.plainRefs = map[string]*syntax.Word{}
+		}
+		rw.plainRefs[pe.Param.Value] = w
+		return w
+	}
+	return refArg(pe)
 }
 
 // refArg returns a word expanding to the whole value pe reads from (all

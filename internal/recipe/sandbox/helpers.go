@@ -218,6 +218,15 @@ func (st *state) printf(ctx context.Context, args []string) ([]string, error) {
 func (st *state) checkVars(ctx context.Context) error {
 	total := int64(0)
 	var err error
+	if st.tr != nil {
+		st.tr.internal.Add(1)
+		defer func() {
+			st.tr.internal.Add(-1)
+			if err == nil {
+				st.tr.checked(total)
+			}
+		}()
+	}
 	interp.HandlerCtx(ctx).Env.Each(func(name string, v expand.Variable) bool {
 		n := len(v.Str)
 		for _, e := range v.List {

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"slices"
 	"strings"
 
 	"mvdan.cc/sh/v3/syntax"
@@ -54,16 +55,15 @@ func findRevisionPreset(f *syntax.File) revisionPreset {
 // vars: the caller does not set revisionVariables itself, some variable
 // holds $REVISION, and no statement before the call assigns one of them or
 // revisionVariables. It returns the revision and the call to leave out.
-func (p revisionPreset) usable(vars []Var) (string, *syntax.Stmt, bool) {
+func (p revisionPreset) usable(rv revisionVars) (string, *syntax.Stmt, bool) {
 	if !p.found {
 		return "", nil, false
 	}
-	names, callerList := revisionNames(vars)
-	if callerList || len(names) == 0 {
+	if rv.callerList || len(rv.names) == 0 {
 		return "", nil, false
 	}
 	for _, n := range p.assigned {
-		if names[n] || n == "revisionVariables" {
+		if n == "revisionVariables" || slices.Contains(rv.names, n) {
 			return "", nil, false
 		}
 	}

@@ -27,7 +27,7 @@ func TestPresetRevisionCorpus(t *testing.T) {
 	for i, r := range rs {
 		f, err := parse(bytes.NewReader(rewriteRevision(r.src)), "")
 		if err == nil {
-			if _, _, ok := findRevisionPreset(f).usable(corpusOptions(r).Vars); ok {
+			if _, _, ok := findRevisionPreset(f).usable(revisionNames(corpusOptions(r).Vars)); ok {
 				preset++
 			}
 		}

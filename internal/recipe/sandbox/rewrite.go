@@ -84,6 +84,8 @@ type rewriter struct {
 	cased   map[string]caseAttr       // typeset -l/-u names
 	hoisted int
 	err     error
+	// plainRefs are the guards' words for "${name}" (guard.go)
+	plainRefs map[string]*syntax.Word
 }
 
 type caseAttr struct {
@@ -153,8 +155,10 @@ func (rw *rewriter) visit(node syntax.Node) bool {
 		x.Cond = rw.hoist(x.Cond)
 		x.Then = rw.hoist(x.Then)
 	case *syntax.Stmt:
-		if sharedStmts[x] {
-			return false // shared by all evaluations: never modified
+		if sharedStmts[x] || isGuard(x) {
+			// shared by all evaluations, or a guard built from words
+			// visited where they stand: never modified
+			return false
 		}
 		if d, ok := x.Cmd.(*syntax.DeclClause); ok {
 			if reason, dyn := dynamicDecl(d); dyn {

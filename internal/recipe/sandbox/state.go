@@ -27,9 +27,8 @@ type state struct {
 	// the last recipe command run, for error messages
 	lastName atomic.Pointer[string]
 	lastPos  atomic.Uint64 // line<<32 | column
-	// updateRevisionVariables was done ahead with this revision (revision.go)
-	revision       string
-	revisionPreset bool
+	// tr, when set, records what the evaluation reads of its variables
+	tr *tracker
 
 	stdout limitedBuffer // discarded, only counted
 	stderr limitedBuffer // kept (bounded) for error messages
@@ -151,57 +150,57 @@ var fixedEnv = func() map[string]expand.Variable {
 	return m
 }()
 
-// env builds the initial environment: fixedEnv, the architecture, the
-// caller's variables and revisionVariables.
-func (st *state) env() expand.Environ {
-	vars := make(map[string]string, len(st.o.Vars)+4)
-	vars["MACHTYPE"] = st.o.Arch + "-pc-linux-gnu"
-	vars["HOSTTYPE"] = st.o.Arch
-	var revision strings.Builder
-	hasRevisionVariables := false
-	for _, v := range st.o.Vars {
+// initialVars returns the variables an evaluation starts with over
+// fixedEnv: the architecture, the caller's variables and
+// revisionVariables (rv: revisionNames of them), or the revision
+// variables already updated when rev says so (revision.go).
+func initialVars(o *Options, rv revisionVars, rev revisionUse) map[string]string {
+	vars := make(map[string]string, len(o.Vars)+3)
+	vars["MACHTYPE"] = o.Arch + "-pc-linux-gnu"
+	vars["HOSTTYPE"] = o.Arch
+	for _, v := range o.Vars {
 		vars[v.Name] = v.Value
-		if v.Name == "revisionVariables" {
-			hasRevisionVariables = true
-		} else if strings.Contains(v.Value, "$REVISION") {
-			if revision.Len() > 0 {
-				revision.WriteByte(' ')
-			}
-			revision.WriteString(v.Name)
-		}
 	}
-	if !hasRevisionVariables && revision.Len() > 0 {
-		if st.revisionPreset {
+	if !rv.callerList && len(rv.names) > 0 {
+		if rev.preset {
 			// updateRevisionVariables done ahead (revision.go).
-			for _, name := range strings.Fields(revision.String()) {
-				vars[name] = substituteRevision(vars[name], st.revision)
+			for _, name := range rv.names {
+				vars[name] = substituteRevision(vars[name], rev.revision)
 			}
 		} else {
-			vars["revisionVariables"] = revision.String()
+			vars["revisionVariables"] = strings.Join(rv.names, " ")
 		}
 	}
-	return layeredEnviron{vars: vars}
+	return vars
+}
+
+// revisionVars is what revisionNames found in the caller's variables.
+type revisionVars struct {
+	names      []string // the variables whose value holds $REVISION, in order
+	callerList bool     // the caller sets revisionVariables itself
 }
 
 // revisionNames returns the names env puts in revisionVariables, and
 // whether the caller sets revisionVariables itself.
-func revisionNames(vars []Var) (map[string]bool, bool) {
-	names := map[string]bool{}
+func revisionNames(vars []Var) revisionVars {
+	var rv revisionVars
 	for _, v := range vars {
 		if v.Name == "revisionVariables" {
-			return nil, true
+			return revisionVars{callerList: true}
 		}
 		if strings.Contains(v.Value, "$REVISION") {
-			names[v.Name] = true
+			rv.names = append(rv.names, v.Name)
 		}
 	}
-	return names, false
+	return rv
 }
 
 // layeredEnviron is a read-only expand.Environ: the evaluation's (string,
-// unexported) variables over fixedEnv.
+// unexported) variables over fixedEnv. With a tracker, it records what the
+// evaluation reads of it (trace.go).
 type layeredEnviron struct {
 	vars map[string]string
+	tr   *tracker
 }
 
 func stringVar(s string) expand.Variable {
@@ -209,6 +208,9 @@ func stringVar(s string) expand.Variable {
 }
 
 func (e layeredEnviron) Get(name string) expand.Variable {
+	if e.tr != nil {
+		e.tr.get(name)
+	}
 	if v, ok := e.vars[name]; ok {
 		return stringVar(v)
 	}
@@ -223,6 +225,9 @@ func (e layeredEnviron) Get(name string) expand.Variable {
 }
 
 func (e layeredEnviron) Each(f func(name string, vr expand.Variable) bool) {
+	if e.tr != nil {
+		e.tr.each()
+	}
 	for name, vr := range fixedEnv {
 		if _, ok := e.vars[name]; ok {
 			continue

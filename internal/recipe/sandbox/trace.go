@@ -1,0 +1,198 @@
+package sandbox
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// Reusing an evaluation for other variables. HaikuPorter evaluates every
+// recipe for the primary architecture and again for each secondary one,
+// with variables that differ (portName gets _x86, the directories /x86,
+// secondaryArchSuffix is _x86, …) and the same text. An evaluation that
+// never looked at any of the variables that differ computes the same with
+// the other values, except for those variables themselves, which it left
+// as they were.
+//
+// The interpreter sees the variables an evaluation starts with only
+// through layeredEnviron: Get for one variable, Each for all of them. A
+// traced evaluation records every name Get is asked for (by the recipe,
+// the interpreter or the sandbox's helpers alike; assigning, unsetting or
+// declaring a variable reads its old value first, so writes count too) and
+// whether anything enumerated the variables (set, declare -p, ${!prefix*},
+// the copy of the environment every pipeline makes). Two enumerations are
+// not the recipe's: the runner's copy of all variables into Runner.Vars at
+// the end of Run (exactly one; it is what Result is built from), and
+// checkVars, the one bound that measures variables nobody read: it records
+// the largest total it saw instead, so that a reuse can check the bound
+// with the other values.
+//
+// Reuse requires the same Script, the same options but for Vars and
+// Logger, the same revision shortcut (revision.go), no enumeration, none
+// of the differing variables read, and the bounds checkVars enforces to
+// hold with the other values. Anything else runs the recipe.
+
+// tracker records what one evaluation reads of its initial variables. It
+// is shared by the goroutines of pipelines.
+type tracker struct {
+	internal atomic.Int32 // >0 while checkVars enumerates the variables
+
+	mu          sync.Mutex
+	read        map[string]struct{}
+	eaches      int   // enumerations, but checkVars'
+	checkedVars bool  // checkVars ran
+	maxTotal    int64 // the largest total checkVars counted
+}
+
+func (t *tracker) get(name string) {
+	t.mu.Lock()
+	if _, ok := t.read[name]; !ok {
+		t.read[name] = struct{}{}
+	}
+	t.mu.Unlock()
+}
+
+func (t *tracker) each() {
+	// Pipelines are the only concurrency, and each copies the environment
+	// (an enumeration counted here) before its goroutine starts: while
+	// another goroutine is inside checkVars, reuse is already excluded.
+	if t.internal.Load() > 0 {
+		return
+	}
+	t.mu.Lock()
+	t.eaches++
+	t.mu.Unlock()
+}
+
+func (t *tracker) checked(total int64) {
+	t.mu.Lock()
+	t.checkedVars = true
+	t.maxTotal = max(t.maxTotal, total)
+	t.mu.Unlock()
+}
+
+// A Trace is a successful evaluation of a Script with what it read of its
+// variables, for Script.EvalTraced. It is immutable.
+type Trace struct {
+	script      *Script
+	opts        Options // complete and checked
+	rev         revisionUse
+	env         map[string]string // the initial variables over fixedEnv
+	read        map[string]struct{}
+	enumerated  bool
+	checkedVars bool
+	maxTotal    int64
+	res         *Result
+}
+
+// revisionUse is how an evaluation uses the revision shortcut.
+type revisionUse struct {
+	revision string
+	skip     *syntax.Stmt
+	preset   bool
+}
+
+func newTrace(s *Script, o *Options, rev revisionUse, env layeredEnviron, res *Result) *Trace {
+	t := env.tr
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return &Trace{
+		script: s, opts: *o, rev: rev, env: env.vars, read: t.read,
+		enumerated:  t.eaches != 1, // Run's own copy is the one allowed
+		checkedVars: t.checkedVars, maxTotal: t.maxTotal, res: res,
+	}
+}
+
+// EvalTraced is Eval that also returns the Trace of a successful
+// evaluation (nil after an error). When prev is the Trace of an earlier
+// evaluation of the same Script whose options differ from opts only in
+// variables that evaluation never read, the result is derived from prev's
+// without running the recipe again; it is always what Eval returns.
+func (s *Script) EvalTraced(ctx context.Context, opts Options, prev *Trace) (*Result, *Trace, error) {
+	if s == nil {
+		return nil, nil, fmt.Errorf("sandbox: Eval of a nil Script")
+	}
+	o := opts.withDefaults()
+	if err := o.check(s.name); err != nil {
+		return nil, nil, err
+	}
+	if res, ok := s.reuse(ctx, &o, prev); ok {
+		return res, prev, nil
+	}
+	return s.run(ctx, &o, true)
+}
+
+// reuse derives the result of evaluating s with o from prev, when that is
+// certain to be what running it gives.
+func (s *Script) reuse(ctx context.Context, o *Options, prev *Trace) (*Result, bool) {
+	if prev == nil || prev.script != s || prev.enumerated || ctx.Err() != nil || !sameLimits(&prev.opts, o) {
+		return nil, false
+	}
+	rv := revisionNames(o.Vars)
+	rev := s.revisionUse(o, rv)
+	if rev != prev.rev {
+		return nil, false
+	}
+	env := initialVars(o, rv, rev)
+	var changed []string
+	delta := int64(0)
+	for name, v := range env {
+		if pv, ok := prev.env[name]; !ok || pv != v {
+			changed = append(changed, name)
+		}
+	}
+	for name := range prev.env {
+		if _, ok := env[name]; !ok {
+			changed = append(changed, name)
+		}
+	}
+	now := layeredEnviron{vars: env}
+	before := layeredEnviron{vars: prev.env}
+	for _, name := range changed {
+		if _, ok := prev.read[name]; ok {
+			return nil, false
+		}
+		n := int64(len(now.Get(name).Str))
+		if prev.checkedVars && n > int64(o.MaxVarSize) {
+			return nil, false
+		}
+		delta += n - int64(len(before.Get(name).Str))
+	}
+	if prev.checkedVars && prev.maxTotal+delta > o.MaxVars {
+		return nil, false
+	}
+	res := &Result{
+		Vars:   maps.Clone(prev.res.Vars),
+		Arrays: make(map[string][]string, len(prev.res.Arrays)),
+		Funcs:  slices.Clone(prev.res.Funcs),
+		Stderr: prev.res.Stderr,
+		Calls:  prev.res.Calls,
+	}
+	for name, list := range prev.res.Arrays {
+		res.Arrays[name] = slices.Clone(list)
+	}
+	for _, name := range changed {
+		// Never read, so never written: the value the evaluation starts
+		// with is the one it ends with.
+		if v := now.Get(name); v.IsSet() {
+			res.Vars[name] = v.Str
+		} else {
+			delete(res.Vars, name)
+		}
+	}
+	return res, true
+}
+
+// sameLimits reports whether a and b are the same options but for Vars and
+// Logger.
+func sameLimits(a, b *Options) bool {
+	return a.Dir == b.Dir && a.Arch == b.Arch && a.PythonVersion == b.PythonVersion &&
+		a.Timeout == b.Timeout && a.MaxOutput == b.MaxOutput && a.MaxVarSize == b.MaxVarSize &&
+		a.MaxVars == b.MaxVars && a.MaxSource == b.MaxSource && a.MaxCalls == b.MaxCalls &&
+		a.MaxDepth == b.MaxDepth && a.MaxPipes == b.MaxPipes && a.noShortcuts == b.noShortcuts
+}
