@@ -1,0 +1,294 @@
+package image_test
+
+import (
+	"archive/tar"
+	"bytes"
+	"crypto/x509"
+	"debug/elf"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"golang.org/x/sys/unix"
+
+	"github.com/haikuports/kiln/internal/image"
+	"github.com/haikuports/kiln/internal/testenv"
+)
+
+// imageArchive is the tarball make release wrote (KILN_TEST_IMAGE,
+// which scripts/test sets); without it the test skips, except in CI.
+func imageArchive(t *testing.T) string {
+	t.Helper()
+	p := os.Getenv("KILN_TEST_IMAGE")
+	if p == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("KILN_TEST_IMAGE is not set: scripts/test builds the image with make release and sets it")
+		}
+		t.Skip("KILN_TEST_IMAGE not set: `make release` writes out/kiln-image.tar; KILN_TEST_IMAGE=$PWD/out/kiln-image.tar go test ./internal/image")
+	}
+	return p
+}
+
+// TestImageArchive reads the release's OCI layout tarball as a registry
+// client would (index → one manifest per platform → config), checks each
+// platform's config, and runs what is inside: the amd64 root file system
+// unpacked, kiln --version from it, and git from it under chroot (only
+// the image's libraries) cloning from a local HTTP server as the image's
+// user.
+func TestImageArchive(t *testing.T) {
+	dir := t.TempDir()
+	untar(t, imageArchive(t), dir)
+	lp, err := layout.FromPath(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	top, err := lp.ImageIndex()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm, err := top.IndexManifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tm.Manifests) != 1 || tm.Manifests[0].Annotations[image.RefName] == "" {
+		t.Fatalf("index.json: want one image index named by %s, got %+v", image.RefName, tm.Manifests)
+	}
+	idx, err := top.ImageIndex(tm.Manifests[0].Digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	im, err := idx.IndexManifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	images := map[string]v1.Image{}
+	for _, d := range im.Manifests {
+		if d.Platform == nil || d.Platform.OS != "linux" {
+			t.Fatalf("manifest %s: platform %+v", d.Digest, d.Platform)
+		}
+		img, err := idx.Image(d.Digest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		images[d.Platform.Architecture] = img
+	}
+	if len(images) != 2 || images["amd64"] == nil || images["arm64"] == nil {
+		t.Fatalf("platforms: want amd64 and arm64, got %v", im.Manifests)
+	}
+	var version string
+	for arch, img := range images {
+		cf, err := img.ConfigFile()
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := cf.Config
+		if cf.Architecture != arch || cf.OS != "linux" {
+			t.Errorf("%s: config says %s/%s", arch, cf.OS, cf.Architecture)
+		}
+		if len(c.Entrypoint) != 1 || c.Entrypoint[0] != image.Binary {
+			t.Errorf("%s: entrypoint %q, want [%s]", arch, c.Entrypoint, image.Binary)
+		}
+		uid, _, _ := strings.Cut(c.User, ":")
+		if n, err := strconv.Atoi(uid); err != nil || n == 0 {
+			t.Errorf("%s: user %q, want a numeric non-root user", arch, c.User)
+		}
+		version = c.Labels["org.opencontainers.image.version"]
+		if version == "" || version != tm.Manifests[0].Annotations[image.RefName] {
+			t.Errorf("%s: version label %q, ref name %q", arch, version, tm.Manifests[0].Annotations[image.RefName])
+		}
+	}
+
+	// arm64: the binaries are aarch64 ELF files (this machine cannot run them).
+	machines := elfMachines(t, images["arm64"], "usr/bin/kiln", "usr/bin/git")
+	for _, f := range []string{"usr/bin/kiln", "usr/bin/git"} {
+		if m := machines[f]; m != elf.EM_AARCH64 {
+			t.Errorf("arm64 %s: %v", f, m)
+		}
+	}
+
+	root := t.TempDir()
+	unpack(t, images["amd64"], root)
+	for _, f := range []string{"usr/bin/perl", "usr/share/doc", "usr/share/man", "bin/sh"} {
+		if _, err := os.Lstat(filepath.Join(root, f)); err == nil {
+			t.Errorf("amd64: %s is in the image", f)
+		}
+	}
+	pem, err := os.ReadFile(filepath.Join(root, "etc/ssl/certs/ca-certificates.crt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := bytes.Count(pem, []byte("BEGIN CERTIFICATE")); !x509.NewCertPool().AppendCertsFromPEM(pem) || n < 100 {
+		t.Errorf("CA bundle: %d certificates", n)
+	}
+	out, err := exec.Command(filepath.Join(root, "usr/bin/kiln"), "--version").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), version) {
+		t.Fatalf("kiln --version from the image: %v\n%s", err, out)
+	}
+	t.Logf("kiln --version: %s", bytes.TrimSpace(out))
+
+	if os.Geteuid() != 0 {
+		// Without chroot: git through the image's own dynamic loader and
+		// libraries.
+		ld := filepath.Join(root, "lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
+		lib := filepath.Join(root, "lib/x86_64-linux-gnu") + ":" + filepath.Join(root, "usr/lib/x86_64-linux-gnu")
+		out, err := exec.Command(ld, "--inhibit-cache", "--library-path", lib, filepath.Join(root, "usr/bin/git"), "--version").CombinedOutput()
+		if err != nil || !strings.HasPrefix(string(out), "git version") {
+			t.Fatalf("git --version with the image's loader: %v\n%s", err, out)
+		}
+		t.Skip("not root: chroot, and git clone as the image's user, not tried")
+	}
+	src := t.TempDir()
+	testenv.Git(t, src, "init", "-q", "-b", "main")
+	if err := os.WriteFile(filepath.Join(src, "README"), []byte("kiln\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	testenv.Git(t, src, "add", "README")
+	testenv.Git(t, src, "commit", "-q", "-m", "first")
+	testenv.Git(t, src, "update-server-info")
+	want := testenv.Git(t, src, "rev-parse", "HEAD")
+	srv := httptest.NewServer(http.FileServer(http.Dir(filepath.Join(src, ".git"))))
+	defer srv.Close()
+
+	// The container runtime provides /dev; git opens /dev/null.
+	if err := os.Mkdir(filepath.Join(root, "dev"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	null := filepath.Join(root, "dev/null")
+	if err := syscall.Mknod(null, syscall.S_IFCHR|0o666, int(unix.Mkdev(1, 3))); err != nil {
+		t.Fatalf("mknod /dev/null in the root file system: %v", err)
+	}
+	if err := os.Chmod(null, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	inImage := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command(args[0], args[1:]...)
+		cmd.Dir = "/"
+		cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + image.Home, "GIT_TERMINAL_PROMPT=0"}
+		cmd.SysProcAttr = &syscall.SysProcAttr{Chroot: root, Credential: &syscall.Credential{Uid: image.UID, Gid: image.UID}}
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("in the image: %q: %v\n%s", args, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	if v := inImage("/usr/bin/git", "--version"); !strings.HasPrefix(v, "git version") {
+		t.Errorf("git --version: %q", v)
+	}
+	inImage("/usr/bin/git", "clone", "-q", "--branch", "main", srv.URL+"/", "/tmp/tree")
+	if got := inImage("/usr/bin/git", "-C", "/tmp/tree", "rev-parse", "HEAD"); got != want {
+		t.Errorf("cloned HEAD %s, want %s", got, want)
+	}
+	if v := inImage(image.Binary, "--version"); !strings.Contains(v, version) {
+		t.Errorf("kiln --version as %d: %q", image.UID, v)
+	}
+}
+
+// elfMachines reads the named regular files of img's file system and
+// returns the machine each ELF header names.
+func elfMachines(t *testing.T, img v1.Image, names ...string) map[string]elf.Machine {
+	t.Helper()
+	rc := mutate.Extract(img)
+	defer rc.Close()
+	tr := tar.NewReader(rc)
+	out := map[string]elf.Machine{}
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := image.Clean(h.Name)
+		if h.Typeflag != tar.TypeReg || !slices.Contains(names, name) {
+			continue
+		}
+		data, err := io.ReadAll(tr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := elf.NewFile(bytes.NewReader(data))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		out[name] = f.Machine
+	}
+}
+
+// untar unpacks the tarball of regular files and directories at file into dir.
+func untar(t *testing.T, file, dir string) {
+	t.Helper()
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	extract(t, f, dir)
+}
+
+// unpack writes img's flattened file system into dir.
+func unpack(t *testing.T, img v1.Image, dir string) {
+	t.Helper()
+	rc := mutate.Extract(img)
+	defer rc.Close()
+	extract(t, rc, dir)
+}
+
+func extract(t *testing.T, r io.Reader, dir string) {
+	t.Helper()
+	tr := tar.NewReader(r)
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := filepath.Join(dir, image.Clean(h.Name))
+		mode := os.FileMode(h.Mode & 0o777)
+		if h.Mode&0o1000 != 0 {
+			mode |= os.ModeSticky
+		}
+		switch h.Typeflag {
+		case tar.TypeDir:
+			err = os.MkdirAll(name, 0o755)
+			if err == nil {
+				err = os.Chmod(name, mode)
+			}
+		case tar.TypeReg:
+			var f *os.File
+			if f, err = os.OpenFile(name, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, mode); err == nil {
+				_, err = io.Copy(f, tr)
+				if cerr := f.Close(); err == nil {
+					err = cerr
+				}
+			}
+		case tar.TypeSymlink:
+			err = os.Symlink(h.Linkname, name)
+		case tar.TypeLink:
+			err = os.Link(filepath.Join(dir, image.Clean(h.Linkname)), name)
+		default:
+			t.Fatalf("%s: tar entry type %q", h.Name, h.Typeflag)
+		}
+		if err == nil && os.Geteuid() == 0 && h.Typeflag != tar.TypeSymlink {
+			err = os.Lchown(name, h.Uid, h.Gid)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
