@@ -25,6 +25,10 @@ import (
 // defaultListen is where kiln serve listens without --listen/KILN_LISTEN.
 const defaultListen = "127.0.0.1:8080"
 
+// shutdownTimeout bounds the handover of a graceful shutdown (stopping
+// runs, releasing leases); Kubernetes' default grace period is 30s.
+const shutdownTimeout = 20 * time.Second
+
 func newServeCmd() *cobra.Command {
 	var cfgFile, listen, dataDir string
 	cmd := &cobra.Command{
@@ -59,7 +63,16 @@ HTTP (--listen, or KILN_LISTEN; default 127.0.0.1:8080): / the overview,
 and build-packages repositories need a bearer token of [auth] tokens),
 /api/v1/events server-sent events, /repo/... the repositories, /healthz,
 /readyz, /metrics (see docs/serve.md). Logs are JSON on standard
-error. SIGTERM or SIGINT stops scheduling; running builds are left resumable.`,
+error.
+
+Several replicas may share one store (two behind one Service): per target
+only the holder of the target's scheduling lease (<branch>/<arch>/.kiln/
+schedule-lease.json, [build] lease_ttl, default 30s) schedules and publishes;
+every replica serves the UI, the API's reads and the repositories. When the
+holder dies, another takes the target over once the lease expired and resumes
+its run. SIGTERM or SIGINT stops scheduling, stops the runs this replica
+drives (running builds are requeued, the records written) and releases the
+leases, so another replica takes over at once.`,
 		Args:        cobra.NoArgs,
 		Annotations: map[string]string{logAnnotation: logJSON},
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -158,7 +171,7 @@ func serve(cmd *cobra.Command, cfgFile, listen, dataDir string) error {
 	if demoToken != "" {
 		fmt.Fprintf(cmd.OutOrStdout(), "kiln: demo admin token (valid until kiln stops): %s\n", demoToken)
 	}
-	log.Info("serving", "addr", ln.Addr().String(), "targets", len(d.Targets()), "config", cfg.File)
+	log.Info("serving", "addr", ln.Addr().String(), "targets", len(d.Targets()), "config", cfg.File, "replica", d.Replica())
 
 	runCtx, stopRuns := context.WithCancel(ctx)
 	defer stopRuns()
@@ -171,7 +184,16 @@ func serve(cmd *cobra.Command, cfgFile, listen, dataDir string) error {
 	case <-ctx.Done():
 	case serveErr = <-served:
 	}
-	log.Info("shutting down")
+	log.Info("shutting down", "replica", d.Replica())
+	// First hand the targets over: stop scheduling, stop the runs this
+	// replica drives (running builds requeued, records written, heartbeats
+	// released) and release the scheduling leases, so another replica or
+	// the next start takes over at once. Then the HTTP server.
+	dctx, dcancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	defer dcancel()
+	if err := d.Shutdown(dctx); err != nil {
+		log.Warn("graceful shutdown incomplete; the other replica takes over once the leases expire", "err", err)
+	}
 	srv.Close() // ends event streams, so Shutdown does not wait for them
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()

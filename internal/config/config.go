@@ -163,6 +163,12 @@ type Build struct {
 	// HeartbeatTTL is how long a run's heartbeat keeps another kiln from
 	// resuming it after its driver died (default 2m).
 	HeartbeatTTL builder.Duration `toml:"heartbeat_ttl"`
+	// LeaseTTL is how long kiln serve's scheduling lease of a target lasts
+	// unrenewed (default 30s; renewed every third of it). With several
+	// replicas on one store only the lease's holder schedules and
+	// publishes a target; when the holder dies, another replica takes the
+	// target over and resumes its run once the lease expired.
+	LeaseTTL builder.Duration `toml:"lease_ttl"`
 }
 
 // Load reads and checks the config file at path, with the overrides of

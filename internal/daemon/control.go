@@ -31,12 +31,14 @@ var (
 // all disabled wraps buildrun.ErrNoBuilders, a target with a run in
 // progress wraps buildrun.ErrBusy, a plan with nothing to build
 // ErrNothingToDo, and a request naming unknown ports or a bad mode an
-// *InputError. The run lives until it ends or the daemon stops (the
-// daemon's Run context, not ctx, bounds it). Safe for concurrent use.
+// *InputError. Only the replica holding the target's scheduling lease
+// starts runs: another one answers ErrNotHolder. The run lives until it
+// ends, the daemon stops or the lease is lost (not ctx). Safe for
+// concurrent use.
 func (d *Daemon) Trigger(ctx context.Context, t *Target, req Request) (*buildrun.Handle, error) {
-	life, ok := d.life()
-	if !ok {
-		return nil, ErrStopped
+	life, err := d.leaseLife(t)
+	if err != nil {
+		return nil, err
 	}
 	p, err := t.Pause(ctx)
 	if err != nil {
@@ -68,6 +70,9 @@ func (d *Daemon) Trigger(ctx context.Context, t *Target, req Request) (*buildrun
 	if len(planned.Plan.Order) == 0 {
 		return nil, fmt.Errorf("%w on %s (%s)", ErrNothingToDo, t.Name(), req.Mode)
 	}
+	if d.isStopping() {
+		return nil, ErrStopped
+	}
 	h, err := t.Start(life, planned)
 	if err != nil {
 		return nil, err
@@ -78,12 +83,25 @@ func (d *Daemon) Trigger(ctx context.Context, t *Target, req Request) (*buildrun
 	return h, nil
 }
 
-// life returns the context runs the daemon starts live in: the context
-// of Run while it runs.
+// life returns the context of Run while it runs.
 func (d *Daemon) life() (context.Context, bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.runCtx, d.runCtx != nil && d.runCtx.Err() == nil
+}
+
+// leaseLife returns the context runs of t live in: the context of t's
+// scheduling lease while this replica holds it (ErrNotHolder naming the
+// holder if another one does, ErrStopped when Run is not running or
+// Shutdown began).
+func (d *Daemon) leaseLife(t *Target) (context.Context, error) {
+	d.mu.Lock()
+	running := d.runCtx != nil && d.runCtx.Err() == nil && !d.stopping
+	d.mu.Unlock()
+	if !running {
+		return nil, ErrStopped
+	}
+	return d.keepers[t.Name()].heldCtx()
 }
 
 // CancelRun cancels the run id if this process drives it. A finished run

@@ -41,6 +41,11 @@ type Options struct {
 	Refresher Refresher
 	// Debounce overrides the config's [tree] debounce.
 	Debounce time.Duration
+	// Replica names this process in leases and run records (default
+	// ReplicaID()).
+	Replica string
+	// LeaseTTL overrides the config's [build] lease_ttl.
+	LeaseTTL time.Duration
 	// Metrics, if set, receives the daemon's own metrics
 	// (kiln_publish_duration_seconds, published.go).
 	Metrics prometheus.Registerer
@@ -51,14 +56,23 @@ type Options struct {
 // when it moved past the target's processed commit (a target that has
 // never built starts with an everything run). One goroutine per target,
 // started by Run; a target runs at most one build run at a time.
+//
+// Several daemons (kiln serve replicas) may share a store: per target,
+// only the one holding the target's scheduling lease (lease.go, kept by
+// keeper.go) resumes, polls, plans and starts runs; the others serve
+// reads and follow the holder's publishes, and take the target over
+// when its lease expires or is released (Shutdown).
 type Daemon struct {
 	opts    Options
 	log     *slog.Logger
 	targets []*Target
+	replica string
+	keepers map[string]*keeper
 
-	mu     sync.Mutex
-	state  map[string]*TargetState
-	runCtx context.Context // Run's, while it runs (Trigger starts runs in it)
+	mu       sync.Mutex
+	state    map[string]*TargetState
+	runCtx   context.Context // Run's, while it runs
+	stopping bool            // Shutdown began: no new run starts
 
 	followers sync.WaitGroup // goroutines following runs Trigger started
 
@@ -78,6 +92,8 @@ type TargetState struct {
 	Run       string    `json:"run,omitempty"`    // the current run
 	Paused    *Pause    `json:"paused,omitempty"` // set while the target is paused
 	Error     string    `json:"error,omitempty"`
+	// Lease is the target's scheduling lease (who schedules it).
+	Lease *LeaseState `json:"lease,omitempty"`
 }
 
 // New opens every target of the config. Close it when Run returned.
@@ -92,7 +108,16 @@ func New(ctx context.Context, o Options) (*Daemon, error) {
 	if o.Poll <= 0 {
 		o.Poll = DefaultPoll
 	}
-	d := &Daemon{opts: o, log: log, state: map[string]*TargetState{},
+	if o.Replica == "" {
+		o.Replica = ReplicaID()
+	}
+	if o.LeaseTTL <= 0 {
+		o.LeaseTTL = time.Duration(o.Config.Build.LeaseTTL)
+	}
+	if o.LeaseTTL <= 0 {
+		o.LeaseTTL = DefaultLeaseTTL
+	}
+	d := &Daemon{opts: o, log: log, state: map[string]*TargetState{}, replica: o.Replica, keepers: map[string]*keeper{},
 		tree: newGitTree(o.Config.Tree, log), kick: make(chan struct{}, 1), wakes: map[string]chan struct{}{}}
 	var err error
 	if d.notify, err = newNotifier(o.Config); err != nil {
@@ -112,7 +137,7 @@ func New(ctx context.Context, o Options) (*Daemon, error) {
 		tg := &o.Config.Targets[i]
 		var opened *Target // for the publish hook, set once opened
 		t, err := OpenTarget(ctx, TargetOptions{Config: o.Config, Target: tg, Store: o.Store,
-			Logger: log, RepoInfo: o.RepoInfo[tg.Name()], OnPublish: d.afterPublishHook(observePublish(durations, tg.Name()), &opened), Toggles: d.toggles})
+			Logger: log, RepoInfo: o.RepoInfo[tg.Name()], Holder: o.Replica, OnPublish: d.afterPublishHook(observePublish(durations, tg.Name()), &opened), Toggles: d.toggles})
 		if err != nil {
 			d.Close()
 			return nil, fmt.Errorf("target %s: %w", tg.Name(), err)
@@ -123,6 +148,7 @@ func New(ctx context.Context, o Options) (*Daemon, error) {
 		d.targets = append(d.targets, t)
 		d.state[t.Name()] = &TargetState{}
 		d.wakes[t.Name()] = make(chan struct{}, 1)
+		d.keepers[t.Name()] = newKeeper(d, t, o.LeaseTTL)
 	}
 	return d, nil
 }
@@ -148,11 +174,19 @@ func (d *Daemon) Target(name string) *Target {
 func (d *Daemon) State(name string) TargetState {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	var out TargetState
 	if s := d.state[name]; s != nil {
-		return *s
+		out = *s
 	}
-	return TargetState{}
+	if _, ok := d.keepers[name]; ok {
+		l := d.Lease(name)
+		out.Lease = &l
+	}
+	return out
 }
+
+// Replica is this daemon's replica id.
+func (d *Daemon) Replica() string { return d.replica }
 
 func (d *Daemon) update(name string, f func(*TargetState)) {
 	d.mu.Lock()
@@ -184,27 +218,45 @@ func (d *Daemon) Run(ctx context.Context) error {
 	wg.Go(func() { d.watch(ctx) })
 	wg.Go(func() { d.watchToggles(ctx) })
 	for _, t := range d.targets {
-		wg.Go(func() { d.loop(ctx, t) })
+		k := d.keepers[t.Name()]
+		wg.Go(func() { k.run(ctx) })
+		wg.Go(func() { d.loop(ctx, t, k) })
 	}
 	wg.Wait()
 	return nil
 }
 
-// loop is one target's scheduler. It plans no new run while the target
-// has an unfinished run it cannot resume yet (its heartbeat is fresh: a
-// kiln that stopped moments ago, or another live one): it tries the
-// resume again at every poll until the heartbeat aged (HeartbeatTTL).
-func (d *Daemon) loop(ctx context.Context, t *Target) {
+// loop is one target's scheduler: it schedules the target while this
+// replica holds the target's lease (drive), and waits for the lease
+// otherwise.
+func (d *Daemon) loop(ctx context.Context, t *Target, k *keeper) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case h := <-k.acquired:
+			d.drive(h.ctx, t, h.from)
+		}
+	}
+}
+
+// drive schedules the target until ctx (the held lease's) ends. It plans
+// no new run while the target has an unfinished run it cannot resume yet
+// (its heartbeat is fresh: a kiln that stopped moments ago, or another
+// live one): it tries the resume again at every poll until the heartbeat
+// aged (HeartbeatTTL). A run of from, the replica the lease was taken
+// from, is resumed at once: from no longer drives anything.
+func (d *Daemon) drive(ctx context.Context, t *Target, from string) {
 	log := d.log.With("target", t.Name())
 	tick := time.NewTicker(d.opts.Poll)
 	defer tick.Stop()
 	resumed := false
 	for {
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || d.isStopping() {
 			return
 		}
 		if !resumed {
-			h, run, err := t.Resume(ctx, false)
+			h, run, err := t.resume(ctx, false, from)
 			switch {
 			case errors.Is(err, buildrun.ErrActive):
 				log.Info("waiting to resume a run another kiln drove until recently", "run", run.ID, "holder", run.Holder, "heartbeat", run.Heartbeat)
@@ -251,8 +303,8 @@ func (d *Daemon) poll(ctx context.Context, log *slog.Logger, t *Target) error {
 			s.Paused = &pause
 		}
 	})
-	if pause.Paused || t.ActiveRun() != "" {
-		return nil // paused, or a run Trigger started is in progress
+	if pause.Paused || t.ActiveRun() != "" || d.isStopping() {
+		return nil // paused, a run Trigger started is in progress, or shutting down
 	}
 	if t.allDisabled() {
 		d.update(t.Name(), func(s *TargetState) { s.Error = t.errAllDisabled().Error() })
@@ -288,6 +340,9 @@ func (d *Daemon) poll(ctx context.Context, log *slog.Logger, t *Target) error {
 		log.Info("nothing to build", "commit", head, "mode", req.Mode)
 		return d.setProcessed(ctx, t, Processed{Commit: p.Tree.Commit, Time: time.Now().UTC()})
 	}
+	if d.isStopping() {
+		return nil
+	}
 	h, err := t.Start(ctx, p)
 	if errors.Is(err, buildrun.ErrBusy) {
 		return nil // the next poll plans again
@@ -310,6 +365,14 @@ func (d *Daemon) follow(ctx context.Context, log *slog.Logger, t *Target, h *bui
 		if err := d.opts.Refresher.Refresh(context.WithoutCancel(ctx), t.RepoTarget()); err != nil {
 			log.Warn("refresh of the served repository failed", "err", err)
 		}
+	}
+	switch {
+	case errors.Is(err, buildrun.ErrStopped):
+		log.Info("run stopped for the shutdown; the next holder of the target resumes it", "run", h.ID())
+		return
+	case errors.Is(err, buildrun.ErrTakenOver):
+		log.Warn("run taken over by another replica; this one stopped driving it", "run", h.ID())
+		return
 	}
 	if err != nil || run == nil {
 		if ctx.Err() == nil {

@@ -37,7 +37,8 @@ type TargetOptions struct {
 	OnLeaseWait func(repo.LeaseInfo)
 	// Bus receives the engine's events (default: a new bus).
 	Bus *buildrun.Bus
-	// Holder names this kiln in run records (default: the engine's).
+	// Holder names this kiln in run records and the publisher lease
+	// (default: the engine's and the repository's own).
 	Holder string
 	// OnPublish, if set, is told about every publish and rollback of the
 	// target's repository (repo.Options.OnPublish).
@@ -86,7 +87,7 @@ func OpenTarget(ctx context.Context, o TargetOptions) (*Target, error) {
 	// The engine names the target in its records itself; the builders
 	// and the planner log with it.
 	t := &Target{cfg: o.Config, tg: o.Target, log: log.With("target", o.Target.Name()), rt: rt, onPublish: o.OnPublish}
-	t.repo = repo.New(o.Store, rt, repo.Options{Logger: log, OnLeaseWait: o.OnLeaseWait, OnPublish: o.OnPublish})
+	t.repo = repo.New(o.Store, rt, repo.Options{Logger: log, OnLeaseWait: o.OnLeaseWait, OnPublish: o.OnPublish, Holder: o.Holder})
 	if t.opts, err = t.engineOptions(ctx, o); err != nil {
 		return nil, err
 	}

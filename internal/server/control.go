@@ -31,8 +31,9 @@ const maxRunPorts = 10000
 // target: mode "update" (what changed since the processed commit),
 // "everything" or "ports" (with ports). 202 with the run's id; 409
 // "run_active" while a run is in progress, "paused" on a paused target,
-// "nothing_to_do" for a plan without builds; 400 for a bad mode or
-// unknown ports (named).
+// "nothing_to_do" for a plan without builds, "not_holder" (naming the
+// holder) on a replica that does not hold the target's scheduling lease;
+// 400 for a bad mode or unknown ports (named).
 func (s *Server) startRun(w http.ResponseWriter, r *http.Request) {
 	t := s.target(w, r)
 	if t == nil {
@@ -184,6 +185,8 @@ func (s *Server) controlError(w http.ResponseWriter, r *http.Request, err error)
 		writeError(w, http.StatusConflict, "nothing_to_do", err.Error())
 	case errors.Is(err, buildrun.ErrFinished):
 		writeError(w, http.StatusConflict, "finished", err.Error())
+	case errors.Is(err, daemon.ErrNotHolder):
+		writeError(w, http.StatusConflict, "not_holder", err.Error())
 	case errors.Is(err, daemon.ErrNotHere), errors.Is(err, buildrun.ErrActive):
 		writeError(w, http.StatusConflict, "not_here", err.Error())
 	case errors.Is(err, daemon.ErrNotFailed):

@@ -43,7 +43,7 @@ func newMetrics(reg *prometheus.Registry, d *daemon.Daemon, stop <-chan struct{}
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "kiln_http_request_duration_seconds",
 			Help: "HTTP request latency by route (event streams excluded)."}, []string{"route"}),
 	}
-	reg.MustRegister(m.runs, m.builds, m.durations, m.requests, m.latency, builderCollector{d}, notifyCollector{d},
+	reg.MustRegister(m.runs, m.builds, m.durations, m.requests, m.latency, builderCollector{d}, notifyCollector{d}, leaseCollector{d},
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	if d != nil {
 		for _, t := range d.Targets() {

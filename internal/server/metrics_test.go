@@ -85,6 +85,7 @@ func TestMetricsAfterRun(t *testing.T) {
 		{"kiln_build_duration_seconds", map[string]string{"target": "master/x86_64", "state": "succeeded"}, built, built},
 		{"kiln_builder_state", map[string]string{"target": "master/x86_64", "state": "available"}, 2, 2},
 		{"kiln_builder_state", tg, 2, 2},
+		{"kiln_lease_held", tg, 1, 1}, // the only replica schedules its target
 		{"kiln_store_operations_total", map[string]string{"op": "put", "outcome": "ok"}, 10, 0},
 		{"kiln_store_operations_total", map[string]string{"op": "get", "outcome": "not_found"}, 1, 0}, // the head before the first publish
 		{"kiln_store_operation_duration_seconds", map[string]string{"op": "get", "outcome": "ok"}, 1, 0},
