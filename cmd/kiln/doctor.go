@@ -40,6 +40,9 @@ with a fix hint under each problem (docs/doctor.md says what each means):
   store clock              the store's time of the write is within a minute of
                            this machine's (leases and heartbeats depend on it)
   store delete             the probe objects are deleted and gone
+  target BRANCH/ARCH       the target opens as kiln serve opens it (system
+                           packages, repo_info, sign_key, builders); its head
+  mirror[N]                every store check on a [[mirror]] store, one line
   builder NAME             each builder as "kiln builder check" checks it: host
                            key against the strict known_hosts, uname -a,
                            haikuporter --version, the package cache

@@ -120,6 +120,17 @@ func TestSignKeyConfigured(t *testing.T) {
 	if out, _, err := runKiln(t, "repo", "verify", "--store", e.store, "--pubkey", filepath.Join(e.dir, "sign.pub")); err != nil {
 		t.Fatalf("verify --pubkey: %v\n%s", err, out)
 	}
+	out, _, err = runKiln(t, "doctor", "-c", e.config)
+	if err != nil || !strings.Contains(out, "ok    target master/x86_64     opens; head ") || !strings.Contains(out, "8 packages, published ") || !strings.Contains(out, ", signed\n") {
+		t.Errorf("doctor after the build: %v\n%s", err, out)
+	}
+	// Without the key, the signed head warns: the next publish drops it.
+	testenv.WriteFile(t, e.dir, "kiln.toml", string(cfg))
+	out, _, err = runKiln(t, "doctor", "-c", e.config)
+	if err != nil || !strings.Contains(out, "warn  target master/x86_64 ") || !strings.Contains(out, "next publish will not be signed") {
+		t.Errorf("doctor without the key: %v\n%s", err, out)
+	}
+	testenv.WriteFile(t, e.dir, "kiln.toml", signed)
 
 	testenv.WriteFile(t, e.dir, "sign.key", "not a key\n")
 	out, _, err = runKiln(t, "doctor", "-c", e.config)

@@ -1,9 +1,9 @@
 // Package doctor checks that a kiln setup works before it is trusted with
 // builds: the config, the store (listing, writes, conditional writes
 // supported and enforced, presigned URLs, deleting, clock skew), each
-// builder, the ports tree and the targets' signing keys. `kiln doctor`
-// prints one
-// line per check with a fix hint under each problem.
+// target as kiln serve opens it, each mirror store, each builder, the
+// ports tree and the targets' signing keys. `kiln doctor` prints one line
+// per check with a fix hint under each problem.
 //
 // A check is a name and a function that says ok, warn or fail with a
 // detail and, when not ok, how to fix it. Checks never change what kiln
@@ -140,10 +140,16 @@ func (o *Options) defaults() {
 // returns, whatever happened.
 func Run(ctx context.Context, cfg *config.Config, opts Options, report func(Result)) []Result {
 	opts.defaults()
-	p := &storeProbe{cfg: cfg, opts: opts}
+	p := &storeProbe{url: cfg.Store.URL, opts: opts}
 	defer p.cleanup(ctx)
 	var checks []Check
 	checks = append(checks, p.checks()...)
+	checks = append(checks, p.targetChecks(cfg)...)
+	for i, m := range cfg.Mirrors {
+		c, mp := mirrorCheck(i, m.URL, opts)
+		defer mp.cleanup(ctx)
+		checks = append(checks, c)
+	}
 	checks = append(checks, builderChecks(cfg, opts)...)
 	checks = append(checks, treeCheck(cfg, opts))
 	checks = append(checks, signChecks(cfg)...)

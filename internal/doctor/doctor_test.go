@@ -181,3 +181,17 @@ func unreachable(ctx context.Context, _ string) (store.Store, error) {
 	srv := &s3test.Server{Endpoint: "http://127.0.0.1:1", Region: "us-east-1", AccessKey: "k", SecretKey: "s", Bucket: "b"}
 	return store.NewS3(ctx, srv.Bucket, "", srv.Options())
 }
+
+// TestTargetOpens: a target is opened as kiln serve opens it; a
+// system_packages folder that is not there fails its check naming it.
+func TestTargetOpens(t *testing.T) {
+	cfg := healthyConfig(t)
+	cfg.Store.URL = t.TempDir()
+	st, err := store.OpenFile(cfg.Store.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want(t, runDoctor(t, cfg, doctor.Options{}, st), "target master/x86_64", doctor.OK, "nothing published yet")
+	cfg.Targets[0].SystemPackages = filepath.Join(t.TempDir(), "typo")
+	want(t, runDoctor(t, cfg, doctor.Options{}, st), "target master/x86_64", doctor.Fail, "system packages", "typo", "do not start")
+}

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/haikuports/kiln/internal/config"
 	"github.com/haikuports/kiln/internal/store"
 )
 
@@ -22,7 +21,7 @@ const ProbePrefix = ".kiln/doctor/"
 // storeProbe is the state the store checks share: the store, the probe
 // keys written and the last write's ETag and time.
 type storeProbe struct {
-	cfg  *config.Config
+	url  string
 	opts Options
 	st   store.Store
 	key  string // the probe (written, overwritten, compare-and-swapped)
@@ -50,8 +49,7 @@ func (p *storeProbe) checks() []Check {
 
 // open opens the store and lists its top level.
 func (p *storeProbe) open(ctx context.Context) Result {
-	url := p.cfg.Store.URL
-	st, err := p.opts.OpenStore(ctx, url)
+	st, err := p.opts.OpenStore(ctx, p.url)
 	if err != nil {
 		return failf(storeFix(err), "%v", err)
 	}
@@ -167,6 +165,22 @@ func (p *storeProbe) write(ctx context.Context) Result {
 			"%s was written but a listing of it does not show it", p.key)
 	}
 	return okf("put, get and list of %s (%d bytes)", p.key, len(data))
+}
+
+// mirrorCheck runs the store checks on a [[mirror]] store in one line:
+// the first problem, or all passed.
+func mirrorCheck(i int, url string, opts Options) (Check, *storeProbe) {
+	p := &storeProbe{url: url, opts: opts}
+	return Check{Name: fmt.Sprintf("mirror[%d]", i), Run: func(ctx context.Context) Result {
+		for _, c := range p.checks() {
+			r := c.Run(ctx)
+			if r.Status != OK {
+				r.Detail = c.Name + ": " + r.Detail
+				return r
+			}
+		}
+		return okf("%s lists, writes, reads back, enforces create-if-absent and compare-and-swap, presigns (if it can), agrees on the time and deletes", p.st)
+	}}, p
 }
 
 // cleanup deletes every probe key written, with a context of its own so

@@ -1,6 +1,7 @@
 package doctor_test
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -8,7 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/haikuports/kiln/internal/config"
 	"github.com/haikuports/kiln/internal/doctor"
+	"github.com/haikuports/kiln/internal/store"
 	"github.com/haikuports/kiln/internal/store/s3test"
 )
 
@@ -85,6 +88,36 @@ func TestStoreDoubles(t *testing.T) {
 					want(t, results, name, doctor.OK)
 				}
 			}
+		})
+	}
+}
+
+// TestMirrors: each [[mirror]] store gets the store checks in one line: a
+// directory mirror passes, a mirror that ignores If-None-Match fails
+// naming the check; the probe objects are deleted from both.
+func TestMirrors(t *testing.T) {
+	srv := s3test.StartFake(t)
+	endpoint := lyingProxy(t, srv, []string{"If-None-Match"}, 0)
+	cfg := healthyConfig(t)
+	cfg.Store.URL = t.TempDir()
+	mirrorDir := t.TempDir()
+	cfg.Mirrors = []config.Mirror{{URL: mirrorDir}, {URL: "s3://lying"}}
+	lying := s3Opener(srv, "mirror", endpoint)
+	opts := doctor.Options{OpenStore: func(ctx context.Context, url string) (store.Store, error) {
+		if url == "s3://lying" {
+			return lying(ctx, url)
+		}
+		return store.Create(ctx, url, store.S3Options{})
+	}}
+	results := runDoctor(t, cfg, opts, srv.Store(t, "mirror"))
+	want(t, results, "store create-if-absent", doctor.OK)
+	want(t, results, "mirror[0]", doctor.OK, mirrorDir, "enforces create-if-absent")
+	want(t, results, "mirror[1]", doctor.Fail, "store create-if-absent: not enforced", "ignores If-None-Match", "use a store that enforces")
+	for _, dir := range []string{cfg.Store.URL, mirrorDir} {
+		st, _ := store.OpenFile(dir)
+		st.List(context.Background(), doctor.ProbePrefix, "", func(o store.ObjectInfo) error {
+			t.Errorf("%s: probe %s left", dir, o.Key)
+			return nil
 		})
 	}
 }
