@@ -79,14 +79,14 @@ func (l *liveServer) start(t *testing.T) *buildrun.Handle {
 	return h
 }
 
-// running waits until a build of h runs and has logged at least lines
-// lines (as the stored log shows), and returns it.
-func (l *liveServer) running(t *testing.T, h *buildrun.Handle, lines int) buildrun.Build {
+// running waits until a build of h (not in skip) runs and has logged at
+// least lines lines (as the stored log shows), and returns it.
+func (l *liveServer) running(t *testing.T, h *buildrun.Handle, lines int, skip map[int64]bool) buildrun.Build {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		for _, b := range h.Builds() {
-			if b.State == buildrun.BuildRunning && strings.Count(l.rawLog(t, b), "\n") >= lines {
+			if b.State == buildrun.BuildRunning && !skip[b.Number] && strings.Count(l.rawLog(t, b), "\n") >= lines {
 				return b
 			}
 		}
@@ -165,35 +165,50 @@ func TestBrowserOverviewShowsRunningBuild(t *testing.T) {
 
 // TestBrowserLiveLog: the log page of a running build receives new lines
 // while the build runs, and at the end shows exactly the stored log: no
-// line lost or shown twice.
+// line lost or shown twice. The browser starts before the run, so its
+// start-up does not eat into the build's 10 s; should the page still
+// get its five new lines only after the build ended (a machine loaded
+// by the rest of the suite), the test tries the next running build, up
+// to three.
 func TestBrowserLiveLog(t *testing.T) {
 	l := newLiveServer(t, 10*time.Second, 30) // a line every ~0.3 s
-	h := l.start(t)
-	b := l.running(t, h, 3)
 	ctx := browsertest.Start(t, browsertest.Options{})
-	url := fmt.Sprintf("%s/builds/%s:%d/log", l.hs.URL, b.Run, b.Number)
-	if err := chromedp.Do(ctx, chromedp.Navigate(url), chromedp.WaitVisible("#log")); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Navigate(l.hs.URL+"/runs"), chromedp.WaitVisible("main h1")); err != nil {
 		t.Fatal(err)
 	}
+	h := l.start(t)
 	lines := `document.getElementById("log").textContent.split("\n").length - 1`
-	first := eval[int](t, ctx, lines)
-	poll(t, ctx, "the log follows", `document.getElementById("log").getAttribute("data-following") === "true"`, 10*time.Second)
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](fmt.Sprintf(`%s >= %d`, lines, first+5), chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(20*time.Second))); err != nil {
-		t.Logf("state %q status %q lines %d builds %+v", eval[string](t, ctx, `document.getElementById("build-state").textContent`), eval[string](t, ctx, `document.getElementById("log-status").textContent`), eval[int](t, ctx, lines), h.Builds()[b.Number-1].State)
-		browsertest.Screenshot(t, ctx, "log-debug")
-		t.Fatal(err)
-	}
-	// They arrived while the build ran.
-	for _, x := range h.Builds() {
-		if x.Number == b.Number && x.State != buildrun.BuildRunning {
-			t.Fatalf("build %d is %s already: the new lines may not be live", b.Number, x.State)
+	var b buildrun.Build
+	tried := map[int64]bool{}
+	for {
+		b = l.running(t, h, 3, tried)
+		tried[b.Number] = true
+		url := fmt.Sprintf("%s/builds/%s:%d/log", l.hs.URL, b.Run, b.Number)
+		if err := chromedp.Do(ctx, chromedp.Navigate(url), chromedp.WaitVisible("#log")); err != nil {
+			t.Fatal(err)
 		}
+		first := eval[int](t, ctx, lines)
+		poll(t, ctx, "the log follows", `document.getElementById("log").getAttribute("data-following") === "true"`, 10*time.Second)
+		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](fmt.Sprintf(`%s >= %d`, lines, first+5), chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+			t.Logf("state %q status %q lines %d builds %+v", eval[string](t, ctx, `document.getElementById("build-state").textContent`), eval[string](t, ctx, `document.getElementById("log-status").textContent`), eval[int](t, ctx, lines), h.Builds()[b.Number-1].State)
+			browsertest.Screenshot(t, ctx, "log-debug")
+			t.Fatal(err)
+		}
+		// They arrived while the build ran.
+		state := h.Builds()[b.Number-1].State
+		if state == buildrun.BuildRunning {
+			t.Logf("build %d: the page rendered %d lines, then followed", b.Number, first)
+			break
+		}
+		if len(tried) == 3 {
+			t.Fatalf("builds %v were %s before their pages showed five new lines: the log is not live", tried, state)
+		}
+		t.Logf("build %d was %s before its page showed five new lines (the machine is slow?): the next one", b.Number, state)
 	}
 	if s := eval[string](t, ctx, `document.getElementById("build-state").textContent`); s != "running" {
 		t.Errorf("state shown %q", s)
 	}
 	browsertest.Screenshot(t, ctx, "log-following")
-	t.Logf("the page rendered %d lines, then followed", first)
 
 	poll(t, ctx, "the page sees the build end", `document.getElementById("build-state").textContent === "succeeded"`, 30*time.Second)
 	deadline := time.Now().Add(15 * time.Second)
