@@ -13,7 +13,9 @@ var (
 	ErrFinished = errors.New("buildrun: run is finished")
 	// ErrActive: another live kiln process drives the run.
 	ErrActive = errors.New("buildrun: run is driven by another process")
-	// ErrNoBuilders: no builder can take builds (all lost or disabled).
+	// ErrNoBuilders: no builder can take builds: all lost (a running run
+	// waits instead while one is disabled, builder.StateDisabled), or all
+	// disabled for a run about to start (kiln serve refuses it).
 	ErrNoBuilders = errors.New("buildrun: no usable builder")
 	// ErrBadRecord: a stored record cannot be read.
 	ErrBadRecord = errors.New("buildrun: invalid record")

@@ -3,6 +3,7 @@ package buildrun
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -382,4 +383,62 @@ func synthPort(name string, build, requires []pkginfo.Expression) *portT {
 		{Name: name + "_devel", Suffix: "devel", Type: "devel", Architecture: pkginfo.ArchX86_64, Version: v, Status: stable,
 			Provides: []pkginfo.Resolvable{{Name: "devel:" + name, Version: v}}, Requires: []pkginfo.Expression{{Name: name}}}}
 	return p
+}
+
+// TestNoUsableBuilder: a run whose builders are all lost stops with
+// ErrNoBuilders (state error, resumable); one whose only other builder
+// is disabled by an operator waits instead, and completes once it is
+// enabled again.
+func TestNoUsableBuilder(t *testing.T) {
+	for _, disabled := range []bool{false, true} {
+		t.Run(fmt.Sprint("disabled=", disabled), func(t *testing.T) {
+			ports := synthGraph(t, 12, 3)
+			e := newEnv(t, openFileStore(t), ports)
+			fs, bs := fakes(t, 2, ports)
+			fs[0].loseAfter = 2
+			if disabled {
+				fs[1].state = builder.StateDisabled
+			} else {
+				fs[1].loseAfter = 1
+			}
+			eng, err := New(e.options(bs))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			h, err := eng.Start(ctx, Request{Plan: e.plan(t), Trigger: Trigger{Mode: "everything", By: "test"}, Tree: Tree{OriginURL: "https://example.com/haikuports", Commit: "0123456789abcdef0123456789abcdef01234567"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !disabled {
+				run, err := h.Wait(ctx)
+				if !errors.Is(err, ErrNoBuilders) || run.State != RunError {
+					t.Fatalf("every builder lost: %v, run %s (%s)", err, run.State, run.Reason)
+				}
+				return
+			}
+			for deadline := time.Now().Add(30 * time.Second); fs[0].Status().State != builder.StateLost; time.Sleep(5 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatal("builder1 was not lost")
+				}
+			}
+			select {
+			case <-h.Done():
+				run, err := h.Wait(ctx)
+				t.Fatalf("the run ended with builder2 disabled: %v, %s (%s)", err, run.State, run.Reason)
+			case <-time.After(500 * time.Millisecond): // five ticks of the run
+			}
+			fs[1].mu.Lock()
+			fs[1].state = builder.StateAvailable
+			fs[1].mu.Unlock()
+			run, err := h.Wait(ctx)
+			if err != nil || run.State != RunComplete {
+				t.Fatalf("after builder2 was enabled: %v, %s (%s)", err, run.State, run.Reason)
+			}
+			if n := len(fs[1].builtPorts()); n != 12-2 {
+				t.Errorf("builder2 built %d ports, want 10", n)
+			}
+		})
+	}
 }

@@ -213,11 +213,11 @@ func (r *runner) over() bool {
 	}
 	if r.sched.Pending() > 0 {
 		if r.timers > 0 || len(r.elsewhere) > 0 || r.sched.Ready() > 0 {
-			if !r.anyUsable() {
+			if !r.anyUsable() && !r.anyDisabled() {
 				r.fatal = fmt.Errorf("%w: %d builds remain", ErrNoBuilders, r.sched.Pending())
 				return true
 			}
-			return false
+			return false // a disabled builder may be enabled again: wait
 		}
 		// Pending tasks that are neither ready nor running can only wait
 		// for running ones; with nothing running that cannot happen.
@@ -230,6 +230,18 @@ func (r *runner) over() bool {
 func (r *runner) anyUsable() bool {
 	for _, s := range r.slots {
 		if s.status.State.Usable() {
+			return true
+		}
+	}
+	return false
+}
+
+// anyDisabled reports whether an operator disabled one of the builders
+// (builder.StateDisabled): a run whose other builders are all unusable
+// waits for it to be enabled instead of ending with ErrNoBuilders.
+func (r *runner) anyDisabled() bool {
+	for _, s := range r.slots {
+		if s.status.State == builder.StateDisabled {
 			return true
 		}
 	}

@@ -57,8 +57,9 @@ func waitEvent(t *testing.T, ch <-chan buildrun.Event, builderName, state string
 // lets that build finish and gives the run's other builds to the other
 // builder; the state is shown by GET /api/v1/builders, the overview and
 // the metrics, sent as a builder event and kept in the store, so a kiln
-// opened afterwards on the store sees it. With every builder disabled no
-// run starts; enabling one lets runs start again.
+// opened afterwards on the store sees it. With every builder disabled a
+// run waits (its running builds finish) and no new run starts; enabling
+// one lets them go on.
 func TestBuilderToggle(t *testing.T) {
 	e := newControlServer(t, 400*time.Millisecond, nil)
 	tg := e.d.Targets()[0]
@@ -123,6 +124,42 @@ func TestBuilderToggle(t *testing.T) {
 		t.Error("metrics: no disabled kiln_builder_state")
 	}
 
+	// mock-2 too, while builds remain: the run finishes what runs, then
+	// waits instead of ending; enabling mock-2 lets it go on.
+	if code, body := e.post(t, "admin", "/api/v1/builders/mock-2/disable", "", nil); code != 200 {
+		t.Fatalf("disable mock-2: %d %s", code, body)
+	}
+	allOffAt := time.Now()
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("builds still run with every builder disabled")
+		}
+		running := false
+		for _, b := range h.Builds() {
+			running = running || b.State == buildrun.BuildRunning
+		}
+		if !running {
+			break
+		}
+	}
+	time.Sleep(500 * time.Millisecond) // five of the run's ticks
+	pending := 0
+	for _, b := range h.Builds() {
+		if b.State == buildrun.BuildRunning {
+			t.Errorf("build %d runs on %s with every builder disabled", b.Number, b.Builder)
+		}
+		if !b.State.Final() {
+			pending++
+		}
+	}
+	if tg.ActiveRun() != id || pending == 0 {
+		t.Fatalf("with every builder disabled the run is %q (want %s waiting), %d builds pending", tg.ActiveRun(), id, pending)
+	}
+	if code, body := e.post(t, "admin", "/api/v1/builders/mock-2/enable", "", nil); code != 200 {
+		t.Fatalf("enable mock-2: %d %s", code, body)
+	}
+	enabledAt := time.Now()
+
 	run := e.waitEnded(t, id)
 	if run.State != buildrun.RunComplete {
 		t.Errorf("the run ended %s (%s), want complete", run.State, run.Reason)
@@ -142,6 +179,9 @@ func TestBuilderToggle(t *testing.T) {
 			}
 			if a.Builder == "mock-2" && a.Started.After(disabledAt) {
 				onMock2++
+			}
+			if a.Started.After(allOffAt) && a.Started.Before(enabledAt) {
+				t.Errorf("build %d started on %s while every builder was disabled", b.Number, a.Builder)
 			}
 		}
 	}
