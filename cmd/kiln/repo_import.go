@@ -32,7 +32,9 @@ func newRepoImportCmd() *cobra.Command {
     bucket HaikuPorter wrote: nothing is copied), any other URL
     (s3://bucket/master/x86_64/current, file:///dir) another store whose
     root holds repo and packages/. Metadata and checksums come from its
-    repo file; package contents are not re-read.
+    repo file; package contents are not re-read. When that repo file lists
+    exactly the imported packages, it becomes the snapshot's repo byte for
+    byte, so clients see the same repo until the first publish.
 Missing package files are uploaded; an interrupted import resumes where it
 stopped when run again. Shows a progress bar on a terminal.`,
 		Args: cobra.ExactArgs(1),
@@ -86,8 +88,12 @@ stopped when run again. Shows a progress bar on a terminal.`,
 			for _, s := range res.Skipped {
 				fmt.Fprintf(cmd.OutOrStdout(), "skipped %s (a newer version of it is imported)\n", s)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: imported snapshot %s: %s (%d uploaded, %d already present)\n",
-				r.Target(), res.Snapshot, count(res.Packages, "package"), res.Uploaded, res.Present)
+			kept := ""
+			if res.KeptRepo {
+				kept = "; the source's repo file kept byte for byte"
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: imported snapshot %s: %s (%d uploaded, %d already present%s)\n",
+				r.Target(), res.Snapshot, count(res.Packages, "package"), res.Uploaded, res.Present, kept)
 			return nil
 		},
 	}

@@ -39,6 +39,10 @@ type ImportResult struct {
 	Uploaded int      `json:"uploaded"` // package files copied into the store
 	Present  int      `json:"present"`  // already there (resumed or in place)
 	Skipped  []string `json:"skipped,omitempty"`
+	// KeptRepo: the source's repo file lists exactly the imported
+	// packages, so its bytes are the snapshot's repo (clients see the same
+	// repo until the first publish).
+	KeptRepo bool `json:"keptRepo,omitempty"`
 }
 
 // importItem is one package of an import source.
@@ -65,7 +69,10 @@ type ckEntry struct {
 func (l layout) importCheckpoint() string { return l.p + ".kiln/import.json" }
 
 // runImport uploads what is missing and publishes the first snapshot.
-func (r *Repo) runImport(ctx context.Context, items []importItem, o ImportOptions) (*ImportResult, error) {
+//
+// srcRepo, if not nil, is the source's repo file: when it lists exactly the
+// imported packages (keepSourceRepo), its bytes become the snapshot's repo.
+func (r *Repo) runImport(ctx context.Context, items []importItem, srcRepo []byte, o ImportOptions) (*ImportResult, error) {
 	if o.Info == nil {
 		return nil, fmt.Errorf("repo: import into %s: no repository info (give repo.info)", r.target)
 	}
@@ -171,7 +178,16 @@ func (r *Repo) runImport(ctx context.Context, items []importItem, o ImportOption
 	if err := m.Validate(); err != nil {
 		return nil, err
 	}
-	if err := r.commit(ctx, l, nil, nil, m, o.Signer); err != nil {
+	f, err := generate(r.codec, m, o.Signer)
+	if err != nil {
+		return nil, err
+	}
+	if srcRepo != nil {
+		if res.KeptRepo, err = r.keepSourceRepo(&f, m, srcRepo, o.Signer); err != nil {
+			return nil, err
+		}
+	}
+	if err := r.commitFiles(ctx, l, nil, nil, m, f); err != nil {
 		return nil, err
 	}
 	_ = r.st.Delete(ctx, r.l.importCheckpoint())

@@ -86,7 +86,7 @@ func (r *Repo) ImportDir(ctx context.Context, dir string, o ImportOptions) (*Imp
 			items = append(items, importItem{file: info.CanonicalFileName(), size: fi.Size(), info: &info, open: fileOpener(p)})
 		}
 	}
-	return r.runImport(ctx, items, o)
+	return r.runImport(ctx, items, repoFile, o)
 }
 
 func fileOpener(p string) func(context.Context) (io.ReadCloser, error) {
@@ -148,5 +148,5 @@ func (r *Repo) ImportStore(ctx context.Context, src store.Store, prefix string, 
 		}
 		items = append(items, it)
 	}
-	return r.runImport(ctx, items, o)
+	return r.runImport(ctx, items, b, o)
 }

@@ -313,6 +313,11 @@ func (r *Repo) commit(ctx context.Context, l *lease, head *Head, prev, m *Manife
 	if err != nil {
 		return err
 	}
+	return r.commitFiles(ctx, l, head, prev, m, f)
+}
+
+// commitFiles is commit with the snapshot's files already made.
+func (r *Repo) commitFiles(ctx context.Context, l *lease, head *Head, prev, m *Manifest, f files) error {
 	if err := r.writeSnapshot(ctx, m, f); err != nil {
 		return err
 	}
