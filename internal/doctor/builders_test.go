@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/haikuports/kiln/internal/builder/ondemand"
 	"github.com/haikuports/kiln/internal/builder/ssh/sshtest"
 	"github.com/haikuports/kiln/internal/doctor"
 	"github.com/haikuports/kiln/internal/store"
@@ -58,4 +59,32 @@ func TestBuilderHostKey(t *testing.T) {
 		"replace its line in "+knownHosts)
 	want(t, results, "builder mock-1", doctor.OK)
 	want(t, results, "store write", doctor.OK)
+}
+
+// TestBuilderDown: a builder nobody answers for fails with the hint to
+// check that it is up (the ssh command line to try); an on-demand one
+// only warns, since kiln starts it when builds are queued.
+func TestBuilderDown(t *testing.T) {
+	key := sshtest.NewKey(t)
+	dir := filepath.Join(t.TempDir(), "builders")
+	os.MkdirAll(dir, 0o755)
+	for _, name := range []string{"down", "sleepy"} {
+		js := `{"name":"` + name + `","portstree":{"path":"/boot/home/haikuports"},
+ "ssh":{"host":"127.0.0.1","port":"1","user":"user","privateKey":"` + key.Base64() + `"}}`
+		os.WriteFile(filepath.Join(dir, name+".json"), []byte(js), 0o600)
+	}
+	os.WriteFile(filepath.Join(dir, "known_hosts"), []byte(sshtest.KnownHostsLine("127.0.0.1:1", key.Public)+"\n"), 0o600)
+	cfg := healthyConfig(t)
+	cfg.Store.URL = t.TempDir()
+	cfg.Builders.Dir, cfg.Builders.KnownHosts = dir, filepath.Join(dir, "known_hosts")
+	cfg.Builders.OnDemand = map[string]ondemand.Settings{"sleepy": {Start: []string{"true"}}}
+	st, err := store.OpenFile(cfg.Store.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	results := runDoctor(t, cfg, doctor.Options{}, st)
+	want(t, results, "builder down", doctor.Fail, "connection refused", "ssh -p 1 user@127.0.0.1 uname -a")
+	want(t, results, "builder sleepy", doctor.Warn, "connection refused", "on-demand")
+	want(t, results, "builder mock-1", doctor.OK)
+	want(t, results, "target master/x86_64", doctor.OK)
 }
