@@ -15,6 +15,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/haikuports/kiln/internal/config"
+	"github.com/haikuports/kiln/internal/image"
 	"github.com/haikuports/kiln/internal/pkginfo"
 )
 
@@ -114,6 +115,11 @@ func TestKubernetes(t *testing.T) {
 	}
 	if get(pod, "securityContext", "runAsNonRoot") != true || get(pod, "securityContext", "runAsUser") == 0 {
 		t.Error("the pod does not run as non-root")
+	}
+	// The image's files (its home, /etc/passwd) are the image's user's.
+	if get(pod, "securityContext", "runAsUser") != image.UID || get(pod, "securityContext", "runAsGroup") != image.UID {
+		t.Errorf("the pod runs as %v:%v, the image's user is %d:%d (internal/image)",
+			get(pod, "securityContext", "runAsUser"), get(pod, "securityContext", "runAsGroup"), image.UID, image.UID)
 	}
 	cs := list(pod, "containers")
 	if len(cs) != 1 {
