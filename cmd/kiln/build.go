@@ -109,6 +109,11 @@ func (s *buildSession) run(ctx context.Context, w buildWhat) error {
 		return s.targetErr(err)
 	}
 	defer t.Close()
+	// Builders disabled through kiln serve's API stay disabled here; with
+	// all of them disabled a run would wait for one forever.
+	if err := t.BuildersEnabled(); err != nil {
+		return &errExitCode{exitCouldNotRun, err}
+	}
 	eng := t.Engine()
 	h, old, err := t.Resume(ctx, w.noResume)
 	if err != nil {

@@ -243,3 +243,32 @@ func TestRunsPrune(t *testing.T) {
 		t.Errorf("--keep 0: %v", err)
 	}
 }
+
+// TestBuildDisabledBuilders: builders disabled through kiln serve's API
+// (.kiln/builders.json in the store) stay disabled for kiln build: with
+// all of them disabled it refuses to start (exit 1, naming them); with
+// one disabled the other builds everything.
+func TestBuildDisabledBuilders(t *testing.T) {
+	e := newBuildEnv(t, "")
+	off := func(names ...string) {
+		m := map[string]any{}
+		for _, n := range names {
+			m[n] = map[string]string{"reason": "maintenance", "by": "test", "time": "2026-12-03T15:00:00Z"}
+		}
+		b, _ := json.Marshal(map[string]any{"disabled": m})
+		testenv.WriteFile(t, e.store, ".kiln/builders.json", string(b))
+	}
+	off("mock-1", "mock-2")
+	out, errOut, err := runKiln(t, "build", "-c", e.config, "--mode", "everything")
+	if exitOf(err) != exitCouldNotRun || !strings.Contains(err.Error(), "every builder of master/x86_64 is disabled (mock-1, mock-2)") {
+		t.Fatalf("every builder disabled: status %d (%v)\n%s%s", exitOf(err), err, out, errOut)
+	}
+	off("mock-1")
+	out, errOut, err = runKiln(t, "build", "-c", e.config, "--mode", "everything")
+	if err != nil || !strings.Contains(out, "complete: 6 succeeded of 6 builds") {
+		t.Fatalf("mock-1 disabled: %v\n%s%s", err, out, errOut)
+	}
+	if strings.Contains(out+errOut, "on mock-1") || strings.Count(errOut, "running on mock-2") != 6 {
+		t.Errorf("a build went to the disabled mock-1:\n%s%s", out, errOut)
+	}
+}

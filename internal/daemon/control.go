@@ -50,8 +50,8 @@ func (d *Daemon) Trigger(ctx context.Context, t *Target, req Request) (*buildrun
 	if id := t.ActiveRun(); id != "" {
 		return nil, fmt.Errorf("%w: run %s is in progress on %s", buildrun.ErrBusy, id, t.Name())
 	}
-	if t.allDisabled() {
-		return nil, t.errAllDisabled()
+	if err := t.BuildersEnabled(); err != nil {
+		return nil, err
 	}
 	if err := d.syncForTrigger(ctx, t); err != nil {
 		return nil, err

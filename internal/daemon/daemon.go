@@ -306,8 +306,8 @@ func (d *Daemon) poll(ctx context.Context, log *slog.Logger, t *Target) error {
 	if pause.Paused || t.ActiveRun() != "" || d.isStopping() {
 		return nil // paused, a run Trigger started is in progress, or shutting down
 	}
-	if t.allDisabled() {
-		d.update(t.Name(), func(s *TargetState) { s.Error = t.errAllDisabled().Error() })
+	if err := t.BuildersEnabled(); err != nil {
+		d.update(t.Name(), func(s *TargetState) { s.Error = err.Error() })
 		return nil // planned again once a builder is enabled
 	}
 	head, err := t.Head(ctx)

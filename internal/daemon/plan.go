@@ -38,8 +38,12 @@ type Planned struct {
 	Trigger buildrun.Trigger
 }
 
-// Start starts a run of p (see buildrun.Engine.Start).
+// Start starts a run of p (see buildrun.Engine.Start); with every builder
+// disabled it starts none (BuildersEnabled's error).
 func (t *Target) Start(ctx context.Context, p Planned) (*buildrun.Handle, error) {
+	if err := t.BuildersEnabled(); err != nil {
+		return nil, err
+	}
 	t.learnDurations(ctx)
 	return t.eng.Start(ctx, buildrun.Request{Plan: p.Plan, Trigger: p.Trigger, Tree: p.Tree})
 }

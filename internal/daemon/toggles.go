@@ -182,23 +182,20 @@ func (d *Daemon) announce(name string) {
 	}
 }
 
-// allDisabled reports whether every builder of t is disabled (then a run
-// could not build anything: it is not started).
-func (t *Target) allDisabled() bool {
+// BuildersEnabled returns an error wrapping buildrun.ErrNoBuilders when
+// every builder of t is disabled: a run could not build anything (one
+// in progress waits for a builder to be enabled), so none is started.
+func (t *Target) BuildersEnabled() error {
 	bs := t.Builders()
+	var names []string
 	for _, b := range bs {
 		if b.Status().State != builder.StateDisabled {
-			return false
+			return nil
 		}
-	}
-	return len(bs) > 0
-}
-
-// errAllDisabled is the error of a target whose builders are all disabled.
-func (t *Target) errAllDisabled() error {
-	var names []string
-	for _, b := range t.Builders() {
 		names = append(names, b.Name())
+	}
+	if len(bs) == 0 {
+		return nil
 	}
 	return fmt.Errorf("%w: every builder of %s is disabled (%s); enable one first", buildrun.ErrNoBuilders, t.Name(), strings.Join(names, ", "))
 }
