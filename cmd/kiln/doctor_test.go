@@ -121,7 +121,7 @@ func TestSignKeyConfigured(t *testing.T) {
 		t.Fatalf("verify --pubkey: %v\n%s", err, out)
 	}
 	out, _, err = runKiln(t, "doctor", "-c", e.config)
-	if err != nil || !strings.Contains(out, "ok    target master/x86_64     opens; head ") || !strings.Contains(out, "8 packages, published ") || !strings.Contains(out, ", signed\n") {
+	if err != nil || !strings.Contains(out, "ok    target master/x86_64     opens; head ") || !strings.Contains(out, "8 packages, published ") || !strings.Contains(out, ", signed\n") || !strings.Contains(out, "lists: kiln targets master/x86_64\n") {
 		t.Errorf("doctor after the build: %v\n%s", err, out)
 	}
 	// Without the key, the signed head warns: the next publish drops it.

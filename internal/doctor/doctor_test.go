@@ -3,6 +3,7 @@ package doctor_test
 import (
 	"context"
 	"errors"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -194,4 +195,40 @@ func TestTargetOpens(t *testing.T) {
 	want(t, runDoctor(t, cfg, doctor.Options{}, st), "target master/x86_64", doctor.OK, "nothing published yet")
 	cfg.Targets[0].SystemPackages = filepath.Join(t.TempDir(), "typo")
 	want(t, runDoctor(t, cfg, doctor.Options{}, st), "target master/x86_64", doctor.Fail, "system packages", "typo", "do not start")
+}
+
+// TestStoreHolds: the store check says what the store holds: a directory
+// it created, nothing yet, kiln targets, a HaikuPorter repository to
+// import; other things warn (is store.url right?).
+func TestStoreHolds(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		files  map[string]string
+		status doctor.Status
+		detail string
+	}{
+		{"missing directory", nil, doctor.OK, "did not exist and was created"},
+		{"empty", map[string]string{}, doctor.OK, "empty"},
+		{"kiln target", map[string]string{"master/x86_64/.kiln/head.json": "{}"}, doctor.OK, "kiln targets master/x86_64"},
+		{"HaikuPorter bucket", map[string]string{"master/x86_gcc2/current/repo": "hpkr"}, doctor.OK, "HaikuPorter repositories master/x86_gcc2 (kiln repo import"},
+		{"something else", map[string]string{"photos/cat.jpg": "meow", "notes.txt": "x"}, doctor.Warn, "holds 2 entries at the top but no kiln target"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "store")
+			if tc.files != nil {
+				if err := os.MkdirAll(dir, 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for name, content := range tc.files {
+				testenv.WriteFile(t, dir, name, content)
+			}
+			cfg := healthyConfig(t)
+			cfg.Store.URL = dir
+			results := map[string]doctor.Result{}
+			doctor.Run(context.Background(), cfg, doctor.Options{}, func(r doctor.Result) { results[r.Name] = r })
+			want(t, results, "store", tc.status, tc.detail)
+			want(t, results, "store delete", doctor.OK)
+		})
+	}
 }

@@ -9,8 +9,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
+	"github.com/haikuports/kiln/internal/repo"
 	"github.com/haikuports/kiln/internal/store"
 )
 
@@ -47,8 +49,16 @@ func (p *storeProbe) checks() []Check {
 	}
 }
 
-// open opens the store and lists its top level.
+// open opens the store, lists its top level and says what it holds: kiln
+// targets, HaikuPorter repositories, nothing yet, or other things (a
+// warning: is store.url right?).
 func (p *storeProbe) open(ctx context.Context) Result {
+	created := false
+	if !strings.Contains(p.url, "://") || strings.HasPrefix(p.url, "file://") {
+		// A directory: say so when opening it creates it (kiln serve would).
+		_, err := store.Open(ctx, p.url, store.S3Options{})
+		created = errors.Is(err, store.ErrNoStore)
+	}
 	st, err := p.opts.OpenStore(ctx, p.url)
 	if err != nil {
 		return failf(storeFix(err), "%v", err)
@@ -64,20 +74,66 @@ func (p *storeProbe) open(ctx context.Context) Result {
 	if err != nil && !errors.Is(err, errStop) {
 		return failf(storeFix(err), "list: %v", err)
 	}
+	found, err := repo.FindTargets(ctx, st, "")
+	if err != nil {
+		return failf(storeFix(err), "look for targets: %v", err)
+	}
 	p.st = st
 	var rnd [8]byte
 	rand.Read(rnd[:])
 	p.key = ProbePrefix + hex.EncodeToString(rnd[:])
 	p.cia = p.key + "-create"
 	p.written = map[string]bool{}
-	what := fmt.Sprintf("%d entries at the top", n)
-	switch n {
-	case 0:
-		what = "empty"
-	case 1000:
-		what = "1000+ entries at the top"
+	var kiln, hp []string
+	for _, f := range found {
+		if f.Kiln {
+			kiln = append(kiln, f.Target.String())
+		} else {
+			hp = append(hp, f.Target.String())
+		}
 	}
-	return okf("%s lists (%s)", st, what)
+	var what []string
+	if len(kiln) > 0 {
+		what = append(what, "kiln targets "+strings.Join(kiln, ", "))
+	}
+	if len(hp) > 0 {
+		what = append(what, "HaikuPorter repositories "+strings.Join(hp, ", ")+" (kiln repo import takes them over)")
+	}
+	switch {
+	case created:
+		return okf("%s did not exist and was created, as kiln serve creates it (the first publish fills it)", st)
+	case n == 0:
+		return okf("%s lists: empty (the first publish fills it)", st)
+	case len(what) == 0 && n <= 1 && p.onlyKilnEntries(ctx, st):
+		return okf("%s lists: no target published yet", st)
+	case len(what) == 0:
+		return warnf("is store.url right? kiln serve would publish its targets next to what is there",
+			"%s holds %s at the top but no kiln target or HaikuPorter repository", st, entries(n))
+	}
+	return okf("%s lists: %s", st, strings.Join(what, "; "))
+}
+
+// onlyKilnEntries reports whether the store's top level is only kiln's
+// own .kiln/ prefix (probes, records of kiln serve).
+func (p *storeProbe) onlyKilnEntries(ctx context.Context, st store.Store) bool {
+	only := true
+	err := st.List(ctx, "", "/", func(o store.ObjectInfo) error {
+		if o.Key != ".kiln/" && !strings.HasPrefix(o.Key, ".~kiln") {
+			only = false
+		}
+		return nil
+	})
+	return err == nil && only
+}
+
+func entries(n int) string {
+	switch {
+	case n == 1:
+		return "1 entry"
+	case n >= 1000:
+		return "1000+ entries"
+	}
+	return fmt.Sprintf("%d entries", n)
 }
 
 var errStop = errors.New("stop")
