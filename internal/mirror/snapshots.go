@@ -76,26 +76,31 @@ func (p *pass) copyListing(ctx context.Context, l listing, key func(name string)
 	return p.putSmall(ctx, key(repo.FileManifest), l.raw)
 }
 
-// putSmall makes the destination's key hold b: present if it does,
-// created if missing, replaced if it differs.
+// putSmall makes the destination's key hold b: created if missing (one
+// conditional write), present if it holds b, replaced if it differs.
 func (p *pass) putSmall(ctx context.Context, key string, b []byte) error {
-	old, err := getSmall(ctx, p.dst, key)
-	switch {
-	case err == nil && bytes.Equal(old, b):
-		p.count(&p.res.Present, int64(len(b)))
+	_, err := p.dst.Put(ctx, key, bytes.NewReader(b), int64(len(b)), store.PutOptions{IfNoneMatch: true})
+	if err == nil {
+		p.count(&p.res.Copied, int64(len(b)))
 		return nil
-	case err != nil && !errors.Is(err, store.ErrNotFound):
+	}
+	if !errors.Is(err, store.ErrPreconditionFailed) {
+		return fmt.Errorf("mirror: write %s to %s: %w", key, p.dst, err)
+	}
+	old, err := getSmall(ctx, p.dst, key)
+	if err != nil {
 		return fmt.Errorf("mirror: read %s from %s: %w", key, p.dst, err)
 	}
-	replace := err == nil
-	if _, err := p.dst.Put(ctx, key, bytes.NewReader(b), int64(len(b)), store.PutOptions{IfNoneMatch: !replace}); err != nil {
+	if bytes.Equal(old, b) {
+		p.count(&p.res.Present, int64(len(b)))
+		return nil
+	}
+	if _, err := p.dst.Put(ctx, key, bytes.NewReader(b), int64(len(b)), store.PutOptions{}); err != nil {
 		return fmt.Errorf("mirror: write %s to %s: %w", key, p.dst, err)
 	}
 	p.mu.Lock()
 	p.res.Copied.add(int64(len(b)))
-	if replace {
-		p.res.Replaced++
-	}
+	p.res.Replaced++
 	p.mu.Unlock()
 	return nil
 }
