@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/haikuports/kiln/internal/pkginfo"
 	"github.com/haikuports/kiln/internal/server/auth"
 	"github.com/haikuports/kiln/internal/store"
 )
@@ -144,7 +145,8 @@ func TestNoTokensRefusesWrites(t *testing.T) {
 }
 
 // TestHostileRouteInput sends path traversal, NUL, percent-encoded
-// slashes and overlong names in every path parameter of every route,
+// slashes, markup, CR LF and overlong names (1,000 and 8,000 bytes) in
+// every path parameter of every route of a target with a head,
 // and malformed and oversized bodies to every write route, with an admin
 // token: each is answered 400, 404 or 413 with a JSON error, never 2xx or
 // 5xx, and the store is unchanged.
@@ -152,8 +154,13 @@ func TestHostileRouteInput(t *testing.T) {
 	e := newDockServer(t, Options{MaxUpload: 1 << 20, GitHubSecret: []byte(hookSecret)})
 	s := New(Options{Daemon: e.d})
 	defer s.Close()
+	// A head, so the package and snapshot routes check their input past
+	// "nothing published".
+	if code, body := e.upload(t, "admin", upFile{"p.hpkg", testPkg(t, "hostileapi", "1-1", pkginfo.ArchX86_64, nil, nil)}); code != 201 {
+		t.Fatalf("upload: %d %s", code, body)
+	}
 	before := storeListing(t, e.st)
-	hostile := []string{"..", "%2e%2e", "a%2fb", "%2f", "a%00b", "%00", strings.Repeat("a", 1000), "..%2f..%2fetc", "-", ".hidden", "a:b:c", "a%20b", "%ff%fe"}
+	hostile := []string{"..", "%2e%2e", "a%2fb", "%2f", "a%00b", "%00", strings.Repeat("a", 1000), strings.Repeat("b", 8000), "..%2f..%2fetc", "-", ".hidden", "a:b:c", "a%20b", "%ff%fe", "%3Cscript%3E", "x%0d%0ay"}
 	do := func(method, path, ctype string, body io.Reader, what string, ok ...int) {
 		t.Helper()
 		if path == "/api/v1/hooks/github" {
