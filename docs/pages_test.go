@@ -38,6 +38,7 @@ var runPages = []page{
 	{name: "quick-start.md", timeout: 3 * time.Minute},
 	{name: "doctor.md", timeout: time.Minute},
 	{name: "api.md", demo: true, timeout: 3 * time.Minute},
+	{name: "operations.md", timeout: 3 * time.Minute},
 }
 
 // demoAddr is the address the pages show (kiln serve's default). The
