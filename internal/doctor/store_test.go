@@ -121,3 +121,26 @@ func TestMirrors(t *testing.T) {
 		})
 	}
 }
+
+// TestProbesDeletedOnCancel: interrupted right after the probe was
+// written (as by Ctrl-C), Run still deletes the probe objects.
+func TestProbesDeletedOnCancel(t *testing.T) {
+	srv := s3test.StartFake(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var after []doctor.Result
+	doctor.Run(ctx, healthyConfig(t), doctor.Options{OpenStore: s3Opener(srv, "cancel", "")}, func(r doctor.Result) {
+		if r.Name == "store create-if-absent" {
+			cancel()
+		} else if ctx.Err() != nil {
+			after = append(after, r)
+		}
+	})
+	if len(after) == 0 || after[0].Status == doctor.OK {
+		t.Errorf("the checks after the cancel: %+v", after)
+	}
+	srv.Store(t, "cancel").List(context.Background(), "", "", func(o store.ObjectInfo) error {
+		t.Errorf("left behind: %s", o.Key)
+		return nil
+	})
+}
