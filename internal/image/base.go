@@ -43,6 +43,13 @@ var dropped = []string{
 	"usr/share/locale", "usr/share/lintian", "usr/share/bug", "usr/share/bash-completion",
 	"usr/share/perl5", "usr/share/gitweb", "usr/share/git-core/contrib",
 	"usr/sbin/update-ca-certificates", "etc/ca-certificates/update.d",
+	// git's programs kiln never runs (it runs git itself, and
+	// git-remote-http for https): servers, push over HTTP, mail, scalar,
+	// the gettext helper of git's shell scripts.
+	"usr/bin/git-shell", "usr/lib/git-core/git-shell", "usr/lib/git-core/git-daemon",
+	"usr/lib/git-core/git-http-backend", "usr/lib/git-core/git-http-push", "usr/lib/git-core/git-http-fetch",
+	"usr/lib/git-core/git-imap-send", "usr/bin/scalar", "usr/lib/git-core/scalar",
+	"usr/lib/git-core/git-sh-i18n--envsubst",
 }
 
 func drop(name string) bool {
@@ -60,7 +67,8 @@ const caBundle = "etc/ssl/certs/ca-certificates.crt"
 
 // Base builds the image's root file system for a, without kiln: the
 // packages Roots resolve to (downloaded into cacheDir), less what drop
-// removes, the CA bundle made from ca-certificates' certificates (as
+// removes, files of the same content stored once (Debian's git ships
+// /usr/bin/git and /usr/lib/git-core/git as two copies), the CA bundle made from ca-certificates' certificates (as
 // update-ca-certificates would, all of them), /etc/passwd and /etc/group
 // with the kiln user, /etc/nsswitch.conf, /tmp, the user's home and the
 // dpkg status of each package (var/lib/dpkg/status.d/NAME, which image
@@ -88,11 +96,12 @@ func Base(ctx context.Context, log *slog.Logger, apt Apt, cacheDir string, a Arc
 	if err := addSystem(t, pkgs, mtime); err != nil {
 		return nil, nil, err
 	}
+	links := t.Link()
 	n, err := CheckELF(t, a)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", a.Name, err)
 	}
-	log.Info("root file system", "arch", a.Name, "packages", len(pkgs), "files", len(t.Entries()), "elf", n)
+	log.Info("root file system", "arch", a.Name, "packages", len(pkgs), "files", len(t.Entries()), "hardlinks", links, "elf", n)
 	return t, pkgs, nil
 }
 

@@ -2,6 +2,7 @@ package image
 
 import (
 	"archive/tar"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -115,6 +116,33 @@ func (t *Tree) Remove(drop func(e *Entry) bool) {
 		kept = append(kept, e)
 	}
 	t.entries = kept
+}
+
+// Link turns every regular file whose content, mode and owner equal an
+// earlier one's into a hard link to that one (what a tar stores once),
+// and returns how many it turned.
+func (t *Tree) Link() int {
+	type key struct {
+		sum      [sha256.Size]byte
+		mode     int64
+		uid, gid int
+	}
+	first := map[key]string{}
+	n := 0
+	for _, e := range t.entries {
+		h := e.Header
+		if h.Typeflag != tar.TypeReg || len(e.Data) == 0 {
+			continue
+		}
+		k := key{sha256.Sum256(e.Data), h.Mode, h.Uid, h.Gid}
+		if name, ok := first[k]; ok {
+			h.Typeflag, h.Linkname, h.Size, e.Data = tar.TypeLink, name, 0, nil
+			n++
+			continue
+		}
+		first[k] = h.Name
+	}
+	return n
 }
 
 // Entries returns the entries in order (not a copy: do not modify).

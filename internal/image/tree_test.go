@@ -171,3 +171,41 @@ func TestFetchCache(t *testing.T) {
 		t.Errorf("download directories left: %v", left)
 	}
 }
+
+// TestTreeLink: a file equal to an earlier one (content, mode, owner)
+// becomes a hard link to it.
+func TestTreeLink(t *testing.T) {
+	tr := NewTree()
+	git := []byte("\x7fELF git")
+	for _, f := range []struct {
+		name string
+		mode int64
+		data []byte
+	}{
+		{"usr/bin/git", 0o755, git},
+		{"usr/lib/git-core/git", 0o755, git},
+		{"usr/lib/git-core/git-copy", 0o644, git},
+		{"usr/lib/git-core/other", 0o755, []byte("other")},
+		{"etc/empty", 0o644, nil},
+		{"etc/empty2", 0o644, nil},
+	} {
+		if err := tr.Add(file(f.name, f.mode, 0, tr.newest(), f.data), f.data, "test"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := tr.Link(); n != 1 {
+		t.Errorf("Link() = %d, want 1", n)
+	}
+	e, _ := tr.Get("usr/lib/git-core/git")
+	if e.Header.Typeflag != tar.TypeLink || e.Header.Linkname != "usr/bin/git" || e.Data != nil {
+		t.Errorf("usr/lib/git-core/git: %+v", e.Header)
+	}
+	for _, name := range []string{"usr/bin/git", "usr/lib/git-core/git-copy", "etc/empty2"} {
+		if e, _ := tr.Get(name); e.Header.Typeflag != tar.TypeReg {
+			t.Errorf("%s became a link", name)
+		}
+	}
+	if p, ok := tr.Resolve("usr/lib/git-core/git"); !ok || p != "usr/lib/git-core/git" {
+		t.Errorf("Resolve of the link: %q %v", p, ok)
+	}
+}
