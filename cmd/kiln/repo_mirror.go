@@ -39,7 +39,10 @@ at any point leaves the destination's head naming a complete snapshot; the
 next run resumes, copying only what is missing. It holds the destination
 target's lease while it writes. A destination that was published to on its
 own (its head is not a source snapshot) or holds a repository kiln did not
-publish is refused. --to is created if it is a directory that does not
+publish is refused. With --delete, what --from no longer holds (snapshots
+and build-packages repositories its prune removed, package files no
+remaining snapshot lists) is removed from --to afterwards, so the mirror
+follows the source's retention; without it nothing is ever deleted. --to is created if it is a directory that does not
 exist; --from must hold a kiln store. Both take what --store takes (a
 directory, file:///dir, s3://bucket/prefix?OPTIONS). Shows a progress bar on
 a terminal.`,
@@ -67,6 +70,9 @@ a terminal.`,
 			dst, err := createStore(cmd.Context(), to)
 			if err != nil {
 				return fmt.Errorf("--to: %w", err)
+			}
+			if src.String() == dst.String() {
+				return fmt.Errorf("repo mirror: --from and --to name the same store %s", src)
 			}
 			o.Root = root
 			o.Logger = newLogger(cmd)
@@ -97,6 +103,7 @@ a terminal.`,
 	fl.StringVar(&to, "to", "", "store to copy to (as --store; a missing directory is created)")
 	fl.StringArrayVar(&targets, "target", nil, "target as branch/arch (repeatable; default: every kiln target of --from)")
 	fl.StringVar(&root, "root", "", "key prefix of all targets inside both stores")
+	fl.BoolVar(&o.Delete, "delete", false, "also remove from --to the snapshots, build-packages repositories and package files --from no longer holds (follow its prune)")
 	fl.BoolVar(&o.Deep, "deep", false, "re-read and re-hash every object the destination has, also of snapshots mirrored before")
 	fl.IntVar(&o.Concurrency, "concurrency", 4, "packages copied or checked at a time")
 	fl.DurationVar(&o.LeaseWait, "lease-wait", 5*time.Minute, "how long to wait for the destination target's lease")
@@ -122,9 +129,13 @@ func printMirrorResult(w io.Writer, res *mirror.Result) {
 		default:
 			head += " (was " + t.PreviousHead + ")"
 		}
-		fmt.Fprintf(w, "%s: %s, %s (%d new): copied %s (%s), %s present (%s hashed)\n", t.Target, head,
+		deleted := ""
+		if t.Deleted.Objects > 0 {
+			deleted = fmt.Sprintf(", deleted %s (%s)", count(t.Deleted.Objects, "object"), humanBytes(t.Deleted.Bytes))
+		}
+		fmt.Fprintf(w, "%s: %s, %s (%d new): copied %s (%s), %s present (%s hashed)%s\n", t.Target, head,
 			count(t.Snapshots, "snapshot"), t.NewSnapshots, count(t.Copied.Objects, "object"), humanBytes(t.Copied.Bytes),
-			count(t.Present.Objects, "object"), humanBytes(t.Hashed.Bytes))
+			count(t.Present.Objects, "object"), humanBytes(t.Hashed.Bytes), deleted)
 	}
 	c := res.Copied()
 	fmt.Fprintf(w, "mirrored %s to %s: copied %s (%s)\n", res.From, res.To, count(c.Objects, "object"), humanBytes(c.Bytes))

@@ -29,7 +29,7 @@ var OtherEnv = []string{
 	"KILN_CI",                // tests: missing tools fail instead of skip
 	"KILN_ARTIFACTS",         // tests: where screenshots are kept
 	// Tests' and benchmarks' knobs and helper processes:
-	"KILN_BENCH_STORE_DIR", "KILN_BENCH_STORE_MIB", "KILN_BUILDERTEST_BREAK",
+	"KILN_BENCH_MIRROR_KIB", "KILN_BENCH_MIRROR_PKGS", "KILN_BENCH_STORE_DIR", "KILN_BENCH_STORE_MIB", "KILN_BUILDERTEST_BREAK",
 	"KILN_CRASH_AT", "KILN_CRASH_DIR", "KILN_CRASH_MODE", "KILN_CRASH_S3",
 	"KILN_KILLED_UPLOAD_DIR", "KILN_LOADTEST_DURATION", "KILN_ORACLE_STEP",
 	"KILN_STORE_HELPER", "KILN_WRITE_DISAGREEMENTS",

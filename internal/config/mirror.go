@@ -19,6 +19,11 @@ type Mirror struct {
 	URL string `toml:"url"`
 	// Targets are the "branch/arch" names mirrored (default: all).
 	Targets []string `toml:"targets"`
+	// Delete removes from the mirror what the store no longer holds
+	// (snapshots and build-packages repositories prune removed, package
+	// files no remaining snapshot lists), so it follows the store's
+	// retention; default false: a mirror never deletes.
+	Delete bool `toml:"delete"`
 	// Retries is how many passes follow a failed one (default 3), Backoff
 	// the wait before the first retry, doubled after each (default 10s).
 	// A failure never blocks publishing; the next publish tries again.

@@ -17,6 +17,7 @@ targets = ["master/x86_64"]
 
 [[mirror]]
 url = "mirror"
+delete = true
 retries = 0
 backoff = "1m"
 
@@ -29,7 +30,7 @@ backoff = "1m"
 	if *m0.Retries != DefaultMirrorRetries || time.Duration(m0.Backoff) != DefaultMirrorBackoff || !m0.For("master/x86_64") || m0.For("master/x86") {
 		t.Errorf("mirror[0] %+v", m0)
 	}
-	if m1.URL != filepath.Join(dir, "mirror") || *m1.Retries != 0 || time.Duration(m1.Backoff) != time.Minute || !m1.For("any/x86") {
+	if m0.Delete || !m1.Delete || m1.URL != filepath.Join(dir, "mirror") || *m1.Retries != 0 || time.Duration(m1.Backoff) != time.Minute || !m1.For("any/x86") {
 		t.Errorf("mirror[1] %+v", m1)
 	}
 	for _, tc := range []struct{ from, to, want string }{

@@ -122,14 +122,14 @@ func (m *mirrorer) pass(ctx context.Context, e mirrorEntry, name string, t repo.
 	backoff := time.Duration(e.cfg.Backoff)
 	for attempt := 0; ; attempt++ {
 		start := time.Now()
-		res, err := mirror.Mirror(ctx, m.src, e.dst, mirror.Options{Targets: []repo.Target{t}, Logger: log})
+		res, err := mirror.Mirror(ctx, m.src, e.dst, mirror.Options{Targets: []repo.Target{t}, Logger: log, Delete: e.cfg.Delete})
 		if res != nil {
 			m.copied.WithLabelValues(e.name, name).Add(float64(res.Copied().Bytes))
 		}
 		if err == nil {
 			tr := res.Targets[0]
 			log.Info("mirror in step", "head", tr.Head, "copied", tr.Copied.Objects, "bytes", tr.Copied.Bytes,
-				"hashed", tr.Hashed.Objects, "duration", time.Since(start).Round(time.Millisecond))
+				"hashed", tr.Hashed.Objects, "deleted", tr.Deleted.Objects, "duration", time.Since(start).Round(time.Millisecond))
 			m.passes.WithLabelValues(e.name, name, "ok").Inc()
 			m.inStep.WithLabelValues(e.name, name).SetToCurrentTime()
 			return

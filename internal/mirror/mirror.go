@@ -12,7 +12,8 @@
 //  2. each snapshot's files (.kiln/snapshots/ID/), manifest.json last, and
 //     each build-packages repository's, manifest.json last;
 //  3. head.json, the source's bytes, by compare-and-swap;
-//  4. current/ from the head snapshot's files, repo.sha256 last.
+//  4. current/ from the head snapshot's files, repo.sha256 last;
+//  5. with Options.Delete, what the source no longer holds is removed.
 //
 // An object the destination already holds counts as present only when its
 // size and SHA-256 are the manifest's: it is read and hashed (S3 ETags are
@@ -65,6 +66,12 @@ type Options struct {
 	// Deep re-reads and re-hashes every object the destination has, also
 	// those of snapshots it completed earlier.
 	Deep bool
+	// Delete removes from the destination, after its head and current/
+	// are in step, the snapshots and build-packages repositories the
+	// source no longer holds (its prune removed them) and the package
+	// files no snapshot left at the destination lists, so the mirror
+	// follows the source's retention (see deleteGone).
+	Delete bool
 	// Concurrency bounds parallel package copies and checks (default 4).
 	Concurrency int
 	// Progress, if set, is told how a target's pass advances (serialised,
@@ -109,6 +116,9 @@ type TargetResult struct {
 	// among them that were read and hashed to be checked.
 	Present Count `json:"present"`
 	Hashed  Count `json:"hashed"`
+	// Deleted: objects removed because the source no longer holds them
+	// (Options.Delete).
+	Deleted Count `json:"deleted,omitzero"`
 	// Skipped says why a target was not mirrored ("" when it was).
 	Skipped string `json:"skipped,omitempty"`
 }

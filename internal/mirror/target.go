@@ -179,7 +179,14 @@ func (p *pass) run(ctx context.Context) error {
 	}
 	p.res.Head = srcHead.head.Snapshot
 	// 4. current/, repo.sha256 last.
-	return p.refreshCurrent(ctx, srcHead.head)
+	if err := p.refreshCurrent(ctx, srcHead.head); err != nil {
+		return err
+	}
+	// 5. With Delete, what the source no longer holds.
+	if p.o.Delete {
+		return p.deleteGone(ctx, snaps, bps, dstSnaps, dstBP)
+	}
+	return nil
 }
 
 // snapshotPlan splits the complete snapshots (or build-packages
@@ -214,6 +221,22 @@ func listSizes(ctx context.Context, st store.Store, prefix string) (map[string]i
 	out := map[string]int64{}
 	err := st.List(ctx, prefix, "", func(oi store.ObjectInfo) error {
 		out[strings.TrimPrefix(oi.Key, prefix)] = oi.Size
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("mirror: list %s in %s: %w", prefix, st, err)
+	}
+	return out, nil
+}
+
+// listDirect lists the objects right under prefix (not below a further
+// "/"): name → size.
+func listDirect(ctx context.Context, st store.Store, prefix string) (map[string]int64, error) {
+	out := map[string]int64{}
+	err := st.List(ctx, prefix, "/", func(oi store.ObjectInfo) error {
+		if !oi.IsPrefix {
+			out[strings.TrimPrefix(oi.Key, prefix)] = oi.Size
+		}
 		return nil
 	})
 	if err != nil {
