@@ -76,12 +76,13 @@ type Daemon struct {
 
 	followers sync.WaitGroup // goroutines following runs Trigger started
 
-	tree    *gitTree                 // the ports tree's working copy (gittree.go)
-	kick    chan struct{}            // Wake → watch (wake.go)
-	wakes   map[string]chan struct{} // watch → each target's loop
-	notify  *notifier                // [[notify]] URLs (notify.go)
-	mirrors *mirrorer                // [[mirror]] stores (mirror.go)
-	toggles *toggle.Switch           // disabled builders (toggles.go)
+	tree     *gitTree                 // the ports tree's working copy (gittree.go)
+	kick     chan struct{}            // Wake → watch (wake.go)
+	wakes    map[string]chan struct{} // watch → each target's loop
+	notify   *notifier                // [[notify]] URLs (notify.go)
+	mirrors  *mirrorer                // [[mirror]] stores (mirror.go)
+	toggles  *toggle.Switch           // disabled builders (toggles.go)
+	toggleMu sync.Mutex               // serialises SetBuilder and reloadToggles
 }
 
 // TargetState is what a target's loop is doing, for the API.

@@ -101,11 +101,19 @@ func (d *Daemon) SetBuilder(ctx context.Context, name string, off *toggle.Off) (
 	if off != nil && off.Time.IsZero() {
 		off.Time = time.Now().UTC()
 	}
+	// One read-modify-write at a time here, and no reload in between
+	// (it could put back the state read before this write).
+	d.toggleMu.Lock()
+	defer d.toggleMu.Unlock()
 	var all map[string]toggle.Off
 	for attempt := 0; ; attempt++ {
 		cur, etag, err := readToggles(ctx, d.opts.Store)
 		if err != nil {
 			return false, err
+		}
+		if _, was := cur[name]; off == nil && !was {
+			all = cur // enabled already: nothing to write
+			break
 		}
 		if off != nil {
 			cur[name] = *off
@@ -138,6 +146,8 @@ func (d *Daemon) SetBuilder(ctx context.Context, name string, off *toggle.Off) (
 // reloadToggles reads the disabled builders again (another replica may
 // have changed them) and announces those that changed.
 func (d *Daemon) reloadToggles(ctx context.Context) error {
+	d.toggleMu.Lock()
+	defer d.toggleMu.Unlock()
 	off, _, err := readToggles(ctx, d.opts.Store)
 	if err != nil {
 		return err
