@@ -152,7 +152,8 @@ func TestRefusedWritesChangeNothing(t *testing.T) {
 		tree = c.Tree.Path
 		c.Tree.Poll = builder.Duration(time.Hour)
 		c.Tree.Debounce = builder.Duration(50 * time.Millisecond)
-		c.Build.HeartbeatTTL = builder.Duration(time.Hour) // no heartbeat write during the checks
+		// No heartbeat or scheduling lease renewal during the checks.
+		c.Build.HeartbeatTTL, c.Build.LeaseTTL = builder.Duration(time.Hour), builder.Duration(time.Hour)
 		m := &c.Builders.Mock[0]
 		m.Duration, m.Ports = "zero", map[string]string{"tilecraft": "fail"}
 	})
