@@ -39,6 +39,7 @@ var runPages = []page{
 	{name: "doctor.md", timeout: time.Minute},
 	{name: "api.md", demo: true, timeout: 3 * time.Minute},
 	{name: "operations.md", timeout: 3 * time.Minute},
+	{name: "migrating-from-haikuporter.md", timeout: 3 * time.Minute},
 }
 
 // demoAddr is the address the pages show (kiln serve's default). The
