@@ -133,7 +133,7 @@ func printMirrorResult(w io.Writer, res *mirror.Result) {
 		if t.Deleted.Objects > 0 {
 			deleted = fmt.Sprintf(", deleted %s (%s)", count(t.Deleted.Objects, "object"), humanBytes(t.Deleted.Bytes))
 		}
-		fmt.Fprintf(w, "%s: %s, %s (%d new): copied %s (%s), %s present (%s hashed)%s\n", t.Target, head,
+		fmt.Fprintf(w, "%s: %s, %s (%d new): copied %s (%s), %s already present, skipped (%s hashed)%s\n", t.Target, head,
 			count(t.Snapshots, "snapshot"), t.NewSnapshots, count(t.Copied.Objects, "object"), humanBytes(t.Copied.Bytes),
 			count(t.Present.Objects, "object"), humanBytes(t.Hashed.Bytes), deleted)
 	}
@@ -155,8 +155,8 @@ func mirrorBar(w io.Writer) (func(mirror.Progress), func()) {
 				bar = progressbar.NewOptions64(max(p.TotalBytes, 1), progressbar.OptionSetWriter(w), progressbar.OptionShowBytes(true),
 					progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100*time.Millisecond))
 			}
-			bar.Describe(fmt.Sprintf("%s: %d/%d %s", p.Target, p.Files, p.TotalFiles, plural(p.TotalFiles, "package", "packages")))
 			_ = bar.Set64(min(p.Bytes, p.TotalBytes))
+			bar.Describe(fmt.Sprintf("%s: %d/%d %s", p.Target, p.Files, p.TotalFiles, plural(p.TotalFiles, "package", "packages")))
 			if p.Done {
 				_ = bar.Finish()
 				bar = nil

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/haikuports/kiln/internal/mirror"
 	"github.com/haikuports/kiln/internal/store/s3test"
@@ -91,5 +92,18 @@ func TestRepoMirror(t *testing.T) {
 	mustRun(t, "repo", "publish", "--store", back, "--target", "r1beta5/x86_64", "--remove", "tipster")
 	if _, err := runRepoStore(t, "repo", "mirror", "--from", src, "--to", back, "--target", "r1beta5/x86_64"); !errors.Is(err, mirror.ErrDiverged) {
 		t.Fatalf("mirror onto a published-to copy: %v", err)
+	}
+}
+
+// TestMirrorBar: the progress bar names the target and counts packages.
+func TestMirrorBar(t *testing.T) {
+	var b bytes.Buffer
+	progress, done := mirrorBar(&b)
+	progress(mirror.Progress{Target: "master/x86_64", TotalFiles: 2, TotalBytes: 1000})
+	time.Sleep(150 * time.Millisecond) // the bar draws at most every 100 ms
+	progress(mirror.Progress{Target: "master/x86_64", Files: 1, TotalFiles: 2, Bytes: 600, TotalBytes: 1000})
+	done()
+	if out := b.String(); !strings.Contains(out, "master/x86_64: ") || !strings.Contains(out, "/2 packages") || !strings.Contains(out, "60%") {
+		t.Fatalf("bar: %q", out)
 	}
 }
