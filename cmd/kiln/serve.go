@@ -173,7 +173,9 @@ func serve(cmd *cobra.Command, cfgFile, listen, dataDir string) error {
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "targets", len(d.Targets()), "config", cfg.File, "replica", d.Replica())
 
-	runCtx, stopRuns := context.WithCancel(ctx)
+	// Not cancelled by the signal: Shutdown stops the runs gracefully
+	// first, stopRuns then ends the rest.
+	runCtx, stopRuns := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopRuns()
 	ran := make(chan error, 1)
 	go func() { ran <- d.Run(runCtx) }()

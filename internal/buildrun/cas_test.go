@@ -49,7 +49,6 @@ func takeover(t *testing.T, st store.Store) {
 	if _, err := b.Resume(ctx, ha.ID()); !errors.Is(err, ErrActive) {
 		t.Fatalf("resume of a live run: %v, want ErrActive", err)
 	}
-	took := time.Now()
 	// a's writes may land between b's read and b's write of the record:
 	// then b loses (ErrActive) and tries again, as a daemon does.
 	var hb *Handle
@@ -62,6 +61,7 @@ func takeover(t *testing.T, st store.Store) {
 			t.Fatalf("takeover (try %d): %v", try, err)
 		}
 	}
+	took := time.Now()
 	if _, err := ha.Wait(context.Background()); !errors.Is(err, ErrTakenOver) {
 		t.Fatalf("run a: %v, want ErrTakenOver", err)
 	}

@@ -51,6 +51,7 @@ type runner struct {
 	nextStatus   time.Time
 	dirty        bool
 	lastBeat     time.Time
+	abort        context.CancelCauseFunc // cancels the loop's context (halt)
 }
 
 // bstate is a build of the run.
@@ -178,6 +179,8 @@ func (r *runner) masterf(format string, args ...any) {
 // ctx ends (as a crash: nothing more is written).
 func (r *runner) loop(ctx context.Context) error {
 	defer close(r.stopped)
+	ctx, r.abort = context.WithCancelCause(ctx)
+	defer r.abort(nil)
 	r.masterf("run %s: %d builds, %d skipped, tree %s", r.run.ID, len(r.builds), len(r.run.Skipped), r.run.Tree.Commit)
 	r.setRunState(RunRunning, "")
 	tick := time.NewTicker(100 * time.Millisecond)
@@ -428,6 +431,7 @@ func (r *runner) crash(ctx context.Context) error { return r.halt(context.Cause(
 // process), else not even that (the run was taken over: its new driver
 // writes its logs).
 func (r *runner) halt(cause error, flushLogs bool) error {
+	r.abort(cause) // a publish in progress stops too
 	for _, b := range r.builds {
 		if b.cancel != nil {
 			b.cancel(cause)
