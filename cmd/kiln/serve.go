@@ -59,8 +59,9 @@ system packages, a directory store in store/, two mock builders and target
 master/x86_64, whose first run starts at once.
 
 HTTP (--listen, or KILN_LISTEN; default 127.0.0.1:8080): / the overview,
-/api/v1/... the JSON API (reads for anyone; writes such as package uploads
-and build-packages repositories need a bearer token of [auth] tokens),
+/api/v1/... the JSON API (reads for anyone; writes such as package uploads,
+build-packages repositories and disabling a builder need a bearer token of
+[auth] tokens),
 /api/v1/events server-sent events, /repo/... the repositories, /healthz,
 /readyz, /metrics (see docs/serve.md). Logs are JSON on standard
 error.
