@@ -121,6 +121,9 @@ func TestImageArchive(t *testing.T) {
 
 	root := t.TempDir()
 	unpack(t, images["amd64"], root)
+	if err := os.Chmod(root, 0o755); err != nil { // "/" as a runtime makes it (t.TempDir's is 0700)
+		t.Fatal(err)
+	}
 	for _, f := range []string{"usr/bin/perl", "usr/share/doc", "usr/share/man", "bin/sh"} {
 		if _, err := os.Lstat(filepath.Join(root, f)); err == nil {
 			t.Errorf("amd64: %s is in the image", f)
