@@ -170,3 +170,25 @@ func TestMirrorRepairsDamage(t *testing.T) {
 	}
 	sameObjects(t, src, dst)
 }
+
+// TestMirrorRoot: targets below a root prefix are found and copied below
+// the same prefix; without it the source holds no target.
+func TestMirrorRoot(t *testing.T) {
+	ctx := context.Background()
+	src, dst := fileStore(t), fileStore(t)
+	tg := repo.Target{Root: "kiln/", Branch: "r1beta5", Arch: "x86_64"}
+	if _, err := repo.New(src, tg, repo.Options{}).Publish(ctx, repo.Change{Info: repoInfo(), Add: []repo.Add{add(t, "alpha", "1-1", 500)}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Mirror(ctx, src, dst, Options{}); !errors.Is(err, ErrNoTargets) {
+		t.Fatalf("without the root: %v", err)
+	}
+	res, err := Mirror(ctx, src, dst, Options{Root: "kiln"})
+	if err != nil || len(res.Targets) != 1 || res.Targets[0].Target != "r1beta5/x86_64" || res.Targets[0].Copied.Objects != 11 {
+		t.Fatalf("with the root: %v %+v", err, res)
+	}
+	rp, err := repo.New(dst, tg, repo.Options{}).Verify(ctx, repo.VerifyOptions{Deep: true})
+	if err != nil || !rp.OK() || rp.Packages != 1 {
+		t.Fatalf("verify below the root: %v %+v", err, rp)
+	}
+}
