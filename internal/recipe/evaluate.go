@@ -147,6 +147,7 @@ func EvaluateShared(ctx context.Context, src *Source, recipePath, treeRoot strin
 	if secondary != "" {
 		pc.effectiveArch = secondary
 	}
+	src.evaluatedFor(target)
 	err = evaluate(ctx, p, pc, src, targetArch, secondary, settings)
 	if err == nil {
 		return p, nil
@@ -224,11 +225,23 @@ func sandboxShell(ctx context.Context, src *Source, name, dir string, vars []she
 	for i, v := range vars {
 		sv[i] = sandbox.Var{Name: v.name, Value: v.value}
 	}
-	res, trace, err := script.EvalTraced(ctx, sandbox.Options{Vars: sv, Dir: dir, Timeout: timeout}, src.lastTrace())
+	opts := sandbox.Options{Vars: sv, Dir: dir, Timeout: timeout, UpperOnly: true} // keys are A–Z
+	var res *sandbox.Result
+	switch tracing, prev := src.traced(); {
+	case prev != nil:
+		res, err = script.EvalReusing(ctx, opts, prev)
+	case tracing:
+		var trace *sandbox.Trace
+		res, trace, err = script.EvalTraced(ctx, opts, nil)
+		if err == nil {
+			src.keepTrace(trace)
+		}
+	default:
+		res, err = script.Eval(ctx, opts)
+	}
 	if err != nil {
 		return shellResult{}, err
 	}
-	src.keepTrace(trace)
 	return shellResult{vars: res.Vars, funcs: res.Funcs}, nil
 }
 

@@ -54,59 +54,45 @@ func shellVariables(name, baseName, version, portDir, targetArch, secondary stri
 	prefix := links + "/.self"
 	vars = append(vars, shellVar{"portPackageLinksDir", links})
 
-	relConfigure := [][2]string{
-		{"dataDir", "data"},
-		{"dataRootDir", "data"},
-		{"binDir", "bin" + subDir},
-		{"sbinDir", "bin" + subDir},
-		{"libDir", "lib" + subDir},
-		{"includeDir", "develop/headers" + subDir},
-		{"oldIncludeDir", "develop/headers" + subDir},
-		{"docDir", "documentation/packages/" + name},
-		{"infoDir", "documentation/info"},
-		{"manDir", "documentation/man"},
-		{"libExecDir", "lib"},
-		{"sharedStateDir", "var"},
-		{"localStateDir", "var"},
+	rel := func(d dirVar) string {
+		r := d.dir
+		if d.named {
+			r += name
+		}
+		if d.sub {
+			r += subDir
+		}
+		return r
 	}
-	configure := [][2]string{{"prefix", prefix}, {"sysconfDir", links + "/.settings"}}
-	for _, d := range relConfigure {
-		vars = append(vars, shellVar{relativeName(d[0]), d[1]})
-		configure = append(configure, [2]string{d[0], prefix + "/" + d[1]})
+	rels := make([]string, len(relConfigure))
+	for i, d := range relConfigure {
+		rels[i] = rel(d)
+		vars = append(vars, shellVar{d.relative, rels[i]})
 	}
-	args := make([]string, 0, len(configure))
-	names := make([]string, 0, len(configure))
+	args := make([]string, 0, 2+len(relConfigure))
+	names := make([]string, 0, 2+len(relConfigure))
 	cmake := make([]string, 0, 2+len(relConfigure))
-	for _, d := range configure {
-		vars = append(vars, shellVar{d[0], d[1]})
-		args = append(args, "--"+strings.ToLower(d[0])+"="+d[1])
-		names = append(names, d[0])
+	vars = append(vars, shellVar{"prefix", prefix}, shellVar{"sysconfDir", links + "/.settings"})
+	args = append(args, "--prefix="+prefix, "--sysconfdir="+links+"/.settings")
+	names = append(names, "prefix", "sysconfDir")
+	for i, d := range relConfigure {
+		abs := prefix + "/" + rels[i]
+		vars = append(vars, shellVar{d.name, abs})
+		args = append(args, d.arg+abs)
+		names = append(names, d.name)
 	}
 	cmake = append(cmake, "-DCMAKE_INSTALL_PREFIX="+prefix, "-DCMAKE_INSTALL_SYSCONFDIR="+links+"/.settings")
-	for _, d := range relConfigure {
-		cmake = append(cmake, "-DCMAKE_INSTALL_"+strings.ToUpper(d[0])+"="+d[1])
+	for i, d := range relConfigure {
+		cmake = append(cmake, d.cmake+rels[i])
 	}
 	vars = append(vars,
 		shellVar{"configureDirArgs", strings.Join(args, " ")},
 		shellVar{"cmakeDirArgs", strings.Join(cmake, " ")},
 		shellVar{"configureDirVariables", strings.Join(names, " ")},
 	)
-	other := [][2]string{
-		{"addOnsDir", "add-ons" + subDir},
-		{"appsDir", "apps"},
-		{"debugInfoDir", "develop/debug"},
-		{"developDir", "develop"},
-		{"developDocDir", "develop/documentation/" + name},
-		{"developLibDir", "develop/lib" + subDir},
-		{"documentationDir", "documentation"},
-		{"fontsDir", "data/fonts"},
-		{"postInstallDir", "boot/post-install"},
-		{"preUninstallDir", "boot/pre-uninstall"},
-		{"preferencesDir", "preferences"},
-		{"settingsDir", "settings"},
-	}
-	for _, d := range other {
-		vars = append(vars, shellVar{relativeName(d[0]), d[1]}, shellVar{d[0], prefix + "/" + d[1]})
+	for _, d := range otherDirs {
+		r := rel(d)
+		vars = append(vars, shellVar{d.relative, r}, shellVar{d.name, prefix + "/" + r})
 	}
 	vars = append(vars, shellVar{"SOURCE_DIR", baseName + "-" + version})
 	return vars
@@ -115,3 +101,39 @@ func shellVariables(name, baseName, version, portDir, targetArch, secondary stri
 func relativeName(n string) string {
 	return "relative" + strings.ToUpper(n[:1]) + n[1:]
 }
+
+// dirVar is one of the directory variables HaikuPorter sets: name, its
+// relative<Name> twin, the directory below the prefix, whether the port
+// name and the secondary architecture's sub directory are appended, and
+// the configure and cmake argument prefixes (computed once).
+type dirVar struct {
+	name, relative, dir string
+	named, sub          bool
+	arg, cmake          string
+}
+
+func dirVars(specs ...string) []dirVar {
+	var out []dirVar
+	for _, s := range specs {
+		name, dir, _ := strings.Cut(s, " ")
+		d, sub := strings.CutSuffix(dir, "+sub")
+		d, named := strings.CutSuffix(d, "+name")
+		out = append(out, dirVar{name: name, relative: relativeName(name), dir: d, named: named, sub: sub,
+			arg: "--" + strings.ToLower(name) + "=", cmake: "-DCMAKE_INSTALL_" + strings.ToUpper(name) + "="})
+	}
+	return out
+}
+
+// relConfigure are the directories configure and cmake get (in order);
+// otherDirs the other ones; "+name" marks those ending in the port name,
+// "+sub" those that get the secondary architecture's sub directory.
+var (
+	relConfigure = dirVars("dataDir data", "dataRootDir data", "binDir bin+sub", "sbinDir bin+sub",
+		"libDir lib+sub", "includeDir develop/headers+sub", "oldIncludeDir develop/headers+sub",
+		"docDir documentation/packages/+name", "infoDir documentation/info", "manDir documentation/man",
+		"libExecDir lib", "sharedStateDir var", "localStateDir var")
+	otherDirs = dirVars("addOnsDir add-ons+sub", "appsDir apps", "debugInfoDir develop/debug",
+		"developDir develop", "developDocDir develop/documentation/+name", "developLibDir develop/lib+sub",
+		"documentationDir documentation", "fontsDir data/fonts", "postInstallDir boot/post-install",
+		"preUninstallDir boot/pre-uninstall", "preferencesDir preferences", "settingsDir settings")
+)

@@ -10,10 +10,11 @@ import (
 // sandbox at most once however many targets it is evaluated for: on
 // x86_gcc2 HaikuPorter evaluates every recipe for the primary architecture
 // and again for the secondary x86, with different variables but the same
-// text, and parsing costs about as much as running a typical recipe. The
-// shell run is shared too when the earlier evaluation never read a
-// variable that differs (sandbox.Script.EvalTraced): the results are
-// always those of separate evaluations.
+// text, and parsing costs about as much as running a typical recipe. Once
+// the source is evaluated for a target with secondary architectures, its
+// evaluations are traced, and the shell run is shared too when the earlier
+// evaluation never read a variable that differs (sandbox.Script.EvalTraced):
+// the results are always those of separate evaluations.
 //
 // A Source belongs to one recipe path (its messages name the first path it
 // is evaluated under). It is safe for concurrent use.
@@ -24,8 +25,11 @@ type Source struct {
 	prepared *sandbox.Script
 	err      error
 
-	mu    sync.Mutex
-	trace *sandbox.Trace // of the last successful evaluation
+	// tracing is set once the source is evaluated for a target with
+	// secondary architectures: only then can a later evaluation reuse one
+	mu      sync.Mutex
+	tracing bool
+	trace   *sandbox.Trace // of the last successful traced evaluation
 }
 
 // NewSource returns a Source for the recipe content data (not copied; the
@@ -43,11 +47,22 @@ func (s *Source) script(name string) (*sandbox.Script, error) {
 // Bytes returns the content (not a copy).
 func (s *Source) Bytes() []byte { return s.data }
 
-// lastTrace returns the trace of the last successful evaluation, or nil.
-func (s *Source) lastTrace() *sandbox.Trace {
+// evaluatedFor notes a target the source is evaluated for: one with
+// secondary architectures turns tracing on.
+func (s *Source) evaluatedFor(t Target) {
+	if len(t.Secondary) > 0 {
+		s.mu.Lock()
+		s.tracing = true
+		s.mu.Unlock()
+	}
+}
+
+// traced returns whether evaluations are traced, and the trace of the last
+// successful one (or nil).
+func (s *Source) traced() (bool, *sandbox.Trace) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.trace
+	return s.tracing, s.trace
 }
 
 // keepTrace keeps t for the next evaluation.

@@ -92,19 +92,32 @@ func prepare(src []byte, name string, o *Options) (_ *Script, err error) {
 
 // eval runs the prepared recipe with o (complete and checked).
 func (s *Script) eval(ctx context.Context, o *Options) (*Result, error) {
-	res, _, err := s.run(ctx, o, false)
+	res, _, err := s.run(ctx, o, s.start(o), false)
 	return res, err
 }
 
-// run runs the prepared recipe with o (complete and checked); with trace,
-// it also returns the Trace of a successful evaluation.
-func (s *Script) run(ctx context.Context, o *Options, trace bool) (_ *Result, _ *Trace, err error) {
+// start is how an evaluation starts: the revision shortcut it takes and
+// its initial variables.
+type start struct {
+	rev  revisionUse
+	vars map[string]string // over fixedEnv
+}
+
+// start returns how an evaluation with o (complete and checked) starts.
+func (s *Script) start(o *Options) start {
+	rv := revisionNames(o.Vars)
+	rev := s.revisionUse(o, rv)
+	return start{rev: rev, vars: initialVars(o, rv, rev)}
+}
+
+// run runs the prepared recipe with o (complete and checked) from b; with
+// trace, it also returns the Trace of a successful evaluation.
+func (s *Script) run(ctx context.Context, o *Options, b start, trace bool) (_ *Result, _ *Trace, err error) {
 	defer func() { err = tidyError(err) }()
 	name := s.name
 	st := newState(o, name)
-	rv := revisionNames(o.Vars)
-	rev := s.revisionUse(o, rv)
-	env := layeredEnviron{vars: initialVars(o, rv, rev)}
+	rev := b.rev
+	env := layeredEnviron{vars: b.vars}
 	if trace {
 		env.tr = &tracker{read: map[string]struct{}{}}
 		st.tr = env.tr
@@ -257,8 +270,12 @@ func (st *state) stderrTail() string {
 
 // result collects the variables and functions after a successful run.
 func (st *state) result(r *interp.Runner) *Result {
+	size := len(r.Vars)
+	if st.o.UpperOnly {
+		size = 32
+	}
 	res := &Result{
-		Vars:   make(map[string]string, len(r.Vars)),
+		Vars:   make(map[string]string, size),
 		Arrays: map[string][]string{},
 		Funcs:  slices.Sorted(maps.Keys(r.Funcs)),
 		Stderr: st.stderr.String(),
@@ -269,7 +286,7 @@ func (st *state) result(r *interp.Runner) *Result {
 		// assignment (a[0]=x); bash considers them set.
 		set := v.IsSet() || v.Kind == expand.Indexed && len(v.List) > 0 ||
 			v.Kind == expand.Associative && len(v.Map) > 0
-		if !set || isInternalVar(name) {
+		if !set || isInternalVar(name) || st.o.UpperOnly && !upperName(name) {
 			continue
 		}
 		switch v.Kind {
@@ -286,6 +303,9 @@ func (st *state) result(r *interp.Runner) *Result {
 	}
 	return res
 }
+
+// upperName reports whether a variable's name starts with A–Z.
+func upperName(name string) bool { return name != "" && name[0] >= 'A' && name[0] <= 'Z' }
 
 func indexedElem0(v expand.Variable) string {
 	if v.Indexes == nil {

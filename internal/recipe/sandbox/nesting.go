@@ -98,10 +98,18 @@ func isWordByte(c byte) bool {
 	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
 
+// keywordsByLetter lists nestKeywords by their first letter.
+var keywordsByLetter = func() (t [256][]string) {
+	for _, k := range nestKeywords {
+		t[k[0]] = append(t[k[0]], k)
+	}
+	return t
+}()
+
 // isKeywordAt reports whether one of nestKeywords starts at src[i] as a
 // whole word.
 func isKeywordAt(src string, i int) bool {
-	for _, k := range nestKeywords {
+	for _, k := range keywordsByLetter[src[i]] {
 		end := i + len(k)
 		if end <= len(src) && src[i:end] == k && (end == len(src) || !isWordByte(src[end])) {
 			return true

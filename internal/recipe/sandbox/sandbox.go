@@ -77,6 +77,10 @@ type Options struct {
 	// PythonVersion is what `python3 --version` reports (default 3.10.19,
 	// pinned so evaluation never depends on the host).
 	PythonVersion string
+	// UpperOnly keeps only the variables whose names start with A–Z in
+	// Result.Vars and Result.Arrays (HaikuPorter reads no other key), which
+	// saves collecting the hundred or so others.
+	UpperOnly bool
 
 	Timeout    time.Duration
 	MaxOutput  int64
@@ -100,7 +104,8 @@ type Result struct {
 	// Vars holds every set variable as `${!name}` expands it: a string's
 	// value, an indexed array's element 0, an associative array's key "0".
 	// This is what HaikuPorter prints for a key. It includes the input
-	// variables and the shell's own (PWD, IFS, …).
+	// variables and the shell's own (PWD, IFS, …), unless
+	// Options.UpperOnly leaves them out.
 	Vars map[string]string
 	// Arrays holds the elements of every indexed array variable (in index
 	// order), for callers that need more than element 0.

@@ -2,7 +2,9 @@ package sandbox
 
 import (
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -150,6 +152,21 @@ var fixedEnv = func() map[string]expand.Variable {
 	return m
 }()
 
+// fixedEnvList is fixedEnv sorted by name (Each ranges over a slice,
+// faster than over the map).
+var fixedEnvList = func() []fixedVar {
+	var l []fixedVar
+	for _, name := range slices.Sorted(maps.Keys(fixedEnv)) {
+		l = append(l, fixedVar{name, fixedEnv[name]})
+	}
+	return l
+}()
+
+type fixedVar struct {
+	name string
+	vr   expand.Variable
+}
+
 // initialVars returns the variables an evaluation starts with over
 // fixedEnv: the architecture, the caller's variables and
 // revisionVariables (rv: revisionNames of them), or the revision
@@ -228,11 +245,11 @@ func (e layeredEnviron) Each(f func(name string, vr expand.Variable) bool) {
 	if e.tr != nil {
 		e.tr.each()
 	}
-	for name, vr := range fixedEnv {
-		if _, ok := e.vars[name]; ok {
+	for _, v := range fixedEnvList {
+		if _, ok := e.vars[v.name]; ok {
 			continue
 		}
-		if !f(name, vr) {
+		if !f(v.name, v.vr) {
 			return
 		}
 	}

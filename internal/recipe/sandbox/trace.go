@@ -121,24 +121,41 @@ func (s *Script) EvalTraced(ctx context.Context, opts Options, prev *Trace) (*Re
 	if err := o.check(s.name); err != nil {
 		return nil, nil, err
 	}
-	if res, ok := s.reuse(ctx, &o, prev); ok {
+	b := s.start(&o)
+	if res, ok := s.reuse(ctx, &o, b, prev); ok {
 		return res, prev, nil
 	}
-	return s.run(ctx, &o, true)
+	return s.run(ctx, &o, b, true)
 }
 
-// reuse derives the result of evaluating s with o from prev, when that is
-// certain to be what running it gives.
-func (s *Script) reuse(ctx context.Context, o *Options, prev *Trace) (*Result, bool) {
+// EvalReusing is Eval, with the result derived from prev's instead when
+// EvalTraced would reuse prev; it does not trace.
+func (s *Script) EvalReusing(ctx context.Context, opts Options, prev *Trace) (*Result, error) {
+	if s == nil {
+		return nil, fmt.Errorf("sandbox: Eval of a nil Script")
+	}
+	o := opts.withDefaults()
+	if err := o.check(s.name); err != nil {
+		return nil, err
+	}
+	b := s.start(&o)
+	if res, ok := s.reuse(ctx, &o, b, prev); ok {
+		return res, nil
+	}
+	res, _, err := s.run(ctx, &o, b, false)
+	return res, err
+}
+
+// reuse derives the result of evaluating s with o from b from prev, when
+// that is certain to be what running it gives.
+func (s *Script) reuse(ctx context.Context, o *Options, b start, prev *Trace) (*Result, bool) {
 	if prev == nil || prev.script != s || prev.enumerated || ctx.Err() != nil || !sameLimits(&prev.opts, o) {
 		return nil, false
 	}
-	rv := revisionNames(o.Vars)
-	rev := s.revisionUse(o, rv)
-	if rev != prev.rev {
+	if b.rev != prev.rev {
 		return nil, false
 	}
-	env := initialVars(o, rv, rev)
+	env := b.vars
 	var changed []string
 	delta := int64(0)
 	for name, v := range env {
@@ -179,6 +196,9 @@ func (s *Script) reuse(ctx context.Context, o *Options, prev *Trace) (*Result, b
 	for _, name := range changed {
 		// Never read, so never written: the value the evaluation starts
 		// with is the one it ends with.
+		if o.UpperOnly && !upperName(name) {
+			continue
+		}
 		if v := now.Get(name); v.IsSet() {
 			res.Vars[name] = v.Str
 		} else {
@@ -188,11 +208,12 @@ func (s *Script) reuse(ctx context.Context, o *Options, prev *Trace) (*Result, b
 	return res, true
 }
 
-// sameLimits reports whether a and b are the same options but for Vars and
+// sameLimits reports whether a and b agree on everything but Vars and
 // Logger.
 func sameLimits(a, b *Options) bool {
 	return a.Dir == b.Dir && a.Arch == b.Arch && a.PythonVersion == b.PythonVersion &&
 		a.Timeout == b.Timeout && a.MaxOutput == b.MaxOutput && a.MaxVarSize == b.MaxVarSize &&
 		a.MaxVars == b.MaxVars && a.MaxSource == b.MaxSource && a.MaxCalls == b.MaxCalls &&
-		a.MaxDepth == b.MaxDepth && a.MaxPipes == b.MaxPipes && a.noShortcuts == b.noShortcuts
+		a.MaxDepth == b.MaxDepth && a.MaxPipes == b.MaxPipes && a.UpperOnly == b.UpperOnly &&
+		a.noShortcuts == b.noShortcuts
 }

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -77,6 +78,10 @@ func TestTraceReuse(t *testing.T) {
 			}
 			if reused := trA != nil && trB == trA; reused != tc.reused {
 				t.Errorf("reused: %v, want %v", reused, tc.reused)
+			}
+			resB, errB = s.EvalReusing(context.Background(), optsB, trA)
+			if !sameOutcome(corpusOutcome{resB, errB}, corpusOutcome{wantB, werrB}) {
+				t.Fatalf("EvalReusing differs from Eval: %v / %v", errB, werrB)
 			}
 		})
 	}
@@ -165,5 +170,54 @@ func TestTraceCorpus(t *testing.T) {
 	t.Logf("%d of %d secondary evaluations reused the primary one", reused, len(rs))
 	if reused == 0 {
 		t.Error("no evaluation reused")
+	}
+}
+
+// TestUpperOnly: UpperOnly leaves out exactly the variables not starting
+// with A–Z, also in a result reused from a trace.
+func TestUpperOnly(t *testing.T) {
+	src := []byte("A=$portVersion\nb=1\nC=(1 2)\nd=(3)\nf() { :; }\n")
+	s, err := Prepare(src, "t.recipe", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vars := []Var{{"portVersion", "1.0"}, {"X", "1"}, {"x", "1"}}
+	full, err := s.Eval(context.Background(), Options{Vars: vars})
+	if err != nil {
+		t.Fatal(err)
+	}
+	upper, trace, err := s.EvalTraced(context.Background(), Options{Vars: vars, UpperOnly: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(what string, full, upper *Result) {
+		t.Helper()
+		n := 0
+		for name, v := range full.Vars {
+			got, ok := upper.Vars[name]
+			if upperName(name) != ok || ok && got != v {
+				t.Errorf("%s: %s = %q (%v), full result %q", what, name, got, ok, v)
+			}
+			if ok {
+				n++
+			}
+		}
+		if n != len(upper.Vars) || len(upper.Arrays) != 1 || len(upper.Arrays["C"]) != 2 || !slices.Equal(upper.Funcs, full.Funcs) {
+			t.Errorf("%s: %d of %d variables, arrays %v, funcs %v", what, len(upper.Vars), n, upper.Arrays, upper.Funcs)
+		}
+	}
+	check("run", full, upper)
+	other := []Var{{"portVersion", "1.0"}, {"X", "2"}, {"x", "2"}, {"Y", "3"}}
+	full, err = s.Eval(context.Background(), Options{Vars: other})
+	if err != nil {
+		t.Fatal(err)
+	}
+	upper, again, err := s.EvalTraced(context.Background(), Options{Vars: other, UpperOnly: true}, trace)
+	if err != nil || again != trace {
+		t.Fatalf("not reused (%v)", err)
+	}
+	check("reused", full, upper)
+	if _, again, _ := s.EvalTraced(context.Background(), Options{Vars: other}, trace); again == trace {
+		t.Error("a trace of an UpperOnly evaluation reused for a full result")
 	}
 }
