@@ -8,6 +8,8 @@ import (
 	"slices"
 	"testing"
 
+	"aead.dev/minisign"
+
 	"github.com/haikuports/kiln/internal/hpkg"
 	"github.com/haikuports/kiln/internal/pkginfo"
 	"github.com/haikuports/kiln/internal/store"
@@ -16,7 +18,7 @@ import (
 // TestImportKeepsHaikuPorterRepo: an in-place import of a HaikuPorter
 // bucket whose repo lists its packages in package_repo's order (not
 // kiln's) keeps that repo byte for byte (snapshot and current/, repo.sha256
-// its hash) until the first publish, which writes kiln's own; a repo that
+// its hash) until the first publish, which writes kiln's own; a repo
 // whose embedded repository info is not the one imported (another name
 // given with --info) is regenerated.
 func TestImportKeepsHaikuPorterRepo(t *testing.T) {
@@ -24,26 +26,7 @@ func TestImportKeepsHaikuPorterRepo(t *testing.T) {
 	for _, renamed := range []bool{false, true} {
 		st := newFileStore(t)
 		cur := "master/x86_64/current/"
-		var infos []pkginfo.PackageInfo
-		for _, p := range []struct{ name, version string }{{"zlib", "1.3-1"}, {"bash", "5.2-3"}, {"make", "4.4-1"}} {
-			b := realPkg(t, p.name, p.version, pkginfo.ArchX86_64, 3000)
-			info, err := HPKGCodec{}.ReadPackage(bytes.NewReader(b), int64(len(b)))
-			if err != nil {
-				t.Fatal(err)
-			}
-			sum := sha256.Sum256(b)
-			info.Checksum = hex.EncodeToString(sum[:])
-			infos = append(infos, info)
-			putBytes(ctx, st, cur+"packages/"+info.CanonicalFileName(), b, store.PutOptions{})
-		}
-		var hp bytes.Buffer
-		if err := hpkg.WriteRepository(&hp, *testRepoInfo(pkginfo.ArchX86_64), infos); err != nil {
-			t.Fatal(err)
-		}
-		putBytes(ctx, st, cur+"repo", hp.Bytes(), store.PutOptions{})
-		sum := sha256.Sum256(hp.Bytes())
-		putBytes(ctx, st, cur+"repo.sha256", []byte(hex.EncodeToString(sum[:])), store.PutOptions{})
-
+		hp, sum := haikuPorterLayout(t, st, cur)
 		r := New(st, testTarget, Options{})
 		o := ImportOptions{}
 		if renamed {
@@ -87,5 +70,54 @@ func TestImportKeepsHaikuPorterRepo(t *testing.T) {
 			t.Fatalf("after the first publish: %v, %d packages", err, len(pkgs))
 		}
 		mustVerify(t, r, true)
+	}
+}
+
+// haikuPorterLayout writes three real packages, and a repo listing them in
+// package_repo's order, under cur; it returns the repo and its SHA-256.
+func haikuPorterLayout(t *testing.T, st store.Store, cur string) (*bytes.Buffer, [32]byte) {
+	t.Helper()
+	ctx := context.Background()
+	var infos []pkginfo.PackageInfo
+	for _, p := range []struct{ name, version string }{{"zlib", "1.3-1"}, {"bash", "5.2-3"}, {"make", "4.4-1"}} {
+		b := realPkg(t, p.name, p.version, pkginfo.ArchX86_64, 3000)
+		info, err := HPKGCodec{}.ReadPackage(bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(b)
+		info.Checksum = hex.EncodeToString(sum[:])
+		infos = append(infos, info)
+		putBytes(ctx, st, cur+"packages/"+info.CanonicalFileName(), b, store.PutOptions{})
+	}
+	var hp bytes.Buffer
+	if err := hpkg.WriteRepository(&hp, *testRepoInfo(pkginfo.ArchX86_64), infos); err != nil {
+		t.Fatal(err)
+	}
+	putBytes(ctx, st, cur+"repo", hp.Bytes(), store.PutOptions{})
+	sum := sha256.Sum256(hp.Bytes())
+	putBytes(ctx, st, cur+"repo.sha256", []byte(hex.EncodeToString(sum[:])), store.PutOptions{})
+	return &hp, sum
+}
+
+// TestImportKeepsHaikuPorterRepoSigned: with a signing key the kept repo
+// is signed, and the signature verifies over HaikuPorter's bytes.
+func TestImportKeepsHaikuPorterRepoSigned(t *testing.T) {
+	ctx := context.Background()
+	st := newFileStore(t)
+	cur := "master/x86_64/current/"
+	hp, _ := haikuPorterLayout(t, st, cur)
+	pub, priv, err := minisign.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := New(st, testTarget, Options{}).ImportStore(ctx, st, cur, ImportOptions{Signer: NewMinisignSignerFromKey(priv)})
+	if err != nil || !res.KeptRepo {
+		t.Fatalf("%v %+v", err, res)
+	}
+	served, _, _ := getSmall(ctx, st, cur+"repo", 1<<20)
+	sig, _, err := getSmall(ctx, st, cur+"repo.minisig", 1<<20)
+	if err != nil || !bytes.Equal(served, hp.Bytes()) || !minisign.Verify(pub, served, sig) {
+		t.Fatalf("signed kept repo: %v, same bytes %v", err, bytes.Equal(served, hp.Bytes()))
 	}
 }
