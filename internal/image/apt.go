@@ -42,7 +42,16 @@ type Apt interface {
 	Show(ctx context.Context, names []string) ([]Package, error)
 }
 
-// AptCache runs apt-cache show --no-all-versions.
+// Closer is an Apt that can also name, in one call, every package roots
+// may depend on for arch (a superset: alternatives and exclusions are
+// not applied), so Resolve can look them all up at once instead of one
+// call per level of the dependency tree.
+type Closer interface {
+	Closure(ctx context.Context, arch string, roots []string) ([]string, error)
+}
+
+// AptCache runs apt-cache show --no-all-versions (and apt-cache depends
+// --recurse for Closure).
 type AptCache struct{}
 
 // Show implements Apt.
@@ -62,6 +71,43 @@ func (AptCache) Show(ctx context.Context, names []string) ([]Package, error) {
 		return nil, fmt.Errorf("apt-cache show: %w: %s", err, strings.TrimSpace(stderr.String()))
 	}
 	return ParseStanzas(bytes.NewReader(out))
+}
+
+// Closure implements Closer.
+func (AptCache) Closure(ctx context.Context, arch string, roots []string) ([]string, error) {
+	args := []string{"depends", "--recurse", "--no-recommends", "--no-suggests", "--no-conflicts",
+		"--no-breaks", "--no-replaces", "--no-enhances"}
+	for _, r := range roots {
+		args = append(args, r+":"+arch)
+	}
+	cmd := exec.CommandContext(ctx, "apt-cache", args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("apt-cache depends: %w: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	return parseDependsNames(string(out)), nil
+}
+
+// parseDependsNames returns the package names apt-cache depends
+// --recurse lists (its unindented lines; "<virtual>" brackets and
+// ":arch" qualifiers dropped), once each, in order.
+func parseDependsNames(out string) []string {
+	var names []string
+	seen := map[string]bool{}
+	for _, line := range strings.Split(out, "\n") {
+		if line == "" || line[0] == ' ' {
+			continue
+		}
+		name := strings.Trim(strings.TrimSpace(line), "<>")
+		name, _, _ = strings.Cut(name, ":")
+		if name != "" && !seen[name] {
+			seen[name] = true
+			names = append(names, name)
+		}
+	}
+	return names
 }
 
 // ParseStanzas reads the package stanzas of apt-cache show (RFC 822
@@ -152,16 +198,43 @@ func stanza(f map[string]string) (Package, error) {
 // maintainer scripts' debconf); otherwise its first alternative is
 // taken. Packages of architecture all are found too.
 func Resolve(ctx context.Context, apt Apt, arch string, roots []string, exclude map[string]bool) ([]Package, error) {
+	known := map[string]Package{} // what apt answered, by name
+	asked := map[string]bool{}
+	lookup := func(names []string) error {
+		var ask []string
+		for _, n := range names {
+			if !asked[n] {
+				asked[n] = true
+				ask = append(ask, n)
+			}
+		}
+		if len(ask) == 0 {
+			return nil
+		}
+		found, err := show(ctx, apt, arch, ask)
+		for n, p := range found {
+			known[n] = p
+		}
+		return err
+	}
+	if c, ok := apt.(Closer); ok {
+		names, err := c.Closure(ctx, arch, roots)
+		if err != nil {
+			return nil, err
+		}
+		if err := lookup(names); err != nil {
+			return nil, err
+		}
+	}
 	have := map[string]Package{}
 	frontier := roots
 	for len(frontier) > 0 {
-		found, err := show(ctx, apt, arch, frontier)
-		if err != nil {
+		if err := lookup(frontier); err != nil {
 			return nil, err
 		}
 		var next []string
 		for _, name := range frontier {
-			p, ok := found[name]
+			p, ok := known[name]
 			if !ok {
 				return nil, fmt.Errorf("package %s for %s: %w (dpkg --add-architecture %s && apt-get update)", name, arch, ErrNotInLists, arch)
 			}

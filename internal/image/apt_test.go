@@ -11,6 +11,23 @@ import (
 // fakeApt answers Show from stanzas keyed by "name:arch".
 type fakeApt map[string]Package
 
+// closingApt is a fakeApt that is also a Closer naming closure, and
+// counts the Show calls.
+type closingApt struct {
+	fakeApt
+	closure []string
+	shows   int
+}
+
+func (c *closingApt) Show(ctx context.Context, names []string) ([]Package, error) {
+	c.shows++
+	return c.fakeApt.Show(ctx, names)
+}
+
+func (c *closingApt) Closure(context.Context, string, []string) ([]string, error) {
+	return c.closure, nil
+}
+
 func (f fakeApt) Show(_ context.Context, names []string) ([]Package, error) {
 	var out []Package
 	for _, n := range names {
@@ -47,6 +64,25 @@ func TestResolve(t *testing.T) {
 	want := "[ca-certificates:all git:arm64 libc6:arm64 libcurl:arm64 libgcc-s1:arm64 libssl:arm64 zlib1g:arm64]"
 	if fmt.Sprint(names) != want {
 		t.Errorf("resolved %v\nwant %s", names, want)
+	}
+
+	// With the closure known up front, one Show answers all; one that
+	// misses a package still finds it level by level.
+	for _, closure := range [][]string{
+		{"git", "ca-certificates", "libc6", "perl", "libcurl", "libgcc-s1", "libssl", "zlib1g", "git-man"},
+		{"git", "ca-certificates", "libc6", "perl"},
+	} {
+		c := &closingApt{fakeApt: apt, closure: closure}
+		got, err := Resolve(context.Background(), c, "arm64", []string{"git", "ca-certificates"}, Excluded)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 7 {
+			t.Errorf("closure %v: resolved %d packages", closure, len(got))
+		}
+		if len(closure) == 9 && c.shows != 1 {
+			t.Errorf("closure %v: %d Show calls, want 1", closure, c.shows)
+		}
 	}
 
 	delete(apt, "zlib1g:arm64")
@@ -102,5 +138,22 @@ SHA256: 0000000000000000000000000000000000000000000000000000000000000000
 		if _, err := ParseStanzas(strings.NewReader(bad)); err == nil {
 			t.Errorf("%q: no error", bad)
 		}
+	}
+}
+
+func TestParseDependsNames(t *testing.T) {
+	const out = `git:arm64
+  Depends: libc6:arm64
+  Depends: perl:any
+    perl:arm64
+<perl:any>
+  perl
+libc6:arm64
+  Depends: libgcc-s1:arm64
+ca-certificates
+ |Depends: debconf
+`
+	if got := fmt.Sprint(parseDependsNames(out)); got != "[git perl libc6 ca-certificates]" {
+		t.Errorf("names %s", got)
 	}
 }
