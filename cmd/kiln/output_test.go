@@ -83,6 +83,10 @@ var jsonCommands = map[string]func(t *testing.T) []string{
 		_, f := storeFixture(t)
 		return append([]string{"r1", "tipster-1.1.1-1-x86_64.hpkg"}, f...)
 	},
+	"kiln repo mirror": func(t *testing.T) []string {
+		_, f := storeFixture(t)
+		return []string{"--from", f[1], "--to", t.TempDir()}
+	},
 	"kiln repo prune": func(t *testing.T) []string {
 		_, f := storeFixture(t)
 		return append([]string{"--keep", "1", "--keep-age", "0", "--grace", "0"}, f...)
