@@ -18,6 +18,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -65,7 +66,7 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 	srv := s3test.StartVersity(t)
 	dir := t.TempDir()
-	bin := buildKiln(t, dir)
+	bin := buildKiln(t)
 	storeURL := writeS3Secret(t, srv, dir)
 	e := startE2E(t, bin, dir, storeURL)
 
@@ -230,21 +231,41 @@ func TestServeEndToEnd(t *testing.T) {
 	t.Logf("kiln repo verify --deep:\n%s", out)
 }
 
-// buildKiln builds the kiln binary into dir (with the race detector when
-// the test runs with it) and returns its path.
-func buildKiln(t *testing.T, dir string) string {
+// kilnBuild is the kiln binary the tests of this process run as a
+// process, built once (buildKiln).
+var kilnBuild struct {
+	once sync.Once
+	bin  string
+	err  error
+}
+
+// buildKiln returns the kiln binary, built at the first call into
+// testenv.SharedTempDir (with the race detector when the tests run with
+// it, so a race in the process fails its exit status) and shared by the
+// tests of the process.
+func buildKiln(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(dir, "kiln")
-	args := []string{"build", "-o", bin}
-	if raceEnabled {
-		args = append(args, "-race")
+	kilnBuild.once.Do(func() {
+		bin := filepath.Join(testenv.SharedTempDir(t), "kiln")
+		args := []string{"build", "-o", bin}
+		if raceEnabled {
+			args = append(args, "-race")
+		}
+		start := time.Now()
+		if out, err := exec.Command("go", append(args, ".")...).CombinedOutput(); err != nil {
+			kilnBuild.err = fmt.Errorf("go build: %v\n%s", err, out)
+			return
+		}
+		t.Logf("go build (race %v): %s", raceEnabled, time.Since(start).Round(time.Millisecond))
+		kilnBuild.bin = bin
+	})
+	if kilnBuild.err != nil {
+		t.Fatal(kilnBuild.err)
 	}
-	start := time.Now()
-	if out, err := exec.Command("go", append(args, ".")...).CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	if kilnBuild.bin == "" {
+		t.Fatal("building kiln failed in an earlier test")
 	}
-	t.Logf("go build (race %v): %s", raceEnabled, time.Since(start).Round(time.Millisecond))
-	return bin
+	return kilnBuild.bin
 }
 
 // writeS3Secret writes an AWS credentials file for srv and returns the

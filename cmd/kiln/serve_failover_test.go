@@ -46,7 +46,7 @@ func replicaSetup(t *testing.T, leaseTTL, buildTime string) *replicaEnv {
 		t.Skip("builds kiln and runs two kiln serve processes on versitygw")
 	}
 	dir := t.TempDir()
-	bin := buildKiln(t, dir)
+	bin := buildKiln(t)
 	srv := s3test.StartVersity(t)
 	storeURL := writeS3Secret(t, srv, dir)
 	token, hash, err := auth.Generate(nil)

@@ -60,7 +60,8 @@ var (
 	unpackMu   sync.Mutex
 	unpacked   = map[string]string{}
 	unpackErrs = map[string]error{}
-	inMain     bool // Main is running the tests
+	inMain     bool   // Main is running the tests
+	sharedTemp string // SharedTempDir's directory, once made
 )
 
 // Main runs the tests of a package (m.Run), removes what Unpack extracted
@@ -121,13 +122,39 @@ func Reference(t testing.TB) string {
 	return filepath.Join(Unpack(t, "haikuporter-x86_64-reference.tar.zst"), "repository")
 }
 
-// Cleanup removes everything Unpack extracted (Main calls it after the tests).
+// SharedTempDir returns a temporary directory that the tests of the
+// process share, for what they make once and all use (a built binary):
+// made at the first call, removed by Main after the tests. Like Unpack it
+// fails the test when the package's TestMain does not call Main.
+func SharedTempDir(t testing.TB) string {
+	t.Helper()
+	unpackMu.Lock()
+	defer unpackMu.Unlock()
+	if !inMain {
+		t.Fatal("testenv: SharedTempDir needs the package's TestMain to call testenv.Main, which removes it")
+	}
+	if sharedTemp == "" {
+		d, err := os.MkdirTemp("", "kiln-test-shared-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sharedTemp = d
+	}
+	return sharedTemp
+}
+
+// Cleanup removes everything Unpack extracted and SharedTempDir's
+// directory (Main calls it after the tests).
 func Cleanup() {
 	unpackMu.Lock()
 	defer unpackMu.Unlock()
 	for k, d := range unpacked {
 		os.RemoveAll(d)
 		delete(unpacked, k)
+	}
+	if sharedTemp != "" {
+		os.RemoveAll(sharedTemp)
+		sharedTemp = ""
 	}
 }
 

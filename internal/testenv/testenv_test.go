@@ -96,3 +96,15 @@ func TestKnownLicenses(t *testing.T) {
 		}
 	}
 }
+
+// TestSharedTempDir: every call of the process gets the same existing
+// directory (Main removes it after the tests).
+func TestSharedTempDir(t *testing.T) {
+	d := SharedTempDir(t)
+	if fi, err := os.Stat(d); err != nil || !fi.IsDir() {
+		t.Fatalf("%s: %v", d, err)
+	}
+	if d2 := SharedTempDir(t); d2 != d {
+		t.Errorf("second call %s, first %s", d2, d)
+	}
+}
