@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
@@ -63,12 +64,39 @@ func testMain(m *testing.M) int {
 	}
 	defer os.RemoveAll(dir)
 	kilnBin = filepath.Join(dir, "kiln")
+	// The pages run a kiln built here, outside the test binary: stat
+	// every source file of the module so that go test's cache (which
+	// records the files a test looks at) reruns the pages when any of
+	// them changes, not only when docs/ does.
+	if err := statSources(".."); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	build := exec.Command("go", "build", "-o", kilnBin, "github.com/haikuports/kiln/cmd/kiln")
 	if out, err := build.CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "building kiln: %v\n%s", err, out)
 		return 1
 	}
 	return m.Run()
+}
+
+// statSources stats go.mod, go.sum and every file below root except
+// hidden directories and out/, bin/ (build outputs).
+func statSources(root string) error {
+	return filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if d.IsDir() {
+			if path != root && (strings.HasPrefix(name, ".") || name == "out" || name == "bin") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		_, err = os.Stat(path)
+		return err
+	})
 }
 
 // checkout is kiln's checkout (the parent of docs/).
