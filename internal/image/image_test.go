@@ -7,7 +7,9 @@ import (
 	"debug/elf"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -19,9 +21,13 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/validate"
 	"golang.org/x/sys/unix"
 
 	"github.com/haikuports/kiln/internal/image"
@@ -49,27 +55,7 @@ func imageArchive(t *testing.T) string {
 // the image's libraries) cloning from a local HTTP server as the image's
 // user.
 func TestImageArchive(t *testing.T) {
-	dir := t.TempDir()
-	untar(t, imageArchive(t), dir)
-	lp, err := layout.FromPath(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	top, err := lp.ImageIndex()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tm, err := top.IndexManifest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(tm.Manifests) != 1 || tm.Manifests[0].Annotations[image.RefName] == "" {
-		t.Fatalf("index.json: want one image index named by %s, got %+v", image.RefName, tm.Manifests)
-	}
-	idx, err := top.ImageIndex(tm.Manifests[0].Digest)
-	if err != nil {
-		t.Fatal(err)
-	}
+	idx, ref := releaseIndex(t)
 	im, err := idx.IndexManifest()
 	if err != nil {
 		t.Fatal(err)
@@ -106,8 +92,8 @@ func TestImageArchive(t *testing.T) {
 			t.Errorf("%s: user %q, want a numeric non-root user", arch, c.User)
 		}
 		version = c.Labels["org.opencontainers.image.version"]
-		if version == "" || version != tm.Manifests[0].Annotations[image.RefName] {
-			t.Errorf("%s: version label %q, ref name %q", arch, version, tm.Manifests[0].Annotations[image.RefName])
+		if version == "" || version != ref {
+			t.Errorf("%s: version label %q, ref name %q", arch, version, ref)
 		}
 	}
 
@@ -225,6 +211,75 @@ func TestImageArchive(t *testing.T) {
 	}
 	if v := inImage(nil, image.Binary, "--version"); !strings.Contains(v, version) {
 		t.Errorf("kiln --version as %d: %q", image.UID, v)
+	}
+}
+
+// releaseIndex unpacks the release's tarball and returns the image index
+// its index.json names, and that name.
+func releaseIndex(t *testing.T) (v1.ImageIndex, string) {
+	t.Helper()
+	dir := t.TempDir()
+	untar(t, imageArchive(t), dir)
+	lp, err := layout.FromPath(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	top, err := lp.ImageIndex()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm, err := top.IndexManifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tm.Manifests) != 1 || tm.Manifests[0].Annotations[image.RefName] == "" {
+		t.Fatalf("index.json: want one image index named by %s, got %+v", image.RefName, tm.Manifests)
+	}
+	idx, err := top.ImageIndex(tm.Manifests[0].Digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return idx, tm.Manifests[0].Annotations[image.RefName]
+}
+
+// TestImageRegistry checks every blob of the release's index (digests,
+// sizes, each layer's diff ID against its config, the platforms) and
+// pushes it to a registry (go-containerregistry's, on 127.0.0.1) as
+// crane push would, then pulls each platform back by its tag.
+func TestImageRegistry(t *testing.T) {
+	idx, ref := releaseIndex(t)
+	if err := validate.Index(idx); err != nil {
+		t.Fatalf("the image index is not valid: %v", err)
+	}
+	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	defer srv.Close()
+	tag, err := name.NewTag(strings.TrimPrefix(srv.URL, "http://")+"/haikuports/kiln:"+ref, name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.WriteIndex(tag, idx); err != nil {
+		t.Fatalf("push: %v", err)
+	}
+	pulled, err := remote.Index(tag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := idx.Digest()
+	if got, _ := pulled.Digest(); got != want {
+		t.Errorf("pulled index %s, pushed %s", got, want)
+	}
+	for _, arch := range []string{"amd64", "arm64"} {
+		img, err := remote.Image(tag, remote.WithPlatform(v1.Platform{OS: "linux", Architecture: arch}))
+		if err != nil {
+			t.Fatalf("pull linux/%s: %v", arch, err)
+		}
+		cf, err := img.ConfigFile()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cf.Architecture != arch || cf.Config.User != fmt.Sprintf("%d:%d", image.UID, image.UID) {
+			t.Errorf("pulled linux/%s: %s, user %q", arch, cf.Architecture, cf.Config.User)
+		}
 	}
 }
 
