@@ -11,7 +11,7 @@ import (
 // Mirror is one [[mirror]] entry: a second store (another provider) kiln
 // serve keeps a copy of targets in, in the same layout with the same head
 // (internal/mirror, docs/mirror.md), brought in step in the background
-// after each publish of a target and once at start.
+// after each publish of a target, once at start and every interval.
 type Mirror struct {
 	// URL is the mirror's store, as [store] url (a directory, file:///dir
 	// or s3://bucket/prefix?options); it must not be the store itself. A
@@ -24,6 +24,11 @@ type Mirror struct {
 	// files no remaining snapshot lists), so it follows the store's
 	// retention; default false: a mirror never deletes.
 	Delete bool `toml:"delete"`
+	// Interval is how often a pass runs without a publish (default 1h), so
+	// the mirror catches up after a failure, or with changes made by kiln
+	// repo commands from elsewhere (an up-to-date pass costs about 25
+	// requests).
+	Interval builder.Duration `toml:"interval"`
 	// Retries is how many passes follow a failed one (default 3), Backoff
 	// the wait before the first retry, doubled after each (default 10s).
 	// A failure never blocks publishing; the next publish tries again.
@@ -33,9 +38,10 @@ type Mirror struct {
 
 // Mirror defaults.
 const (
-	DefaultMirrorRetries = 3
-	DefaultMirrorBackoff = 10 * time.Second
-	maxMirrorRetries     = 20
+	DefaultMirrorRetries  = 3
+	DefaultMirrorBackoff  = 10 * time.Second
+	DefaultMirrorInterval = time.Hour
+	maxMirrorRetries      = 20
 )
 
 // Resolved returns the entry with the defaults applied.
@@ -46,6 +52,9 @@ func (m Mirror) Resolved() Mirror {
 	}
 	if m.Backoff <= 0 {
 		m.Backoff = builder.Duration(DefaultMirrorBackoff)
+	}
+	if m.Interval == 0 {
+		m.Interval = builder.Duration(DefaultMirrorInterval)
 	}
 	return m
 }
@@ -85,6 +94,9 @@ func validateMirrors(ms []Mirror, storeURL string, targets map[string]bool) []er
 			bad(".url", "%q: unknown scheme (want s3:// or file://)", m.URL)
 		}
 		seen[m.URL] = true
+		if r.Interval < builder.Duration(time.Second) {
+			bad(".interval", "%s (want at least 1s)", time.Duration(r.Interval))
+		}
 		if *r.Retries < 0 || *r.Retries > maxMirrorRetries {
 			bad(".retries", "%d (want 0 to %d)", *r.Retries, maxMirrorRetries)
 		}

@@ -216,6 +216,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		d.mirrors.kick(ctx, t.Name(), t.RepoTarget()) // catch up with what was published while down
 	}
 	var wg sync.WaitGroup
+	wg.Go(func() { d.mirrors.every(ctx, d.targets) })
 	wg.Go(func() { d.watch(ctx) })
 	wg.Go(func() { d.watchToggles(ctx) })
 	for _, t := range d.targets {

@@ -18,8 +18,9 @@ import (
 )
 
 // mirrorer keeps the [[mirror]] stores in step with the daemon's store:
-// after each publish of a target (repo.Options.OnPublish) and once when Run
-// starts, a pass of internal/mirror copies what the target's mirror lacks.
+// after each publish of a target (repo.Options.OnPublish), once when Run
+// starts and every [[mirror]] interval, a pass of internal/mirror copies
+// what the target's mirror lacks.
 // Passes run on their own goroutines (tracked by wg; Run waits for them),
 // never blocking a publish; at most one pass per mirror and target runs at
 // a time, and publishes during a pass ask for one more pass after it. A
@@ -83,37 +84,65 @@ func newMirrorer(ctx context.Context, c *config.Config, src store.Store, log *sl
 // kick asks for a pass of every mirror of target t (name "branch/arch").
 func (m *mirrorer) kick(ctx context.Context, name string, t repo.Target) {
 	for _, e := range m.entries {
-		if !e.cfg.For(name) {
-			continue
-		}
-		key := [2]string{e.name, name}
-		m.mu.Lock()
-		st := m.state[key]
-		if st == nil {
-			st = &mirrorState{}
-			m.state[key] = st
-		}
-		if st.running {
-			st.again = true
-			m.mu.Unlock()
-			continue
-		}
-		st.running = true
-		m.mu.Unlock()
-		m.wg.Go(func() {
+		m.kickEntry(ctx, e, name, t)
+	}
+}
+
+// every runs a pass of each mirror over each of its targets every
+// interval of the mirror, until ctx ends.
+func (m *mirrorer) every(ctx context.Context, targets []*Target) {
+	var wg sync.WaitGroup
+	for _, e := range m.entries {
+		wg.Go(func() {
+			tick := time.NewTicker(time.Duration(e.cfg.Interval))
+			defer tick.Stop()
 			for {
-				m.pass(ctx, e, name, t)
-				m.mu.Lock()
-				if !st.again || ctx.Err() != nil {
-					st.running, st.again = false, false
-					m.mu.Unlock()
+				select {
+				case <-ctx.Done():
 					return
+				case <-tick.C:
+					for _, t := range targets {
+						m.kickEntry(ctx, e, t.Name(), t.RepoTarget())
+					}
 				}
-				st.again = false
-				m.mu.Unlock()
 			}
 		})
 	}
+	wg.Wait()
+}
+
+// kickEntry asks for a pass of mirror e over target t.
+func (m *mirrorer) kickEntry(ctx context.Context, e mirrorEntry, name string, t repo.Target) {
+	if !e.cfg.For(name) {
+		return
+	}
+	key := [2]string{e.name, name}
+	m.mu.Lock()
+	st := m.state[key]
+	if st == nil {
+		st = &mirrorState{}
+		m.state[key] = st
+	}
+	if st.running {
+		st.again = true
+		m.mu.Unlock()
+		return
+	}
+	st.running = true
+	m.mu.Unlock()
+	m.wg.Go(func() {
+		for {
+			m.pass(ctx, e, name, t)
+			m.mu.Lock()
+			if !st.again || ctx.Err() != nil {
+				st.running, st.again = false, false
+				m.mu.Unlock()
+				return
+			}
+			st.again = false
+			m.mu.Unlock()
+		}
+	})
 }
 
 // pass brings e's copy of t in step, with e's retries.

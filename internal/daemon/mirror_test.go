@@ -19,7 +19,8 @@ import (
 
 // TestMirrorInStep: with a [[mirror]] on versitygw the daemon brings the
 // mirror in step after its first run's publishes and again after an
-// update run: the mirror's head is the store's and verifies deep. A second
+// update run, and after a rollback made by another process (by the
+// interval's pass): the mirror's head is the store's and verifies deep. A second
 // mirror that refuses every pass (it was published to on its own) is
 // given up after its retries, counted as failed, and blocks nothing.
 func TestMirrorInStep(t *testing.T) {
@@ -41,7 +42,7 @@ func TestMirrorInStep(t *testing.T) {
 	ds.Put(ctx, "master/x86_64/.kiln/head.json", bytes.NewReader(b), int64(len(b)), store.PutOptions{})
 
 	u := startURLDaemon(t, 100*time.Millisecond, func(c *config.Config) {
-		c.Mirrors = []config.Mirror{{URL: mirrorURL}, {URL: diverged, Retries: intp(1), Backoff: builder.Duration(20 * time.Millisecond)}}
+		c.Mirrors = []config.Mirror{{URL: mirrorURL, Interval: builder.Duration(time.Second)}, {URL: diverged, Retries: intp(1), Backoff: builder.Duration(20 * time.Millisecond)}}
 	})
 	tg := u.d.Target("master/x86_64")
 	mirrorRepo := repo.New(srv.Store(t, "mirror"), repo.Target{Branch: "master", Arch: "x86_64"}, repo.Options{})
@@ -72,6 +73,12 @@ func TestMirrorInStep(t *testing.T) {
 		t.Fatal(err)
 	}
 	u.waitProcessed(t, last)
+	inStep()
+	// A rollback made by another process (not through the daemon's hook)
+	// is caught up with by the interval's pass.
+	if _, err := repo.New(tg.Repo().Store(), repo.Target{Branch: "master", Arch: "x86_64"}, repo.Options{}).Rollback(ctx, "head~1", repo.RollbackOptions{}); err != nil {
+		t.Fatal(err)
+	}
 	inStep()
 	m := u.d.mirrors
 	deadline := time.Now().Add(30 * time.Second)
