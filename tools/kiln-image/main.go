@@ -36,23 +36,29 @@ func (b binaries) Set(v string) error {
 }
 
 func main() {
-	if err := run(); err != nil {
+	if err := run(os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "kiln-image:", err)
 		os.Exit(1)
 	}
 }
 
-func run() error {
+func run(args []string) error {
 	bins := binaries{}
-	out := flag.String("out", "out/kiln-image.tar", "the OCI layout tarball to write")
-	cache := flag.String("cache", defaultCache(), "where downloaded .deb files are kept")
-	version := flag.String("version", "devel", "the image's version (label and the layout's ref name)")
-	revision := flag.String("revision", "", "the commit it is built from")
-	created := flag.String("created", "", "the creation time, RFC 3339 (default: now)")
-	flag.Var(bins, "binary", "ARCH=FILE: the static kiln binary for amd64 or arm64 (repeat)")
-	flag.Parse()
-	if flag.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q", flag.Args())
+	fs := flag.NewFlagSet("kiln-image", flag.ContinueOnError)
+	out := fs.String("out", "out/kiln-image.tar", "the OCI layout tarball to write")
+	cache := fs.String("cache", defaultCache(), "where downloaded .deb files are kept")
+	version := fs.String("version", "devel", "the image's version (label and the layout's ref name)")
+	revision := fs.String("revision", "", "the commit it is built from")
+	created := fs.String("created", "", "the creation time, RFC 3339 (default: now)")
+	fs.Var(bins, "binary", "ARCH=FILE: the static kiln binary for amd64 or arm64 (repeat)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if len(bins) == 0 {
+		return fmt.Errorf("no -binary ARCH=FILE given")
 	}
 	when := time.Now().UTC().Truncate(time.Second)
 	if *created != "" {
