@@ -42,11 +42,16 @@ own (its head is not a source snapshot) or holds a repository kiln did not
 publish is refused. With --delete, what --from no longer holds (snapshots
 and build-packages repositories its prune removed, package files no
 remaining snapshot lists) is removed from --to afterwards, so the mirror
-follows the source's retention; without it nothing is ever deleted. --to is created if it is a directory that does not
-exist; --from must hold a kiln store. Both take what --store takes (a
-directory, file:///dir, s3://bucket/prefix?OPTIONS). Shows a progress bar on
-a terminal.`,
-		Example: `  kiln repo mirror --from s3://haikuports --to s3://haikuports-mirror?endpoint=https://s3.eu-central-003.backblazeb2.com
+follows the source's retention; without it nothing is ever deleted.
+
+--to is created if it is a directory that does not exist; --from must hold
+a kiln store. Both take what --store takes (a directory, file:///dir,
+s3://bucket/prefix?OPTIONS; for two providers with different keys give each
+URL its profile= or secret-file=). Shows a progress bar on a terminal. kiln
+serve does the same after each publish for its [[mirror]] stores
+(docs/mirror.md).`,
+		Example: `  kiln repo mirror --from s3://haikuports --to 's3://haikuports-mirror?endpoint=https://s3.eu-central-003.backblazeb2.com&profile=b2'
+  kiln repo mirror --from s3://haikuports --to s3://haikuports-mirror --delete
   kiln repo mirror --from ./kiln-store --to /srv/mirror --target master/x86_64 --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
