@@ -32,11 +32,21 @@ var (
 // progress wraps buildrun.ErrBusy, a plan with nothing to build
 // ErrNothingToDo, and a request naming unknown ports or a bad mode an
 // *InputError. Only the replica holding the target's scheduling lease
-// starts runs: another one answers ErrNotHolder. The run lives until it
+// starts runs: another one relays the request to it through the store
+// (relay.go) and returns a *RelayedError (ErrNotHolder if even that
+// failed); the holder carries it out at its next lease renewal, with
+// the checks above. The run lives until it
 // ends, the daemon stops or the lease is lost (not ctx). Safe for
 // concurrent use.
 func (d *Daemon) Trigger(ctx context.Context, t *Target, req Request) (*buildrun.Handle, error) {
 	life, err := d.leaseLife(t)
+	if errors.Is(err, ErrNotHolder) {
+		id, rerr := d.relay(ctx, t, relayed{Kind: "run", Request: &req})
+		if rerr != nil {
+			return nil, fmt.Errorf("%w (%v)", err, rerr)
+		}
+		return nil, &RelayedError{ID: id, Holder: d.Lease(t.Name()).Holder}
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -237,7 +238,7 @@ func (d *Daemon) loop(ctx context.Context, t *Target, k *keeper) {
 		case <-ctx.Done():
 			return
 		case h := <-k.acquired:
-			d.drive(h.ctx, t, h.from)
+			d.drive(h.ctx, t, h.from, &k.settled)
 		}
 	}
 }
@@ -248,7 +249,11 @@ func (d *Daemon) loop(ctx context.Context, t *Target, k *keeper) {
 // live one): it tries the resume again at every poll until the heartbeat
 // aged (HeartbeatTTL). A run of from, the replica the lease was taken
 // from, is resumed at once: from no longer drives anything.
-func (d *Daemon) drive(ctx context.Context, t *Target, from string) {
+//
+// settled is set once the resume is done (relayed requests wait for it)
+// and cleared when drive returns.
+func (d *Daemon) drive(ctx context.Context, t *Target, from string, settled *atomic.Bool) {
+	defer settled.Store(false)
 	log := d.log.With("target", t.Name())
 	tick := time.NewTicker(d.opts.Poll)
 	defer tick.Stop()
@@ -267,6 +272,7 @@ func (d *Daemon) drive(ctx context.Context, t *Target, from string) {
 				d.fail(log, t, "resume", err)
 			default:
 				resumed = true
+				settled.Store(true)
 				d.update(t.Name(), func(s *TargetState) { s.Error = "" })
 				if h != nil {
 					d.follow(ctx, log, t, h)

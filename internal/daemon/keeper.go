@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -59,6 +60,8 @@ type keeper struct {
 
 	acquired chan held
 	release  chan chan error
+	relaying atomic.Bool   // takeRelayed runs
+	settled  atomic.Bool   // the loop resumed what there was to resume (drive)
 	stopped  chan struct{} // closed when run returns
 
 	mu     sync.Mutex
@@ -137,6 +140,16 @@ func (k *keeper) step(ctx context.Context) {
 		k.refresh(ctx)
 	}
 	k.update()
+	if hctx, err := k.heldCtx(); err == nil && k.settled.Load() && k.relaying.CompareAndSwap(false, true) {
+		// Requests relayed by the other replicas, once the loop resumed
+		// the target's unfinished run (a relayed run must not start
+		// before it); not in this goroutine: a Trigger plans, which must
+		// not delay the next renewal.
+		k.d.followers.Go(func() {
+			defer k.relaying.Store(false)
+			k.d.takeRelayed(hctx, k.t)
+		})
+	}
 }
 
 // drop cancels the held lease's context (runs in it stop as a crash

@@ -19,7 +19,10 @@ var ErrOtherBranch = errors.New("daemon: not the tree's branch")
 // most one update run per target (one more if a run was already under
 // way: it plans when that run ends).
 //
-// Wake returns at once; branch "" means the tree's own branch. A branch
+// The holders of the targets this replica does not schedule are woken
+// through the store (relay.go), at their next lease renewal.
+//
+// Wake returns at once (after those writes); branch "" means the tree's own branch. A branch
 // the tree does not follow returns an error wrapping ErrOtherBranch and
 // does nothing. The fetch happens on the goroutine Run starts; a Wake
 // before Run is kept for it.
@@ -31,6 +34,8 @@ func (d *Daemon) Wake(ctx context.Context, branch string) error {
 	case d.kick <- struct{}{}:
 	default: // a Wake is already pending for the window
 	}
+	// The targets another replica schedules learn it through the store.
+	d.relayWake(ctx)
 	return nil
 }
 

@@ -19,9 +19,14 @@ type runRequest struct {
 
 // startedJSON answers a request that started a run.
 type startedJSON struct {
-	Run    string `json:"run"`
+	Run    string `json:"run,omitempty"`
 	Target string `json:"target"`
-	URL    string `json:"url"`
+	URL    string `json:"url,omitempty"`
+	// Relayed and Holder: on a replica that does not schedule the
+	// target, the request was relayed through the store to Holder, which
+	// starts the run at its next lease renewal (daemon/relay.go).
+	Relayed string `json:"relayed,omitempty"`
+	Holder  string `json:"holder,omitempty"`
 }
 
 // maxRunPorts bounds the ports of one run request.
@@ -31,9 +36,11 @@ const maxRunPorts = 10000
 // target: mode "update" (what changed since the processed commit),
 // "everything" or "ports" (with ports). 202 with the run's id; 409
 // "run_active" while a run is in progress, "paused" on a paused target,
-// "nothing_to_do" for a plan without builds, "not_holder" (naming the
-// holder) on a replica that does not hold the target's scheduling lease;
-// 400 for a bad mode or unknown ports (named).
+// "nothing_to_do" for a plan without builds; 400 for a bad mode or
+// unknown ports (named). On a replica that does not hold the target's
+// scheduling lease the request is relayed to the holder through the
+// store: 202 with "relayed" (the request's id) and "holder" instead of
+// "run" (409 "not_holder" naming the holder if it cannot be written).
 func (s *Server) startRun(w http.ResponseWriter, r *http.Request) {
 	t := s.target(w, r)
 	if t == nil {
@@ -64,11 +71,25 @@ func (s *Server) startRun(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	h, err := s.opts.Daemon.Trigger(r.Context(), t, daemon.Request{Mode: req.Mode, Ports: req.Ports, By: caller(r)})
+	if relayedAnswer(w, t, err) {
+		return
+	}
 	if err != nil {
 		s.controlError(w, r, err)
 		return
 	}
 	s.started(w, t, h)
+}
+
+// relayedAnswer answers 202 when err says the request was relayed to
+// the target's holder.
+func relayedAnswer(w http.ResponseWriter, t *daemon.Target, err error) bool {
+	var re *daemon.RelayedError
+	if !errors.As(err, &re) {
+		return false
+	}
+	writeJSON(w, http.StatusAccepted, startedJSON{Target: t.Name(), Relayed: re.ID, Holder: re.Holder})
+	return true
 }
 
 func (s *Server) started(w http.ResponseWriter, t *daemon.Target, h *buildrun.Handle) {
@@ -159,6 +180,9 @@ func (s *Server) retryBuild(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h, err := s.opts.Daemon.Retry(r.Context(), t, runID, n, caller(r))
+	if relayedAnswer(w, t, err) {
+		return
+	}
 	if err != nil {
 		s.controlError(w, r, err)
 		return
