@@ -117,9 +117,11 @@ func checkout(t *testing.T) string {
 // ```output block right after a shell block lists lines its standard
 // output must show, in order (… stands for any text). The process group
 // is killed when the page ends, so nothing a page started outlives it.
+// The pages run in parallel.
 func TestPages(t *testing.T) {
 	for _, p := range runPages {
 		t.Run(strings.TrimSuffix(p.name, ".md"), func(t *testing.T) {
+			t.Parallel() // each page has its own directory, port and processes; they mostly wait
 			bs, err := readBlocks(p.name, p.name)
 			if err != nil {
 				t.Fatal(err)
