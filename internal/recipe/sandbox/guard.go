@@ -2,8 +2,11 @@ package sandbox
 
 import (
 	"context"
+	"slices"
 	"strconv"
+	"strings"
 
+	"mvdan.cc/sh/v3/expand"
 	"mvdan.cc/sh/v3/interp"
 	"mvdan.cc/sh/v3/syntax"
 )
@@ -13,13 +16,14 @@ import (
 // gigabytes before any check runs. Before every statement that expands
 // variables, the rewriter inserts
 //
-//	__kiln_guard M1 "${a}" M2 "${b[*]}" …
+//	__kiln_guard nM1 a M2 "${b[*]}" …
 //
-// with each referenced value and how many times the statement's words can
-// repeat it (brace expansion). The call handler computes the statement's
-// upper bound, refuses it over MaxVarSize, and counts it against MaxVars,
-// the budget of everything expansions may produce in one evaluation. Values
-// are passed, not copied (a quoted single expansion shares its string).
+// with each referenced value (by name for a plain ${a}) and how many times
+// the statement's words can repeat it (brace expansion). The call handler
+// computes the statement's upper bound, refuses it over MaxVarSize, and
+// counts it against MaxVars, the budget of everything expansions may
+// produce in one evaluation. Values are passed, not copied (a quoted
+// single expansion shares its string).
 //
 // A global substitution whose replacement itself expands something
 // (${x//p/$y}, quadratic) is refused outright; no recipe uses one.
@@ -57,7 +61,9 @@ func (rw *rewriter) guard(st *syntax.Stmt, words []*syntax.Word) *syntax.Stmt {
 				if x.Exp != nil && x.Exp.Op == syntax.OtherParamOps {
 					m = satMul(m, 4) // ${x@Q} may quote every byte
 				}
-				if arg := rw.refArg(x); arg != nil {
+				if name, ok := plainRef(x); ok {
+					args = append(args, nameMultWord(m), rw.nameWord(name))
+				} else if arg := refArg(x); arg != nil {
 					args = append(args, multWord(m), arg)
 				}
 			}
@@ -130,13 +136,18 @@ func expands(w *syntax.Word) bool {
 	return found
 }
 
-// multWords are the guards' multiplier words up to 16, shared by all
-// guards (guards are never modified: the rewriter does not visit them).
-var multWords = func() (w [17]*syntax.Word) {
+// Guard arguments come in pairs: a multiplier and the value it applies
+// to ("3" "${x[*]}"), or, for a plain "${name}" (most references), the
+// multiplier with an n and the name ("n3" "name"): the guard then looks
+// the value up itself (guardValue) instead of having the interpreter
+// expand a copy of it. The words are shared by all guards of a script
+// (guards are never modified: the rewriter does not visit them).
+var multWords, nameMultWords = func() (w, n [17]*syntax.Word) {
 	for i := range w {
 		w[i] = litWord(strconv.Itoa(i))
+		n[i] = litWord("n" + strconv.Itoa(i))
 	}
-	return w
+	return w, n
 }()
 
 func multWord(m int) *syntax.Word {
@@ -146,22 +157,66 @@ func multWord(m int) *syntax.Word {
 	return litWord(strconv.Itoa(m))
 }
 
-// refArg returns a word expanding to the whole value pe reads from (all
-// elements of an array joined), or nil when pe yields something small.
-// The words for a plain "${name}" are shared by the rewriter's guards.
-func (rw *rewriter) refArg(pe *syntax.ParamExp) *syntax.Word {
-	if pe.Param != nil && pe.Index == nil && !pe.Excl && !pe.Length && !pe.Width && pe.Names == 0 {
-		if w, ok := rw.plainRefs[pe.Param.Value]; ok {
-			return w
-		}
-		w := refArg(pe)
-		if rw.plainRefs == nil {
-			rw.plainRefs = map[string]*syntax.Word{}
-		}
-		rw.plainRefs[pe.Param.Value] = w
+func nameMultWord(m int) *syntax.Word {
+	if m >= 0 && m < len(nameMultWords) {
+		return nameMultWords[m]
+	}
+	return litWord("n" + strconv.Itoa(m))
+}
+
+// nameWord returns the literal word name, shared within the rewriter.
+func (rw *rewriter) nameWord(name string) *syntax.Word {
+	if w, ok := rw.names[name]; ok {
 		return w
 	}
-	return refArg(pe)
+	w := litWord(name)
+	if rw.names == nil {
+		rw.names = map[string]*syntax.Word{}
+	}
+	rw.names[name] = w
+	return w
+}
+
+// plainRef reports whether pe is "${name}" of an ordinary variable (no
+// index, indirection, length or operator that changes what is read; not a
+// parameter the interpreter computes), and returns the name.
+func plainRef(pe *syntax.ParamExp) (string, bool) {
+	if pe.Param == nil || pe.Index != nil || pe.Excl || pe.Length || pe.Width || pe.Names != 0 {
+		return "", false
+	}
+	name := pe.Param.Value
+	switch name {
+	case "PPID", "RANDOM", "SRANDOM", "DIRSTACK", "LINENO", "BASHPID":
+		return "", false
+	}
+	return name, syntax.ValidName(name)
+}
+
+// guardValue is the value "${name}" expands to, as mvdan's expansion
+// computes it (expand.Config.varInd without an index): a string's value,
+// an indexed array's element 0, an associative array's key "0", through
+// namerefs.
+func guardValue(env expand.Environ, name string) string {
+	vr := env.Get(name)
+	if n, v := vr.Resolve(env); n != "" {
+		vr = v
+	}
+	switch vr.Kind {
+	case expand.Indexed:
+		if vr.Indexes != nil {
+			if i, ok := slices.BinarySearch(vr.Indexes, 0); ok {
+				return vr.List[i]
+			}
+			return ""
+		}
+		if len(vr.List) > 0 {
+			return vr.List[0]
+		}
+		return ""
+	case expand.Associative:
+		return vr.Map["0"]
+	}
+	return vr.String()
 }
 
 // refArg returns a word expanding to the whole value pe reads from (all
@@ -197,9 +252,17 @@ func refArg(pe *syntax.ParamExp) *syntax.Word {
 // checkGuard implements __kiln_guard.
 func (st *state) checkGuard(ctx context.Context, args []string) error {
 	total := int64(0)
+	var env expand.Environ
 	for i := 0; i+1 < len(args); i += 2 {
-		m, _ := strconv.ParseInt(args[i], 10, 64)
-		n := int64(len(args[i+1]))
+		mult, value := args[i], args[i+1]
+		if named := strings.HasPrefix(mult, "n"); named {
+			if env == nil {
+				env = interp.HandlerCtx(ctx).Env
+			}
+			mult, value = mult[1:], guardValue(env, value)
+		}
+		m, _ := strconv.ParseInt(mult, 10, 64)
+		n := int64(len(value))
 		if m > 0 && n > (1<<62)/m {
 			total = 1 << 62
 			break

@@ -84,8 +84,8 @@ type rewriter struct {
 	cased   map[string]caseAttr       // typeset -l/-u names
 	hoisted int
 	err     error
-	// plainRefs are the guards' words for "${name}" (guard.go)
-	plainRefs map[string]*syntax.Word
+	// names are the guards' words naming variables (guard.go)
+	names map[string]*syntax.Word
 }
 
 type caseAttr struct {
