@@ -22,10 +22,13 @@ import (
 const copyAttempts = 3
 
 // packagesToCheck returns the packages the new listings name (one entry
-// per file, sorted), and the files the destination's completed snapshots
-// and build-packages repositories list (covered: checked when those were
-// mirrored, so trusted by size unless Deep).
-func (p *pass) packagesToCheck(ctx context.Context, listings []listing, doneSnaps, doneBPs []string) ([]repo.Package, map[string]bool, error) {
+// per file, sorted), and the files the destination's copies of their
+// parents (and of the snapshots rollbacks restored) list, where the
+// destination completed those (covered: checked when they were mirrored,
+// so trusted by size unless Deep). That is usually one manifest per pass
+// however many snapshots are retained; a package already there that no
+// such manifest lists is hashed instead.
+func (p *pass) packagesToCheck(ctx context.Context, listings []listing, doneSnaps []string) ([]repo.Package, map[string]bool, error) {
 	byFile := map[string]repo.Package{}
 	for _, l := range listings {
 		for _, pk := range l.m.Packages {
@@ -44,22 +47,24 @@ func (p *pass) packagesToCheck(ctx context.Context, listings []listing, doneSnap
 	if len(pkgs) == 0 || p.o.Deep {
 		return pkgs, covered, nil
 	}
+	done := map[string]bool{}
 	for _, id := range doneSnaps {
-		m, err := p.dr.Manifest(ctx, id)
-		if err != nil {
-			return nil, nil, fmt.Errorf("mirror: destination: %w", err)
-		}
-		for _, pk := range m.Packages {
-			covered[pk.File] = true
-		}
+		done[id] = true
 	}
-	for _, n := range doneBPs {
-		m, err := p.dr.BuildPackages(ctx, n)
-		if err != nil {
-			return nil, nil, fmt.Errorf("mirror: destination: %w", err)
-		}
-		for _, pk := range m.Packages {
-			covered[pk.File] = true
+	read := map[string]bool{}
+	for _, l := range listings {
+		for _, id := range []string{l.m.Parent, l.m.RolledBackTo} {
+			if !done[id] || read[id] {
+				continue
+			}
+			read[id] = true
+			m, err := p.dr.Manifest(ctx, id)
+			if err != nil {
+				return nil, nil, fmt.Errorf("mirror: destination: %w", err)
+			}
+			for _, pk := range m.Packages {
+				covered[pk.File] = true
+			}
 		}
 	}
 	return pkgs, covered, nil

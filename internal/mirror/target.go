@@ -141,7 +141,7 @@ func (p *pass) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	pkgs, covered, err := p.packagesToCheck(ctx, append(slices.Clone(newSnaps), newBPs...), snaps.done, bps.done)
+	pkgs, covered, err := p.packagesToCheck(ctx, append(slices.Clone(newSnaps), newBPs...), snaps.done)
 	if err != nil {
 		return err
 	}
