@@ -332,14 +332,24 @@ func verifyStore(t *testing.T, e *replicaEnv, b *replica) {
 	}
 }
 
-// TestServeFailover: two replicas on one store; kill -9 of the one
-// running the build run; the other takes the target over within the
+// TestServeFailover: two replicas on one store; the one that does not
+// hold the target shows the other's run; kill -9 of the one running the
+// build run; the other takes the target over within the
 // lease TTL (3 s: its lease expires, the survivor's next check, every
 // second, takes it), resumes the run at once (not after heartbeat_ttl,
 // 2m) and finishes it: every build once, nothing lost, verify green.
 func TestServeFailover(t *testing.T) {
-	e := replicaSetup(t, "3s", "800ms")
+	e := replicaSetup(t, "3s", "1500ms")
 	a, b, id := midRun(t, e)
+	// The non-holder shows the holder's run in progress (the lease names
+	// it, the run's status.json has its state).
+	waitFor(t, "b shows a's run", 5*time.Second, func() bool {
+		tg := b.target(t)
+		return tg.RunID == id && tg.Run != nil && len(tg.Run.Builds.Complete) > 0
+	})
+	if tg := a.target(t); tg.Run == nil || len(tg.Run.Builds.Active) == 0 {
+		t.Fatal("a's run has no running build left to interrupt")
+	}
 	a.kill(t)
 	killed := time.Now()
 	took := waitFor(t, "b takes the target over", 10*time.Second, func() bool { return b.target(t).Loop.Lease.Held })

@@ -39,6 +39,10 @@ type LeaseState struct {
 	Held bool `json:"held"`
 	// Replica is this replica's id.
 	Replica string `json:"replica"`
+	// Run is the run the holder drove at its last renewal (shown by a
+	// replica that does not hold the lease; the holder's own is Run of
+	// the target's state).
+	Run string `json:"run,omitempty"`
 }
 
 // held is an acquisition of the lease, handed to the target's loop.
@@ -115,6 +119,7 @@ func (k *keeper) run(ctx context.Context) {
 // step acquires or renews the lease once.
 func (k *keeper) step(ctx context.Context) {
 	wasHeld := k.isHeld()
+	k.lease.run = k.t.ActiveRun()
 	isHeld, take, err := k.lease.hold(ctx)
 	switch {
 	case errors.Is(err, ErrLeaseLost):
@@ -176,7 +181,7 @@ func (k *keeper) update() {
 	defer k.mu.Unlock()
 	k.state = LeaseState{Replica: k.d.replica, Held: heldNow && k.cancel != nil}
 	if !rec.free(time.Now()) {
-		k.state.Holder, k.state.Expires = rec.Holder, rec.Expires
+		k.state.Holder, k.state.Expires, k.state.Run = rec.Holder, rec.Expires, rec.Run
 	}
 }
 

@@ -42,6 +42,9 @@ type LeaseRecord struct {
 	Renewed  time.Time `json:"renewed"`
 	Expires  time.Time `json:"expires"`
 	Released bool      `json:"released,omitempty"`
+	// Run is the run the holder drove at its last renewal, so that the
+	// other replicas can show it.
+	Run string `json:"run,omitempty"`
 }
 
 // free reports whether the lease can be taken at now.
@@ -56,6 +59,7 @@ type schedLease struct {
 	ttl    time.Duration
 	now    func() time.Time
 
+	run  string // the run to name in the next write (set by the keeper)
 	held bool
 	rec  LeaseRecord // the last record read or written
 	etag string      // of rec as stored
@@ -84,7 +88,7 @@ func (l *schedLease) hold(ctx context.Context) (held bool, take leaseTake, err e
 	now := l.now()
 	if l.held {
 		next := l.rec
-		next.Renewed, next.Expires = now, now.Add(l.ttl)
+		next.Renewed, next.Expires, next.Run = now, now.Add(l.ttl), l.run
 		err := l.write(ctx, next, store.PutOptions{IfMatch: l.etag})
 		switch {
 		case err == nil:
@@ -113,7 +117,7 @@ func (l *schedLease) hold(ctx context.Context) (held bool, take leaseTake, err e
 	default:
 		take.From = cur.Holder
 	}
-	next := LeaseRecord{Holder: l.holder, Token: randToken(), Acquired: now, Renewed: now, Expires: now.Add(l.ttl)}
+	next := LeaseRecord{Holder: l.holder, Token: randToken(), Acquired: now, Renewed: now, Expires: now.Add(l.ttl), Run: l.run}
 	if err := l.write(ctx, next, opts); err != nil {
 		if errors.Is(err, store.ErrPreconditionFailed) {
 			// Another replica took it first.
@@ -136,7 +140,7 @@ func (l *schedLease) release(ctx context.Context) error {
 	}
 	l.held = false
 	next := l.rec
-	next.Released, next.Renewed = true, l.now()
+	next.Released, next.Renewed, next.Run = true, l.now(), ""
 	if err := l.write(ctx, next, store.PutOptions{IfMatch: l.etag}); err != nil {
 		if errors.Is(err, store.ErrPreconditionFailed) {
 			return nil // taken over already

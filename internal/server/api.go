@@ -2,6 +2,7 @@ package server
 
 import (
 	"cmp"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -47,6 +48,12 @@ func (s *Server) targetInfo(r *http.Request, t *daemon.Target) (targetJSON, erro
 	if a, ok := t.Engine().Active(); ok {
 		st := a.Status()
 		out.Run, out.RunID = &st, a.ID()
+	} else if l := out.Loop.Lease; l != nil && !l.Held && l.Run != "" {
+		// Another replica drives the run: its status.json, as it last
+		// wrote it (every second).
+		if st, err := storedStatus(r, t, l.Run); err == nil {
+			out.Run, out.RunID = st, l.Run
+		}
 	}
 	return out, nil
 }
@@ -337,4 +344,17 @@ func validRunID(s string) bool {
 		}
 	}
 	return true
+}
+
+// storedStatus reads the status.json a run's driver writes.
+func storedStatus(r *http.Request, t *daemon.Target, id string) (*buildrun.Status, error) {
+	b, err := t.Engine().Records().File(r.Context(), id, "status.json")
+	if err != nil {
+		return nil, err
+	}
+	var st buildrun.Status
+	if err := json.Unmarshal(b, &st); err != nil {
+		return nil, err
+	}
+	return &st, nil
 }
