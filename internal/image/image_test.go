@@ -3,8 +3,10 @@ package image_test
 import (
 	"archive/tar"
 	"bytes"
+	"crypto/sha256"
 	"crypto/x509"
 	"debug/elf"
+	"encoding/hex"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -15,7 +17,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -25,7 +26,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 	"golang.org/x/sys/unix"
@@ -98,9 +98,10 @@ func TestImageArchive(t *testing.T) {
 	}
 
 	// arm64: the binaries are aarch64 ELF files (this machine cannot run them).
-	machines := elfMachines(t, images["arm64"], "usr/bin/kiln", "usr/bin/git")
+	arm := t.TempDir()
+	unpack(t, images["arm64"], arm)
 	for _, f := range []string{"usr/bin/kiln", "usr/bin/git"} {
-		if m := machines[f]; m != elf.EM_AARCH64 {
+		if m := machine(t, filepath.Join(arm, f)); m != elf.EM_AARCH64 {
 			t.Errorf("arm64 %s: %v", f, m)
 		}
 	}
@@ -248,7 +249,10 @@ func releaseIndex(t *testing.T) (v1.ImageIndex, string) {
 // crane push would, then pulls each platform back by its tag.
 func TestImageRegistry(t *testing.T) {
 	idx, ref := releaseIndex(t)
-	if err := validate.Index(idx); err != nil {
+	// The structure (media types, sizes, platforms, configs) here; the
+	// layers' digests by the registry as it receives them (their diff IDs
+	// by unpack, in TestImageArchive).
+	if err := validate.Index(idx, validate.Fast); err != nil {
 		t.Fatalf("the image index is not valid: %v", err)
 	}
 	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
@@ -287,36 +291,14 @@ func pemEncode(der []byte) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 }
 
-// elfMachines reads the named regular files of img's file system and
-// returns the machine each ELF header names.
-func elfMachines(t *testing.T, img v1.Image, names ...string) map[string]elf.Machine {
+func machine(t *testing.T, file string) elf.Machine {
 	t.Helper()
-	rc := mutate.Extract(img)
-	defer rc.Close()
-	tr := tar.NewReader(rc)
-	out := map[string]elf.Machine{}
-	for {
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			return out
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		name := image.Clean(h.Name)
-		if h.Typeflag != tar.TypeReg || !slices.Contains(names, name) {
-			continue
-		}
-		data, err := io.ReadAll(tr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		f, err := elf.NewFile(bytes.NewReader(data))
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		out[name] = f.Machine
+	f, err := elf.Open(file)
+	if err != nil {
+		t.Fatal(err)
 	}
+	defer f.Close()
+	return f.Machine
 }
 
 // untar unpacks the tarball of regular files and directories at file into dir.
@@ -330,12 +312,36 @@ func untar(t *testing.T, file, dir string) {
 	extract(t, f, dir)
 }
 
-// unpack writes img's flattened file system into dir.
+// unpack writes img's layers, in order, into dir, and checks that each
+// layer's uncompressed bytes have the digest its config names (its diff
+// ID), as a runtime does.
 func unpack(t *testing.T, img v1.Image, dir string) {
 	t.Helper()
-	rc := mutate.Extract(img)
-	defer rc.Close()
-	extract(t, rc, dir)
+	cf, err := img.ConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	layers, err := img.Layers()
+	if err != nil || len(layers) != len(cf.RootFS.DiffIDs) {
+		t.Fatalf("%d layers, %d diff IDs (%v)", len(layers), len(cf.RootFS.DiffIDs), err)
+	}
+	for i, l := range layers {
+		rc, err := l.Uncompressed()
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := sha256.New()
+		r := io.TeeReader(rc, h)
+		extract(t, r, dir)
+		_, err = io.Copy(io.Discard, r) // the tar's end
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := "sha256:" + hex.EncodeToString(h.Sum(nil)); got != cf.RootFS.DiffIDs[i].String() {
+			t.Errorf("layer %d: uncompressed %s, the config's diff ID %s", i, got, cf.RootFS.DiffIDs[i])
+		}
+	}
 }
 
 func extract(t *testing.T, r io.Reader, dir string) {
@@ -348,6 +354,9 @@ func extract(t *testing.T, r io.Reader, dir string) {
 		}
 		if err != nil {
 			t.Fatal(err)
+		}
+		if strings.HasPrefix(filepath.Base(h.Name), ".wh.") {
+			t.Fatalf("%s: a whiteout (the image has none to make)", h.Name)
 		}
 		name := filepath.Join(dir, image.Clean(h.Name))
 		mode := os.FileMode(h.Mode & 0o777)
