@@ -50,10 +50,10 @@ func imageArchive(t *testing.T) string {
 
 // TestImageArchive reads the release's OCI layout tarball as a registry
 // client would (index → one manifest per platform → config), checks each
-// platform's config, and runs what is inside: the amd64 root file system
-// unpacked, kiln --version from it, and git from it under chroot (only
-// the image's libraries) cloning from a local HTTP server as the image's
-// user.
+// platform's config, unpacks both platforms (each layer's diff ID
+// checked) and runs what is inside: kiln --version from the amd64 root
+// file system, and git from it under chroot (only the image's libraries)
+// as the image's user, cloning from local HTTP and HTTPS servers.
 func TestImageArchive(t *testing.T) {
 	idx, ref := releaseIndex(t)
 	im, err := idx.IndexManifest()
