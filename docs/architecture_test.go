@@ -83,3 +83,36 @@ func TestArchitecturePackages(t *testing.T) {
 	}
 	t.Logf("%d packages, %d paths named", len(pkgs), len(refs))
 }
+
+// fileRef is a Go file (or a glob of files) in backquotes: `relay.go`,
+// `validate*.go`.
+var fileRef = regexp.MustCompile("`([a-z0-9_*]+\\.go)`")
+
+// TestArchitectureFiles: every Go file a row of the package map names
+// (`| \`pkg\` | … \`file.go\` … |`) exists in that package.
+func TestArchitectureFiles(t *testing.T) {
+	root := checkout(t)
+	data, err := os.ReadFile("architecture.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := regexp.MustCompile("^\\| `([^`]+)` \\|")
+	n := 0
+	for _, line := range strings.Split(string(data), "\n") {
+		m := row.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		for _, f := range fileRef.FindAllStringSubmatch(line, -1) {
+			n++
+			got, err := filepath.Glob(filepath.Join(root, filepath.FromSlash(m[1]), f[1]))
+			if err != nil || len(got) == 0 {
+				t.Errorf("architecture.md: the row of %s names %s, which is not in that package", m[1], f[1])
+			}
+		}
+	}
+	if n < 10 {
+		t.Fatalf("found %d file names in the package map: the parse is wrong", n)
+	}
+	t.Logf("%d file names checked", n)
+}
