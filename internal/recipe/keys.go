@@ -83,6 +83,51 @@ func evaluatorOutput(vars map[string]string, phasesDefined []string) string {
 	return b.String()
 }
 
+// evaluatorLines is pySplitLines(evaluatorOutput(vars, phasesDefined)),
+// without building the whole output: every entry ends with a newline and
+// holds no other (they are printed as \n), so no line break spans two
+// entries, and an entry without any other line break is one line.
+func evaluatorLines(vars map[string]string, phasesDefined []string) []string {
+	var names []string
+	for k := range vars {
+		if isSupportedKey(k) {
+			names = append(names, k)
+		}
+	}
+	slices.Sort(names)
+	lines := make([]string, 0, len(names)+len(phases))
+	for _, k := range names {
+		entry := k + "=" + strings.ReplaceAll(vars[k], "\n", `\n`)
+		if hasLineBreak(entry) {
+			lines = append(lines, pySplitLines(entry+"\n")...)
+		} else {
+			lines = append(lines, entry)
+		}
+	}
+	for _, p := range phases {
+		if slices.Contains(phasesDefined, p) {
+			lines = append(lines, p+"_DEFINED=1")
+		}
+	}
+	return lines
+}
+
+// hasLineBreak reports whether s holds a line break in Python's sense
+// (see pySplitLines).
+func hasLineBreak(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\n' || c == '\r' || c == '\v' || c == '\f' || c >= 0x1c && c <= 0x1e:
+			return true
+		case c == 0xc2 && i+1 < len(s) && s[i+1] == 0x85:
+			return true
+		case c == 0xe2 && i+2 < len(s) && s[i+1] == 0x80 && (s[i+2] == 0xa8 || s[i+2] == 0xa9):
+			return true
+		}
+	}
+	return false
+}
+
 // pySplitLines splits s like Python's str.splitlines: at \n, \r\n, \r,
 // \v, \f, \x1c-\x1e, U+0085, U+2028 and U+2029, without a final empty line.
 func pySplitLines(s string) []string {
@@ -129,9 +174,14 @@ func pyStrip(s string) string {
 // with ConfigParser's rules: key splitting, types, lower-casing of
 // provides and requires, and its errors (which make the recipe broken).
 func parseOutput(output, file string, meta bool) (*parsedRecipe, error) {
+	return parseLines(pySplitLines(output), file, meta)
+}
+
+// parseLines is parseOutput of the output's lines (pySplitLines).
+func parseLines(lines []string, file string, meta bool) (*parsedRecipe, error) {
 	pr := &parsedRecipe{byExtension: map[string]entries{}}
 	extension, haveExtension := "", false
-	for _, line := range pySplitLines(output) {
+	for _, line := range lines {
 		key, valueString, ok := strings.Cut(line, "=")
 		if !ok {
 			return nil, brokenf("evaluating file %s produced illegal key-values line: %q", file, line)

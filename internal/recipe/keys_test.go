@@ -125,3 +125,28 @@ func TestSourceOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestEvaluatorLines: the lines built entry by entry are those of the
+// whole evaluator output split as HaikuPorter splits it, whatever line
+// breaks the values hold.
+func TestEvaluatorLines(t *testing.T) {
+	pieces := []string{"", "a", "x y", "\n", "\r", "\r\n", "\n\r", "\v", "\f", "\x1c", "\x1e", "\u0085", "\u2028", "\u2029", "\\n", "=", "é"}
+	values := []string{}
+	for _, a := range pieces {
+		for _, b := range pieces {
+			values = append(values, a+b, "v"+a+"w"+b)
+		}
+	}
+	keys := []string{"SUMMARY", "DESCRIPTION", "PROVIDES", "PROVIDES_devel", "REQUIRES_x", "lower", "HOMEPAGE"}
+	for i := 0; i+len(keys) <= len(values); i += 3 {
+		vars := map[string]string{}
+		for j, k := range keys {
+			vars[k] = values[(i+j*7)%len(values)]
+		}
+		phases := [][]string{nil, {"BUILD"}, {"INSTALL", "BUILD", "TEST"}}[i%3]
+		want := pySplitLines(evaluatorOutput(vars, phases))
+		if got := evaluatorLines(vars, phases); !slices.Equal(got, want) {
+			t.Fatalf("%q:\n got %q\nwant %q", vars, got, want)
+		}
+	}
+}
