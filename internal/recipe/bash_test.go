@@ -26,7 +26,7 @@ func bashShell(ctx context.Context, source *Source, name, dir string, vars []she
 	f.Close()
 	var script strings.Builder
 	for _, v := range vars {
-		script.WriteString(v.name + "=" + shellQuote(v.value) + "\n")
+		script.WriteString(v.Name + "=" + shellQuote(v.Value) + "\n")
 	}
 	script.WriteString("__kilnFile=" + shellQuote(f.Name()) + "\nset -e\n")
 	script.WriteString(prelude(vars))

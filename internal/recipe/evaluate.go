@@ -221,11 +221,7 @@ func sandboxShell(ctx context.Context, src *Source, name, dir string, vars []she
 	if err != nil {
 		return shellResult{}, err
 	}
-	sv := make([]sandbox.Var, len(vars))
-	for i, v := range vars {
-		sv[i] = sandbox.Var{Name: v.name, Value: v.value}
-	}
-	opts := sandbox.Options{Vars: sv, Dir: dir, Timeout: timeout, UpperOnly: true} // keys are A–Z
+	opts := sandbox.Options{Vars: vars, Dir: dir, Timeout: timeout, UpperOnly: true} // keys are A–Z
 	var res *sandbox.Result
 	switch tracing, prev := src.traced(); {
 	case prev != nil:

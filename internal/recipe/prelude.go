@@ -79,13 +79,13 @@ func revisionPrelude(vars []shellVar) string {
 	var b strings.Builder
 	b.WriteString("updateRevisionVariables()\n{\n\tif [ -n \"${__kilnRevisionDone-}\" ]; then\n\t\treturn 0\n\tfi\n\t__kilnRevisionDone=1\n")
 	for _, v := range vars {
-		if !strings.Contains(v.value, "$REVISION") {
+		if !strings.Contains(v.Value, "$REVISION") {
 			continue
 		}
 		b.WriteString("\t")
-		b.WriteString(v.name)
+		b.WriteString(v.Name)
 		b.WriteString("=")
-		parts := strings.Split(v.value, "$REVISION")
+		parts := strings.Split(v.Value, "$REVISION")
 		for i, part := range parts {
 			if i > 0 {
 				b.WriteString(`"$REVISION"`)

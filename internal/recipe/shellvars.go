@@ -3,10 +3,13 @@ package recipe
 import (
 	"strconv"
 	"strings"
+
+	"github.com/haikuports/kiln/internal/recipe/sandbox"
 )
 
-// shellVar is one variable HaikuPorter sets before sourcing a recipe.
-type shellVar struct{ name, value string }
+// shellVar is one variable HaikuPorter sets before sourcing a recipe (the
+// sandbox's type, so that the list is handed over as it is).
+type shellVar = sandbox.Var
 
 // shellVariables returns the variables HaikuPorter's recipe evaluator sets
 // for a port version on a target, in its order, with $REVISION still
@@ -15,28 +18,28 @@ type shellVar struct{ name, value string }
 func shellVariables(name, baseName, version, portDir, targetArch, secondary string, s *Settings) []shellVar {
 	vars := make([]shellVar, 0, 96) // all of them, without growing
 	vars = append(vars, []shellVar{
-		{"portName", name},
-		{"portBaseName", baseName},
-		{"portVersion", version},
-		{"portVersionedName", name + "-" + version},
-		{"portBaseDir", portDir},
-		{"haikuVersion", "r1~alpha1"},
-		{"buildArchitecture", s.BuildArchitecture},
-		{"targetArchitecture", targetArch},
-		{"jobs", strconv.Itoa(s.Jobs)},
+		{Name: "portName", Value: name},
+		{Name: "portBaseName", Value: baseName},
+		{Name: "portVersion", Value: version},
+		{Name: "portVersionedName", Value: name + "-" + version},
+		{Name: "portBaseDir", Value: portDir},
+		{Name: "haikuVersion", Value: "r1~alpha1"},
+		{Name: "buildArchitecture", Value: s.BuildArchitecture},
+		{Name: "targetArchitecture", Value: targetArch},
+		{Name: "jobs", Value: strconv.Itoa(s.Jobs)},
 	}...)
 	if s.Jobs > 1 {
-		vars = append(vars, shellVar{"jobArgs", "-j" + strconv.Itoa(s.Jobs)})
+		vars = append(vars, shellVar{Name: "jobArgs", Value: "-j" + strconv.Itoa(s.Jobs)})
 	}
-	vars = append(vars, shellVar{"isCrossRepository", "false"})
+	vars = append(vars, shellVar{Name: "isCrossRepository", Value: "false"})
 
 	revisionedName := name + "-" + version + "-$REVISION"
 	vars = append(vars,
-		shellVar{"portRevision", "$REVISION"},
-		shellVar{"portFullVersion", version + "-$REVISION"},
-		shellVar{"portRevisionedName", revisionedName},
-		shellVar{"packagerName", s.PackagerName},
-		shellVar{"packagerEmail", s.PackagerEmail},
+		shellVar{Name: "portRevision", Value: "$REVISION"},
+		shellVar{Name: "portFullVersion", Value: version + "-$REVISION"},
+		shellVar{Name: "portRevisionedName", Value: revisionedName},
+		shellVar{Name: "packagerName", Value: s.PackagerName},
+		shellVar{Name: "packagerEmail", Value: s.PackagerEmail},
 	)
 	subDir, suffix, effective := "", "", targetArch
 	if secondary != "" {
@@ -44,15 +47,15 @@ func shellVariables(name, baseName, version, portDir, targetArch, secondary stri
 	}
 	triple := machineTriples[effective]
 	vars = append(vars,
-		shellVar{"secondaryArchSubDir", subDir},
-		shellVar{"secondaryArchSuffix", suffix},
-		shellVar{"effectiveTargetArchitecture", effective},
-		shellVar{"effectiveTargetMachineTriple", triple},
-		shellVar{"effectiveTargetMachineTripleAsName", strings.ReplaceAll(triple, "-", "_")},
+		shellVar{Name: "secondaryArchSubDir", Value: subDir},
+		shellVar{Name: "secondaryArchSuffix", Value: suffix},
+		shellVar{Name: "effectiveTargetArchitecture", Value: effective},
+		shellVar{Name: "effectiveTargetMachineTriple", Value: triple},
+		shellVar{Name: "effectiveTargetMachineTripleAsName", Value: strings.ReplaceAll(triple, "-", "_")},
 	)
 	links := s.PackageLinksDirectory + "/" + revisionedName
 	prefix := links + "/.self"
-	vars = append(vars, shellVar{"portPackageLinksDir", links})
+	vars = append(vars, shellVar{Name: "portPackageLinksDir", Value: links})
 
 	rel := func(d dirVar) string {
 		r := d.dir
@@ -67,17 +70,17 @@ func shellVariables(name, baseName, version, portDir, targetArch, secondary stri
 	rels := make([]string, len(relConfigure))
 	for i, d := range relConfigure {
 		rels[i] = rel(d)
-		vars = append(vars, shellVar{d.relative, rels[i]})
+		vars = append(vars, shellVar{Name: d.relative, Value: rels[i]})
 	}
 	args := make([]string, 0, 2+len(relConfigure))
 	names := make([]string, 0, 2+len(relConfigure))
 	cmake := make([]string, 0, 2+len(relConfigure))
-	vars = append(vars, shellVar{"prefix", prefix}, shellVar{"sysconfDir", links + "/.settings"})
+	vars = append(vars, shellVar{Name: "prefix", Value: prefix}, shellVar{Name: "sysconfDir", Value: links + "/.settings"})
 	args = append(args, "--prefix="+prefix, "--sysconfdir="+links+"/.settings")
 	names = append(names, "prefix", "sysconfDir")
 	for i, d := range relConfigure {
 		abs := prefix + "/" + rels[i]
-		vars = append(vars, shellVar{d.name, abs})
+		vars = append(vars, shellVar{Name: d.name, Value: abs})
 		args = append(args, d.arg+abs)
 		names = append(names, d.name)
 	}
@@ -86,15 +89,15 @@ func shellVariables(name, baseName, version, portDir, targetArch, secondary stri
 		cmake = append(cmake, d.cmake+rels[i])
 	}
 	vars = append(vars,
-		shellVar{"configureDirArgs", strings.Join(args, " ")},
-		shellVar{"cmakeDirArgs", strings.Join(cmake, " ")},
-		shellVar{"configureDirVariables", strings.Join(names, " ")},
+		shellVar{Name: "configureDirArgs", Value: strings.Join(args, " ")},
+		shellVar{Name: "cmakeDirArgs", Value: strings.Join(cmake, " ")},
+		shellVar{Name: "configureDirVariables", Value: strings.Join(names, " ")},
 	)
 	for _, d := range otherDirs {
 		r := rel(d)
-		vars = append(vars, shellVar{d.relative, r}, shellVar{d.name, prefix + "/" + r})
+		vars = append(vars, shellVar{Name: d.relative, Value: r}, shellVar{Name: d.name, Value: prefix + "/" + r})
 	}
-	vars = append(vars, shellVar{"SOURCE_DIR", baseName + "-" + version})
+	vars = append(vars, shellVar{Name: "SOURCE_DIR", Value: baseName + "-" + version})
 	return vars
 }
 
