@@ -101,14 +101,15 @@ func readBlocks(path, name string) ([]block, error) {
 // the lines of want (the page's ```output block) in order: each line of
 // want must equal a later line of got, where … in want stands for any
 // text (also none) and trailing spaces are ignored. Lines of got in
-// between are allowed, so a page may show an excerpt.
+// between are allowed, so a page may show an excerpt; a line that is
+// only … marks such a gap and matches nothing itself.
 func outputMatches(want, got string) (bool, string) {
 	gl := strings.Split(got, "\n")
 	i := 0
 	for _, w := range strings.Split(strings.TrimRight(want, "\n"), "\n") {
 		w = strings.TrimRight(w, " ")
-		if w == "" {
-			continue
+		if w == "" || w == "…" {
+			continue // a line of its own "…" says lines are left out, as any gap may be
 		}
 		for ; i < len(gl); i++ {
 			if globMatch(w, strings.TrimRight(gl[i], " ")) {

@@ -22,6 +22,8 @@ func TestOutputMatches(t *testing.T) {
 		{"r1    complete", false, "r1    complete"},               // a whole line, not a prefix
 		{"… failed …", false, "… failed …"},
 		{"…", true, ""},
+		{"RUN … STATE\n…\nr1 … complete … builds", true, ""}, // a "…" line is a gap, not a line
+		{"…\nRUN   STATE", true, ""},
 		{"\n\nRUN   STATE   \n", true, ""}, // blank lines and trailing spaces ignored
 	} {
 		ok, miss := outputMatches(c.want, got)

@@ -41,6 +41,7 @@ var runPages = []page{
 	{name: "api.md", demo: true, timeout: 3 * time.Minute},
 	{name: "operations.md", timeout: 3 * time.Minute},
 	{name: "migrating-from-haikuporter.md", timeout: 3 * time.Minute},
+	{name: "build.md", timeout: 3 * time.Minute},
 }
 
 // demoAddr is the address the pages show (kiln serve's default). The
