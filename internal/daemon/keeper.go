@@ -135,8 +135,7 @@ func (k *keeper) step(ctx context.Context) {
 		k.hctx, k.cancel = hctx, cancel
 		k.mu.Unlock()
 		select { // a stale acquisition still unread is replaced
-		case old := <-k.acquired:
-			_ = old
+		case <-k.acquired:
 		default:
 		}
 		k.acquired <- held{ctx: hctx, from: take.From}

@@ -19,6 +19,10 @@ const Poll = 3 * time.Second
 // it builds resumes its run this long after (its heartbeat must age).
 const HeartbeatTTL = 6 * time.Second
 
+// LeaseTTL is the demo's [build] lease_ttl: a demo killed and started
+// again schedules its target at most this long after.
+const LeaseTTL = 6 * time.Second
+
 // Setup writes the demo into dir (created if missing; an existing tree
 // is kept): the ports tree as a git repository in dir/tree, the system
 // packages in dir/system/x86_64, and returns the config of kiln serve's
@@ -46,7 +50,7 @@ func Setup(ctx context.Context, dir, baseURL string) (*config.Config, *pkginfo.R
 		Builders: config.Builders{Mock: []mock.Settings{{Name: "mock", Count: 2, Seed: 1, Duration: "lognormal",
 			Median: builder.Duration(300 * time.Millisecond), Sigma: 0.6, Max: builder.Duration(3 * time.Second), LogLines: 40}}},
 		// A restarted demo resumes its run after this long.
-		Build: config.Build{HeartbeatTTL: builder.Duration(HeartbeatTTL)},
+		Build: config.Build{HeartbeatTTL: builder.Duration(HeartbeatTTL), LeaseTTL: builder.Duration(LeaseTTL)},
 		File:  "(built-in demo)",
 	}
 	if err := cfg.Validate(); err != nil {
