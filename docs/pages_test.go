@@ -112,8 +112,9 @@ func checkout(t *testing.T) string {
 
 // TestPages runs every shell block of each page of runPages, in order,
 // in one bash (as a reader types them into one terminal: variables and
-// the working directory carry over), with `set -eu` (no pipefail: `curl | grep -q` as an interactive shell runs it), kiln on
-// PATH, in an empty work directory under t.TempDir(). A block that
+// the working directory carry over), with `set -eu` (no pipefail, so
+// `curl | grep -q` behaves as in an interactive shell), kiln on PATH,
+// in an empty work directory under t.TempDir(). A block that
 // fails fails the test, naming its page and line, with its output. A
 // ```output block right after a shell block lists lines its standard
 // output must show, in order (… stands for any text). The process group
@@ -441,7 +442,10 @@ func TestEveryShellBlockAccounted(t *testing.T) {
 			t.Error(err)
 			continue
 		}
-		for _, b := range bs {
+		for i, b := range bs {
+			if b.lang == "output" && (i == 0 || !bs[i-1].runnable() || !run[f]) {
+				t.Errorf("%s: an output block that follows no shell block TestPages runs: nothing checks it", b)
+			}
 			switch {
 			case b.lang == "sh" && b.has("no-test"):
 				notTested++
