@@ -115,10 +115,15 @@ func (d *Daemon) leaseLife(t *Target) (context.Context, error) {
 }
 
 // CancelRun cancels the run id if this process drives it. A finished run
-// wraps buildrun.ErrFinished, an unfinished run driven elsewhere
-// ErrNotHere, an unknown one buildrun.ErrNotFound.
+// wraps buildrun.ErrFinished, an unknown one buildrun.ErrNotFound. An
+// unfinished run driven elsewhere is relayed to the holder of t's lease
+// when this replica does not hold it (a *RelayedError; relay.go), else
+// it wraps ErrNotHere.
 func (d *Daemon) CancelRun(ctx context.Context, t *Target, id, reason string) error {
 	h, err := t.handle(ctx, id)
+	if errors.Is(err, ErrNotHere) {
+		return d.relayCancel(ctx, t, relayed{Kind: "cancel", Run: id, Reason: reason}, err)
+	}
 	if err != nil {
 		return err
 	}
@@ -130,6 +135,9 @@ func (d *Daemon) CancelRun(ctx context.Context, t *Target, id, reason string) er
 // CancelRun's errors and those of buildrun.Handle.CancelBuild.
 func (d *Daemon) CancelBuild(ctx context.Context, t *Target, id string, n int64, reason string) error {
 	h, err := t.handle(ctx, id)
+	if errors.Is(err, ErrNotHere) {
+		return d.relayCancel(ctx, t, relayed{Kind: "cancel", Run: id, Build: n, Reason: reason}, err)
+	}
 	if err != nil {
 		return err
 	}

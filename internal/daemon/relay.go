@@ -15,8 +15,9 @@ import (
 )
 
 // A replica that does not hold a target's scheduling lease relays what
-// only the holder can do through the store: a run request (Trigger) or a
-// wake (Wake: a push webhook, a trigger hook) becomes a small object
+// only the holder can do through the store: a run request (Trigger), a
+// cancel of a run or a build the holder drives (CancelRun, CancelBuild)
+// or a wake (Wake: a push webhook, a trigger hook) becomes a small object
 // below <branch>/<arch>/.kiln/relay/, which the holder's keeper picks up
 // at its next lease renewal (every lease_ttl/3) and carries out as if it
 // had been asked itself. A request is deleted before it is carried out
@@ -45,8 +46,12 @@ func (e *RelayedError) Unwrap() error { return ErrRelayed }
 
 // relayed is a request in the store.
 type relayed struct {
-	Kind    string    `json:"kind"` // "run" or "wake"
-	Request *Request  `json:"request,omitempty"`
+	Kind    string   `json:"kind"` // "run", "wake" or "cancel"
+	Request *Request `json:"request,omitempty"`
+	// Run, Build and Reason: what a cancel cancels (Build 0: the run).
+	Run     string    `json:"run,omitempty"`
+	Build   int64     `json:"build,omitempty"`
+	Reason  string    `json:"reason,omitempty"`
 	From    string    `json:"from"` // the replica that wrote it
 	Created time.Time `json:"created"`
 }
@@ -71,6 +76,20 @@ func (d *Daemon) relay(ctx context.Context, t *Target, r relayed) (string, error
 		return "", fmt.Errorf("daemon: relay to the holder of %s: %w", t.Name(), err)
 	}
 	return id, nil
+}
+
+// relayCancel relays a cancel of a run another replica drives when this
+// replica does not hold t's lease (the holder drives t's runs); else it
+// returns notHere.
+func (d *Daemon) relayCancel(ctx context.Context, t *Target, r relayed, notHere error) error {
+	if _, err := d.keepers[t.Name()].heldCtx(); err == nil {
+		return notHere
+	}
+	id, err := d.relay(ctx, t, r)
+	if err != nil {
+		return fmt.Errorf("%w (%v)", notHere, err)
+	}
+	return &RelayedError{ID: id, Holder: d.Lease(t.Name()).Holder}
 }
 
 // relayWake tells the holders of the targets this replica does not hold
@@ -137,6 +156,18 @@ func (d *Daemon) takeRelayed(ctx context.Context, t *Target) {
 				_ = d.Wake(ctx, "")
 				woken = true
 			}
+		case r.Kind == "cancel" && r.Run != "":
+			var err error
+			if r.Build == 0 {
+				err = d.CancelRun(ctx, t, r.Run, r.Reason)
+			} else {
+				err = d.CancelBuild(ctx, t, r.Run, r.Build, r.Reason)
+			}
+			if err != nil {
+				log.Warn("relayed cancel refused", "request", id, "from", r.From, "run", r.Run, "build", r.Build, "err", err)
+				continue
+			}
+			log.Info("relayed cancel done", "request", id, "from", r.From, "run", r.Run, "build", r.Build)
 		case r.Kind == "run" && r.Request != nil:
 			req := *r.Request
 			req.By = strings.TrimSpace(req.By + " (relayed by " + r.From + ")")

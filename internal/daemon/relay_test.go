@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -22,8 +23,9 @@ import (
 // TestRelay: two daemons (replicas) on one store, the first holding the
 // target. A run requested on the second is relayed through the store
 // (RelayedError naming the holder) and started by the holder at its next
-// lease renewal, recorded as relayed; a Wake on the second leaves a wake
-// request the holder takes; a request on the holder itself is never
+// lease renewal, recorded as relayed; a cancel of the holder's run on
+// the second is relayed and cancels it; a Wake on the second leaves a
+// wake request the holder takes; a request on the holder itself is never
 // relayed.
 func TestRelay(t *testing.T) {
 	ctx := context.Background()
@@ -32,7 +34,7 @@ func TestRelay(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.Tree.Poll = builder.Duration(time.Hour) // only the relayed request starts the second run
-	cfg.Builders.Mock = []mock.Settings{{Name: "mock", Count: 2, Seed: 1, Duration: "fixed", Median: builder.Duration(20 * time.Millisecond)}}
+	cfg.Builders.Mock = []mock.Settings{{Name: "mock", Count: 2, Seed: 1, Duration: "fixed", Median: builder.Duration(400 * time.Millisecond)}}
 	st, err := store.Create(ctx, cfg.Store.URL, store.S3Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -60,15 +62,7 @@ func TestRelay(t *testing.T) {
 		t.Fatal("both replicas hold the target")
 	}
 
-	f := filepath.Join(cfg.Tree.Path, "dev-libs", "libkiln", "libkiln-1.2.0.recipe")
-	b, err := os.ReadFile(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(f, regexp.MustCompile(`(?m)^REVISION="\d+"`).ReplaceAll(b, []byte(`REVISION="7"`)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	testenv.Git(t, cfg.Tree.Path, "commit", "-qam", "libkiln: revision 7")
+	bump(t, cfg.Tree.Path, 7)
 	_, err = other.Trigger(ctx, other.Target(tg), Request{Mode: "update", By: "test"})
 	var re *RelayedError
 	if !errors.As(err, &re) || re.Holder != "holder" || re.ID == "" {
@@ -93,6 +87,28 @@ func TestRelay(t *testing.T) {
 	}
 	if n := relayedCount(t, other.Target(tg)); n != 0 {
 		t.Errorf("%d relayed requests left after the holder took them", n)
+	}
+
+	// A cancel of the holder's run: relayed, the run ends cancelled.
+	waitUntil(t, "the relayed run ends", 30*time.Second, func() bool {
+		r, err := holder.Target(tg).Engine().Records().Run(ctx, run.ID)
+		return err == nil && r.State.Final() && holder.Target(tg).ActiveRun() == ""
+	})
+	bump(t, cfg.Tree.Path, 8)
+	h, err := holder.Trigger(ctx, holder.Target(tg), Request{Mode: "update", By: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := other.CancelRun(ctx, other.Target(tg), h.ID(), "relayed cancel"); !errors.As(err, &re) || re.Holder != "holder" {
+		t.Fatalf("CancelRun on the non-holder: %v, want a RelayedError naming the holder", err)
+	}
+	done, err := h.Wait(ctx)
+	if err != nil || done.State != buildrun.RunCancelled || !strings.Contains(done.Reason, "relayed cancel") {
+		t.Errorf("the run after a relayed cancel: %v %v", done, err)
+	}
+	// The holder does not relay what it cannot do itself.
+	if err := holder.CancelRun(ctx, holder.Target(tg), h.ID(), "again"); !errors.Is(err, buildrun.ErrFinished) {
+		t.Errorf("cancel of a finished run on the holder: %v", err)
 	}
 
 	// A wake: written for the holder, taken by it.
@@ -129,4 +145,19 @@ func waitUntil(t *testing.T, what string, limit time.Duration, cond func() bool)
 			t.Fatalf("%s: not within %s", what, limit)
 		}
 	}
+}
+
+// bump commits revision rev of libkiln's recipe to the tree.
+func bump(t *testing.T, tree string, rev int) {
+	t.Helper()
+	f := filepath.Join(tree, "dev-libs", "libkiln", "libkiln-1.2.0.recipe")
+	b, err := os.ReadFile(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nb := regexp.MustCompile(`(?m)^REVISION="\d+"`).ReplaceAll(b, []byte(fmt.Sprintf(`REVISION="%d"`, rev)))
+	if err := os.WriteFile(f, nb, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	testenv.Git(t, tree, "commit", "-qam", fmt.Sprintf("libkiln: revision %d", rev))
 }

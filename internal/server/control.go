@@ -120,7 +120,9 @@ func readReason(w http.ResponseWriter, r *http.Request, what string) (string, bo
 }
 
 // cancelRun: POST /api/v1/runs/{id}/cancel cancels a run this kiln
-// drives: 202; 409 "finished" or "not_here" (another replica drives it).
+// drives: 202; 409 "finished". A run another replica drives: 202 state
+// "relayed" (to the holder, through the store) on a replica that does
+// not schedule the target, else 409 "not_here".
 func (s *Server) cancelRun(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	if !validRunID(id) {
@@ -135,7 +137,13 @@ func (s *Server) cancelRun(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := s.opts.Daemon.CancelRun(r.Context(), t, id, reason); err != nil {
+	err := s.opts.Daemon.CancelRun(r.Context(), t, id, reason)
+	var re *daemon.RelayedError
+	if errors.As(err, &re) {
+		writeJSON(w, http.StatusAccepted, map[string]string{"run": id, "state": "relayed", "relayed": re.ID, "holder": re.Holder})
+		return
+	}
+	if err != nil {
 		s.controlError(w, r, err)
 		return
 	}
@@ -158,7 +166,13 @@ func (s *Server) cancelBuild(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := s.opts.Daemon.CancelBuild(r.Context(), t, runID, n, reason); err != nil {
+	err := s.opts.Daemon.CancelBuild(r.Context(), t, runID, n, reason)
+	var re *daemon.RelayedError
+	if errors.As(err, &re) {
+		writeJSON(w, http.StatusAccepted, map[string]string{"build": fmt.Sprintf("%s:%d", runID, n), "state": "relayed", "relayed": re.ID, "holder": re.Holder})
+		return
+	}
+	if err != nil {
 		s.controlError(w, r, err)
 		return
 	}
