@@ -69,11 +69,13 @@ error.
 Several replicas may share one store (two behind one Service): per target
 only the holder of the target's scheduling lease (<branch>/<arch>/.kiln/
 schedule-lease.json, [build] lease_ttl, default 30s) schedules and publishes;
-every replica serves the UI, the API's reads and the repositories. When the
-holder dies, another takes the target over once the lease expired and resumes
-its run. SIGTERM or SIGINT stops scheduling, stops the runs this replica
-drives (running builds are requeued, the records written) and releases the
-leases, so another replica takes over at once.`,
+every replica serves the UI, the API's reads and the repositories; run
+requests, cancels and webhooks that reach another replica are relayed to the
+holder through the store (202 "relayed"). When the holder dies, another
+takes the target over once the lease expired and resumes its run. SIGTERM or
+SIGINT stops scheduling, stops the runs this replica drives (running builds
+are requeued, the records written) and releases the leases, so another
+replica takes over at once.`,
 		Args:        cobra.NoArgs,
 		Annotations: map[string]string{logAnnotation: logJSON},
 		RunE: func(cmd *cobra.Command, args []string) error {
