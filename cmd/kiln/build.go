@@ -114,6 +114,10 @@ func (s *buildSession) run(ctx context.Context, w buildWhat) error {
 	if err := t.BuildersEnabled(); err != nil {
 		return &errExitCode{exitCouldNotRun, err}
 	}
+	// A kiln serve that schedules the target would build beside this run.
+	if err := t.Unscheduled(ctx); err != nil {
+		return &errExitCode{exitCouldNotRun, err}
+	}
 	eng := t.Engine()
 	h, old, err := t.Resume(ctx, w.noResume)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/haikuports/kiln/internal/buildrun"
 	"github.com/haikuports/kiln/internal/demo"
@@ -270,5 +271,26 @@ func TestBuildDisabledBuilders(t *testing.T) {
 	}
 	if strings.Contains(out+errOut, "on mock-1") || strings.Count(errOut, "running on mock-2") != 6 {
 		t.Errorf("a build went to the disabled mock-1:\n%s%s", out, errOut)
+	}
+}
+
+// TestBuildBesideServe: kiln build refuses a target a kiln serve replica
+// schedules (its scheduling lease is live), naming the replica, and runs
+// once the lease was released.
+func TestBuildBesideServe(t *testing.T) {
+	e := newBuildEnv(t, "")
+	lease := func(expires time.Time, released bool) {
+		b, _ := json.Marshal(map[string]any{"holder": "pod-a:1:cafe", "token": "t", "acquired": expires.Add(-time.Minute),
+			"renewed": expires.Add(-time.Minute), "expires": expires, "released": released})
+		testenv.WriteFile(t, e.store, "master/x86_64/.kiln/schedule-lease.json", string(b))
+	}
+	lease(time.Now().Add(time.Hour), false)
+	out, errOut, err := runKiln(t, "build", "-c", e.config, "--mode", "everything")
+	if exitOf(err) != exitCouldNotRun || !strings.Contains(err.Error(), "master/x86_64 is scheduled by kiln serve replica pod-a:1:cafe") {
+		t.Fatalf("build beside a live lease: status %d (%v)\n%s%s", exitOf(err), err, out, errOut)
+	}
+	lease(time.Now().Add(time.Hour), true)
+	if out, errOut, err := runKiln(t, "build", "-c", e.config, "--mode", "everything"); err != nil {
+		t.Fatalf("build after the release: %v\n%s%s", err, out, errOut)
 	}
 }

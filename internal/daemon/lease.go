@@ -220,3 +220,22 @@ func ReplicaID() string {
 	}
 	return fmt.Sprintf("%s:%d:%s", h, os.Getpid(), randToken()[:8])
 }
+
+// Unscheduled returns nil when no kiln serve replica holds the target's
+// scheduling lease (never taken, released or expired), else an error
+// wrapping ErrNotHolder naming the holder: `kiln build` refuses to run
+// beside a kiln serve that schedules the target.
+func (t *Target) Unscheduled(ctx context.Context) error {
+	rec, err := t.ReadLease(ctx)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if rec.free(time.Now()) {
+		return nil
+	}
+	return fmt.Errorf("%w: %s is scheduled by kiln serve replica %s (lease until %s); let it build (POST …/runs), or stop it first",
+		ErrNotHolder, t.Name(), rec.Holder, rec.Expires.Format(time.RFC3339))
+}
