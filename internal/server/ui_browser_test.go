@@ -157,6 +157,14 @@ func TestBrowserOverviewShowsRunningBuild(t *testing.T) {
 	if got := eval[string](t, ctx, `document.querySelector("section.target a[href^='/runs/']").textContent`); got != h.ID() {
 		t.Errorf("current run %q, want %s", got, h.ID())
 	}
+	// A connected builder with a build says so (its connection state is
+	// "available").
+	states := eval[[]string](t, ctx, `Array.from(document.querySelectorAll("section.target tr")).filter(r => r.querySelector("a[href$='/log']")).map(r => r.querySelector(".state").textContent)`)
+	for _, st := range states {
+		if st != "building" {
+			t.Errorf("a builder with a build shows state %q, want building", st)
+		}
+	}
 	if n := eval[int](t, ctx, `document.querySelectorAll("progress.run-progress").length`); n != 1 {
 		t.Errorf("%d progress bars", n)
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/haikuports/kiln/internal/builder"
 	"github.com/haikuports/kiln/internal/buildrun"
 	"github.com/haikuports/kiln/internal/daemon"
 	"github.com/haikuports/kiln/internal/repo"
@@ -79,7 +80,13 @@ func (u *UI) overviewTarget(ctx context.Context, t *daemon.Target) (overviewTarg
 	}
 	for _, b := range t.Builders() {
 		st := b.Status()
-		ot.Builders = append(ot.Builders, builderView{Name: b.Name(), State: string(st.State), Reason: st.Reason, Since: st.Since, Build: running[b.Name()]})
+		v := builderView{Name: b.Name(), State: string(st.State), Reason: st.Reason, Since: st.Since, Build: running[b.Name()]}
+		if v.Build != nil && st.State == builder.StateAvailable {
+			// The connection state says "available"; a person reading the
+			// overview wants to know it is busy.
+			v.State = "building"
+		}
+		ot.Builders = append(ot.Builders, v)
 	}
 	if ot.Failures, err = recentFailures(ctx, t); err != nil {
 		return ot, err
