@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"time"
 
@@ -179,20 +178,15 @@ func (l *schedLease) write(ctx context.Context, rec LeaseRecord, opts store.PutO
 // was ever taken). An unreadable record counts as free (its ETag still
 // guards the takeover).
 func (l *schedLease) read(ctx context.Context) (LeaseRecord, string, error) {
-	rc, oi, err := l.st.Get(ctx, l.key, store.GetOptions{})
+	var rec LeaseRecord
+	etag, err := getJSON(ctx, l.st, l.key, 64<<10, &rec)
+	if errors.Is(err, errBadJSON) {
+		return LeaseRecord{Released: true}, etag, nil
+	}
 	if err != nil {
 		return LeaseRecord{}, "", err
 	}
-	defer rc.Close()
-	b, err := io.ReadAll(io.LimitReader(rc, 64<<10))
-	if err != nil {
-		return LeaseRecord{}, "", fmt.Errorf("daemon: read %s: %w", l.key, err)
-	}
-	var rec LeaseRecord
-	if err := json.Unmarshal(b, &rec); err != nil {
-		return LeaseRecord{Released: true}, oi.ETag, nil
-	}
-	return rec, oi.ETag, nil
+	return rec, etag, nil
 }
 
 // ReadLease returns the target's scheduling lease as stored

@@ -278,21 +278,13 @@ func (t *Target) Notifications(ctx context.Context, limit int) ([]NotifyRecord, 
 	}
 	out := []NotifyRecord{}
 	for _, k := range keys {
-		rc, _, err := t.opts.Store.Get(ctx, k, store.GetOptions{})
+		var r NotifyRecord
+		_, err := getJSON(ctx, t.opts.Store, k, 1<<20, &r)
 		if errors.Is(err, store.ErrNotFound) {
 			continue
 		}
 		if err != nil {
 			return nil, err
-		}
-		b, err := io.ReadAll(io.LimitReader(rc, 1<<20))
-		rc.Close()
-		if err != nil {
-			return nil, err
-		}
-		var r NotifyRecord
-		if err := json.Unmarshal(b, &r); err != nil {
-			return nil, fmt.Errorf("%s: %w", k, err)
 		}
 		out = append(out, r)
 	}

@@ -5,8 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 	"time"
 
 	"github.com/haikuports/kiln/internal/store"
@@ -39,22 +37,11 @@ func (t *Target) kilnKey(name string) string {
 // recorded).
 func (t *Target) Pause(ctx context.Context) (Pause, error) {
 	var p Pause
-	rc, _, err := t.opts.Store.Get(ctx, t.pauseKey(), store.GetOptions{})
+	_, err := getJSON(ctx, t.opts.Store, t.pauseKey(), 64<<10, &p)
 	if errors.Is(err, store.ErrNotFound) {
-		return p, nil
+		return Pause{}, nil
 	}
-	if err != nil {
-		return p, err
-	}
-	defer rc.Close()
-	b, err := io.ReadAll(io.LimitReader(rc, 64<<10))
-	if err != nil {
-		return p, err
-	}
-	if err := json.Unmarshal(b, &p); err != nil {
-		return p, fmt.Errorf("%s: %w", t.pauseKey(), err)
-	}
-	return p, nil
+	return p, err
 }
 
 // SetPause records p (idempotent: pausing a paused target rewrites who

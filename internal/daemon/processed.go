@@ -5,8 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 	"time"
 
 	"github.com/haikuports/kiln/internal/store"
@@ -27,22 +25,11 @@ func (t *Target) processedKey() string { return t.kilnKey("processed.json") }
 // recorded).
 func (t *Target) Processed(ctx context.Context) (Processed, error) {
 	var p Processed
-	rc, _, err := t.opts.Store.Get(ctx, t.processedKey(), store.GetOptions{})
+	_, err := getJSON(ctx, t.opts.Store, t.processedKey(), 64<<10, &p)
 	if errors.Is(err, store.ErrNotFound) {
-		return p, nil
+		return Processed{}, nil
 	}
-	if err != nil {
-		return p, err
-	}
-	defer rc.Close()
-	b, err := io.ReadAll(io.LimitReader(rc, 64<<10))
-	if err != nil {
-		return p, err
-	}
-	if err := json.Unmarshal(b, &p); err != nil {
-		return p, fmt.Errorf("%s: %w", t.processedKey(), err)
-	}
-	return p, nil
+	return p, err
 }
 
 // SetProcessed records the target's processed commit.

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 	"time"
@@ -185,17 +184,6 @@ func (d *Daemon) takeRelayed(ctx context.Context, t *Target) {
 
 func readRelayed(ctx context.Context, st store.Store, key string) (relayed, error) {
 	var r relayed
-	rc, _, err := st.Get(ctx, key, store.GetOptions{})
-	if err != nil {
-		return r, err
-	}
-	defer rc.Close()
-	b, err := io.ReadAll(io.LimitReader(rc, 64<<10))
-	if err != nil {
-		return r, err
-	}
-	if err := json.Unmarshal(b, &r); err != nil {
-		return r, fmt.Errorf("%s: %w", key, err)
-	}
-	return r, nil
+	_, err := getJSON(ctx, st, key, 64<<10, &r)
+	return r, err
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 	"time"
@@ -38,26 +37,18 @@ type buildersFile struct {
 // readToggles reads the disabled builders and the file's ETag ("" when
 // there is no file).
 func readToggles(ctx context.Context, st store.Store) (map[string]toggle.Off, string, error) {
-	rc, info, err := st.Get(ctx, buildersKey, store.GetOptions{})
+	var f buildersFile
+	etag, err := getJSON(ctx, st, buildersKey, 1<<20, &f)
 	if errors.Is(err, store.ErrNotFound) {
 		return map[string]toggle.Off{}, "", nil
 	}
 	if err != nil {
 		return nil, "", err
 	}
-	defer rc.Close()
-	b, err := io.ReadAll(io.LimitReader(rc, 1<<20))
-	if err != nil {
-		return nil, "", err
-	}
-	var f buildersFile
-	if err := json.Unmarshal(b, &f); err != nil {
-		return nil, "", fmt.Errorf("%s: %w", buildersKey, err)
-	}
 	if f.Disabled == nil {
 		f.Disabled = map[string]toggle.Off{}
 	}
-	return f.Disabled, info.ETag, nil
+	return f.Disabled, etag, nil
 }
 
 // loadSwitch returns a Switch with the state the store holds.
