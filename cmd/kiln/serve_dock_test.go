@@ -35,16 +35,7 @@ func TestServeDock(t *testing.T) {
 	if _, err := demo.WriteTree(ctx, tree); err != nil {
 		t.Fatal(err)
 	}
-	sys := filepath.Join(dir, "system")
-	if _, err := demo.WriteSystem(sys, pkginfo.ArchX86_64); err != nil {
-		t.Fatal(err)
-	}
-	info := demo.RepoInfo(pkginfo.ArchX86_64, "http://127.0.0.1/repo/master/x86_64/current")
-	var ib bytes.Buffer
-	if err := pkginfo.WriteRepositoryInfo(&ib, &info); err != nil {
-		t.Fatal(err)
-	}
-	testenv.WriteFile(t, dir, "repo.info", ib.String())
+	writeServeTarget(t, dir)
 	token, hash, err := auth.Generate(nil)
 	if err != nil {
 		t.Fatal(err)
@@ -168,4 +159,20 @@ func servedRepo(t *testing.T, url string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// writeServeTarget writes the demo's x86_64 system packages into
+// dir/system and a repo.info (the demo's, based at kiln's /repo/) into
+// dir/repo.info: what the kiln.toml of the process tests names.
+func writeServeTarget(t *testing.T, dir string) {
+	t.Helper()
+	if _, err := demo.WriteSystem(filepath.Join(dir, "system"), pkginfo.ArchX86_64); err != nil {
+		t.Fatal(err)
+	}
+	info := demo.RepoInfo(pkginfo.ArchX86_64, "http://127.0.0.1/repo/master/x86_64/current")
+	var ib bytes.Buffer
+	if err := pkginfo.WriteRepositoryInfo(&ib, &info); err != nil {
+		t.Fatal(err)
+	}
+	testenv.WriteFile(t, dir, "repo.info", ib.String())
 }

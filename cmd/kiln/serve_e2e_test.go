@@ -25,7 +25,6 @@ import (
 
 	"github.com/haikuports/kiln/internal/buildrun"
 	"github.com/haikuports/kiln/internal/demo"
-	"github.com/haikuports/kiln/internal/pkginfo"
 	"github.com/haikuports/kiln/internal/server/auth"
 	"github.com/haikuports/kiln/internal/store/s3test"
 	"github.com/haikuports/kiln/internal/testenv"
@@ -298,15 +297,7 @@ func startE2E(t *testing.T, bin, dir, storeURL string) *e2e {
 	if _, err := demo.WriteTree(context.Background(), e.remote); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := demo.WriteSystem(filepath.Join(dir, "system"), pkginfo.ArchX86_64); err != nil {
-		t.Fatal(err)
-	}
-	info := demo.RepoInfo(pkginfo.ArchX86_64, "http://127.0.0.1/repo/master/x86_64/current")
-	var ib bytes.Buffer
-	if err := pkginfo.WriteRepositoryInfo(&ib, &info); err != nil {
-		t.Fatal(err)
-	}
-	testenv.WriteFile(t, dir, "repo.info", ib.String())
+	writeServeTarget(t, dir)
 	var hashes [2]string
 	for i, tok := range []*string{&e.admin, &e.reader} {
 		tk, h, err := auth.Generate(nil)

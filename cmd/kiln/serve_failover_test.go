@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -20,7 +19,6 @@ import (
 	"github.com/haikuports/kiln/internal/buildrun"
 	"github.com/haikuports/kiln/internal/daemon"
 	"github.com/haikuports/kiln/internal/demo"
-	"github.com/haikuports/kiln/internal/pkginfo"
 	"github.com/haikuports/kiln/internal/server/auth"
 	"github.com/haikuports/kiln/internal/store/s3test"
 	"github.com/haikuports/kiln/internal/testenv"
@@ -58,15 +56,7 @@ func replicaSetup(t *testing.T, leaseTTL, buildTime string) *replicaEnv {
 	if _, err := demo.WriteTree(context.Background(), tree); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := demo.WriteSystem(filepath.Join(dir, "system"), pkginfo.ArchX86_64); err != nil {
-		t.Fatal(err)
-	}
-	info := demo.RepoInfo(pkginfo.ArchX86_64, "http://127.0.0.1/repo/master/x86_64/current")
-	var ib bytes.Buffer
-	if err := pkginfo.WriteRepositoryInfo(&ib, &info); err != nil {
-		t.Fatal(err)
-	}
-	testenv.WriteFile(t, dir, "repo.info", ib.String())
+	writeServeTarget(t, dir)
 	testenv.WriteFile(t, dir, "kiln.toml", fmt.Sprintf(`[store]
 url = %q
 [tree]
