@@ -118,7 +118,8 @@ func (s *buildSession) run(ctx context.Context, w buildWhat) error {
 	if err := t.Unscheduled(ctx); err != nil {
 		return &errExitCode{exitCouldNotRun, err}
 	}
-	eng := t.Engine()
+	sub := subscribeProgress(t.Engine())
+	defer sub.Close()
 	h, old, err := t.Resume(ctx, w.noResume)
 	if err != nil {
 		return err
@@ -142,7 +143,7 @@ func (s *buildSession) run(ctx context.Context, w buildWhat) error {
 			return err
 		}
 	}
-	run, err := followRun(ctx, s.cmd, eng, h)
+	run, err := followRun(ctx, s.cmd, sub, h)
 	if err != nil {
 		return &errExitCode{exitCouldNotRun, err}
 	}

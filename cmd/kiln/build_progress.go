@@ -13,15 +13,22 @@ import (
 	"github.com/haikuports/kiln/internal/buildrun"
 )
 
+// subscribeProgress subscribes to the build and publish events followRun
+// shows. Call it before the run starts or resumes: an event published
+// before the subscription is not seen (a first build that starts at once
+// would miss its "running on" line).
+func subscribeProgress(eng *buildrun.Engine) *buildrun.Subscription {
+	return eng.Bus().Subscribe(1024, func(e buildrun.Event) bool { return e.Kind == buildrun.EventBuild || e.Kind == buildrun.EventPublish })
+}
+
 // followRun shows a run's progress until it ends and returns its final
 // record. On a terminal one status line is redrawn (done/total, running
-// builds and their builders, failures, ETA); otherwise each finished
-// build is printed as a line, so logs of CI jobs stay readable.
-func followRun(ctx context.Context, cmd *cobra.Command, eng *buildrun.Engine, h *buildrun.Handle) (*buildrun.Run, error) {
+// builds and their builders, failures, ETA); otherwise each event of sub
+// (from subscribeProgress) is printed as a line, so logs of CI jobs stay
+// readable.
+func followRun(ctx context.Context, cmd *cobra.Command, sub *buildrun.Subscription, h *buildrun.Handle) (*buildrun.Run, error) {
 	w := cmd.ErrOrStderr()
 	_, tty := terminal(cmd)
-	sub := eng.Bus().Subscribe(1024, func(e buildrun.Event) bool { return e.Kind == buildrun.EventBuild || e.Kind == buildrun.EventPublish })
-	defer sub.Close()
 	tick := time.NewTicker(500 * time.Millisecond)
 	defer tick.Stop()
 	start := time.Now()
