@@ -13,8 +13,10 @@ import (
 // text, and parsing costs about as much as running a typical recipe. Once
 // the source is evaluated for a target with secondary architectures, its
 // evaluations are traced, and the shell run is shared too when the earlier
-// evaluation never read a variable that differs (sandbox.Script.EvalTraced):
-// the results are always those of separate evaluations.
+// evaluation never read a variable that differs, or only copied it into
+// other variables (sandbox.Script.EvalTraced, prepared with
+// sandbox.Options.Variants): the results are always those of separate
+// evaluations.
 //
 // A Source belongs to one recipe path (its messages name the first path it
 // is evaluated under). It is safe for concurrent use.
@@ -39,7 +41,10 @@ func NewSource(data []byte) *Source { return &Source{data: data} }
 // script prepares the source once.
 func (s *Source) script(name string) (*sandbox.Script, error) {
 	s.once.Do(func() {
-		s.prepared, s.err = sandbox.Prepare(s.data, name, sandbox.Options{})
+		s.mu.Lock()
+		variants := s.tracing
+		s.mu.Unlock()
+		s.prepared, s.err = sandbox.Prepare(s.data, name, sandbox.Options{Variants: variants})
 	})
 	return s.prepared, s.err
 }

@@ -84,15 +84,19 @@ func prepare(src []byte, name string, o *Options) (_ *Script, err error) {
 		return nil, fmt.Errorf("%s: %w: %w", name, ErrSyntax, err)
 	}
 	rev := findRevisionPreset(file)
+	var inert *inertInfo
+	if o.Variants {
+		inert, _ = analyzeInert(file) // before the rewrite changes the tree
+	}
 	if err := newState(o, name).rewrite(file); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	return &Script{name: name, stmts: file.Stmts, rev: rev}, nil
+	return &Script{name: name, stmts: file.Stmts, rev: rev, inert: inert}, nil
 }
 
 // eval runs the prepared recipe with o (complete and checked).
 func (s *Script) eval(ctx context.Context, o *Options) (*Result, error) {
-	res, _, err := s.run(ctx, o, s.start(o), false)
+	res, _, err := s.run(ctx, o, s.start(o), false, nil)
 	return res, err
 }
 
@@ -101,23 +105,32 @@ func (s *Script) eval(ctx context.Context, o *Options) (*Result, error) {
 type start struct {
 	rev  revisionUse
 	vars map[string]string // over fixedEnv
+	rv   revisionVars
 }
 
 // start returns how an evaluation with o (complete and checked) starts.
 func (s *Script) start(o *Options) start {
 	rv := revisionNames(o.Vars)
 	rev := s.revisionUse(o, rv)
-	return start{rev: rev, vars: initialVars(o, rv, rev)}
+	return start{rev: rev, vars: initialVars(o, rv, rev), rv: rv}
 }
 
 // run runs the prepared recipe with o (complete and checked) from b; with
-// trace, it also returns the Trace of a successful evaluation.
-func (s *Script) run(ctx context.Context, o *Options, b start, trace bool) (_ *Result, _ *Trace, err error) {
+// trace, it also returns the Trace of a successful evaluation. With mk, the
+// variables it marks start with their markers instead of their values
+// (symbolic.go): the result is then the marked one.
+func (s *Script) run(ctx context.Context, o *Options, b start, trace bool, mk *marks) (_ *Result, _ *Trace, err error) {
 	defer func() { err = tidyError(err) }()
 	name := s.name
 	st := newState(o, name)
 	rev := b.rev
 	env := layeredEnviron{vars: b.vars}
+	if mk != nil {
+		env.vars = maps.Clone(b.vars)
+		for n, m := range mk.byName {
+			env.vars[n] = m
+		}
+	}
 	if trace {
 		env.tr = &tracker{read: map[string]struct{}{}}
 		st.tr = env.tr
@@ -175,7 +188,9 @@ func (s *Script) run(ctx context.Context, o *Options, b start, trace bool) (_ *R
 	if !trace {
 		return res, nil, nil
 	}
-	return res, newTrace(s, o, rev, env, res), nil
+	tr := newTrace(s, o, rev, b.vars, env.tr, res)
+	tr.expanded = st.expanded.Load()
+	return res, tr, nil
 }
 
 // revisionUse returns how an evaluation with o uses the revision shortcut.

@@ -269,6 +269,9 @@ func (st *state) checkGuard(ctx context.Context, args []string) error {
 		}
 		total += m * n
 	}
+	if st.tr != nil {
+		st.tr.guarded(total)
+	}
 	if total > int64(st.o.MaxVarSize) {
 		return st.limit("statement at %s expands to up to %d bytes (limit %d)", interp.HandlerCtx(ctx).Pos, total, st.o.MaxVarSize)
 	}

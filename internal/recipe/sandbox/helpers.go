@@ -216,14 +216,14 @@ func (st *state) printf(ctx context.Context, args []string) ([]string, error) {
 
 // checkVars bounds the size of every variable and of all together.
 func (st *state) checkVars(ctx context.Context) error {
-	total := int64(0)
+	total, largest := int64(0), int64(0)
 	var err error
 	if st.tr != nil {
 		st.tr.internal.Add(1)
 		defer func() {
 			st.tr.internal.Add(-1)
 			if err == nil {
-				st.tr.checked(total)
+				st.tr.checked(total, largest)
 			}
 		}()
 	}
@@ -239,6 +239,7 @@ func (st *state) checkVars(ctx context.Context) error {
 			err = st.limit("variable %s has %d bytes", name, n)
 			return false
 		}
+		largest = max(largest, int64(n))
 		total += int64(n)
 		if total > st.o.MaxVars {
 			err = st.limit("variables hold more than %d bytes", st.o.MaxVars)

@@ -81,6 +81,12 @@ type Options struct {
 	// Result.Vars and Result.Arrays (HaikuPorter reads no other key), which
 	// saves collecting the hundred or so others.
 	UpperOnly bool
+	// Variants is read by Prepare only: the script will be evaluated for
+	// several target variants (a primary and a secondary architecture)
+	// through EvalTraced and EvalReusing, which then run it once for all
+	// variants when it only copies the variables that differ (inert.go).
+	// It costs one more walk of the syntax tree.
+	Variants bool
 
 	Timeout    time.Duration
 	MaxOutput  int64

@@ -19,6 +19,7 @@ type Script struct {
 	name  string
 	stmts []*syntax.Stmt // the rewritten recipe, without the prelude
 	rev   revisionPreset
+	inert *inertInfo // with Options.Variants, when not opaque (inert.go)
 }
 
 // Prepare checks, parses and rewrites the recipe src (named name in

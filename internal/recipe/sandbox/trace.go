@@ -47,6 +47,8 @@ type tracker struct {
 	eaches      int   // enumerations, but checkVars'
 	checkedVars bool  // checkVars ran
 	maxTotal    int64 // the largest total checkVars counted
+	maxVar      int64 // the largest variable checkVars saw
+	maxStmt     int64 // the largest bound a guard computed
 }
 
 func (t *tracker) get(name string) {
@@ -69,10 +71,18 @@ func (t *tracker) each() {
 	t.mu.Unlock()
 }
 
-func (t *tracker) checked(total int64) {
+func (t *tracker) checked(total, largest int64) {
 	t.mu.Lock()
 	t.checkedVars = true
 	t.maxTotal = max(t.maxTotal, total)
+	t.maxVar = max(t.maxVar, largest)
+	t.mu.Unlock()
+}
+
+// guarded records the bound of one statement a guard checked.
+func (t *tracker) guarded(bound int64) {
+	t.mu.Lock()
+	t.maxStmt = max(t.maxStmt, bound)
 	t.mu.Unlock()
 }
 
@@ -88,6 +98,12 @@ type Trace struct {
 	checkedVars bool
 	maxTotal    int64
 	res         *Result
+
+	// the bounds a marked evaluation's reuse scales (symbolic.go)
+	maxVar, maxStmt, expanded int64
+	// marks, when set, are the markers res holds (res is the marked
+	// result, env the real values)
+	marks *marks
 }
 
 // revisionUse is how an evaluation uses the revision shortcut.
@@ -97,14 +113,14 @@ type revisionUse struct {
 	preset   bool
 }
 
-func newTrace(s *Script, o *Options, rev revisionUse, env layeredEnviron, res *Result) *Trace {
-	t := env.tr
+func newTrace(s *Script, o *Options, rev revisionUse, vars map[string]string, t *tracker, res *Result) *Trace {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return &Trace{
-		script: s, opts: *o, rev: rev, env: env.vars, read: t.read,
+		script: s, opts: *o, rev: rev, env: vars, read: t.read,
 		enumerated:  t.eaches != 1, // Run's own copy is the one allowed
 		checkedVars: t.checkedVars, maxTotal: t.maxTotal, res: res,
+		maxVar: t.maxVar, maxStmt: t.maxStmt,
 	}
 }
 
@@ -125,7 +141,7 @@ func (s *Script) EvalTraced(ctx context.Context, opts Options, prev *Trace) (*Re
 	if res, ok := s.reuse(ctx, &o, b, prev); ok {
 		return res, prev, nil
 	}
-	return s.run(ctx, &o, b, true)
+	return s.runTraced(ctx, &o, b)
 }
 
 // EvalReusing is Eval, with the result derived from prev's instead when
@@ -142,33 +158,25 @@ func (s *Script) EvalReusing(ctx context.Context, opts Options, prev *Trace) (*R
 	if res, ok := s.reuse(ctx, &o, b, prev); ok {
 		return res, nil
 	}
-	res, _, err := s.run(ctx, &o, b, false)
+	res, _, err := s.run(ctx, &o, b, false, nil)
 	return res, err
 }
 
 // reuse derives the result of evaluating s with o from b from prev, when
 // that is certain to be what running it gives.
 func (s *Script) reuse(ctx context.Context, o *Options, b start, prev *Trace) (*Result, bool) {
-	if prev == nil || prev.script != s || prev.enumerated || ctx.Err() != nil || !sameLimits(&prev.opts, o) {
+	if prev == nil || prev.script != s || ctx.Err() != nil || !sameLimits(&prev.opts, o) || b.rev != prev.rev {
 		return nil, false
 	}
-	if b.rev != prev.rev {
+	if prev.marks != nil {
+		return s.reuseMarked(o, b, prev)
+	}
+	if prev.enumerated {
 		return nil, false
 	}
-	env := b.vars
-	var changed []string
+	changed := changedVars(b.vars, prev.env)
 	delta := int64(0)
-	for name, v := range env {
-		if pv, ok := prev.env[name]; !ok || pv != v {
-			changed = append(changed, name)
-		}
-	}
-	for name := range prev.env {
-		if _, ok := env[name]; !ok {
-			changed = append(changed, name)
-		}
-	}
-	now := layeredEnviron{vars: env}
+	now := layeredEnviron{vars: b.vars}
 	before := layeredEnviron{vars: prev.env}
 	for _, name := range changed {
 		if _, ok := prev.read[name]; ok {
@@ -193,9 +201,32 @@ func (s *Script) reuse(ctx context.Context, o *Options, b start, prev *Trace) (*
 	for name, list := range prev.res.Arrays {
 		res.Arrays[name] = slices.Clone(list)
 	}
-	for _, name := range changed {
-		// Never read, so never written: the value the evaluation starts
-		// with is the one it ends with.
+	setUnread(res, o, now, changed)
+	return res, true
+}
+
+// changedVars returns the names whose initial values differ between a
+// and b (or that only one of them sets).
+func changedVars(a, b map[string]string) []string {
+	var changed []string
+	for name, v := range a {
+		if pv, ok := b[name]; !ok || pv != v {
+			changed = append(changed, name)
+		}
+	}
+	for name := range b {
+		if _, ok := a[name]; !ok {
+			changed = append(changed, name)
+		}
+	}
+	return changed
+}
+
+// setUnread gives the variables names, which the evaluation never read
+// and so never wrote, the values they start with in now: those they end
+// with.
+func setUnread(res *Result, o *Options, now layeredEnviron, names []string) {
+	for _, name := range names {
 		if o.UpperOnly && !upperName(name) {
 			continue
 		}
@@ -205,7 +236,6 @@ func (s *Script) reuse(ctx context.Context, o *Options, b start, prev *Trace) (*
 			delete(res.Vars, name)
 		}
 	}
-	return res, true
 }
 
 // sameLimits reports whether a and b agree on everything but Vars and

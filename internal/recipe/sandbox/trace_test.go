@@ -145,9 +145,9 @@ func TestTraceCorpus(t *testing.T) {
 		t.Skip("whole corpus skipped in -short mode")
 	}
 	rs, primary := evaluatedCorpus(t)
-	reused := 0
+	reused, marked := 0, 0
 	for i, r := range rs {
-		s, err := Prepare(r.src, r.rel, Options{})
+		s, err := Prepare(r.src, r.rel, Options{Variants: true})
 		if err != nil {
 			continue // Eval's failure, compared by TestScriptCorpus
 		}
@@ -165,11 +165,14 @@ func TestTraceCorpus(t *testing.T) {
 		}
 		if trA != nil && trB == trA {
 			reused++
+			if trA.marks != nil {
+				marked++
+			}
 		}
 	}
-	t.Logf("%d of %d secondary evaluations reused the primary one", reused, len(rs))
-	if reused == 0 {
-		t.Error("no evaluation reused")
+	t.Logf("%d of %d secondary evaluations reused the primary one, %d of them marked", reused, len(rs), marked)
+	if reused == 0 || marked < 2000 {
+		t.Errorf("%d evaluations reused, %d of them marked: want some, and over 2,000 marked", reused, marked)
 	}
 }
 
