@@ -40,6 +40,9 @@ type inertInfo struct {
 	// unsafe holds the mentioned names used in a way that looks at the
 	// value, directly or through a variable they are copied into.
 	unsafe map[string]bool
+	// plain holds the names whose values must be plain (plainValue) for a
+	// marked evaluation to hold (inert_ddip.go).
+	plain map[string]bool
 }
 
 // inert reports whether name can be given a marker in an evaluation of a
@@ -59,7 +62,7 @@ var opaqueCommands = map[string]bool{
 	"builtin": true, "exec": true, "type": true, "hash": true, "env": true, "printenv": true,
 	"xargs": true, "find": true, "timeout": true, "nice": true, "nohup": true, "shopt": true,
 	"enable": true, "caller": true, "wait": true, "jobs": true, "fg": true, "bg": true,
-	"defineDebugInfoPackage": true, "getPackagePrefix": true, internalPrefix + "ddip": true,
+	"getPackagePrefix": true, internalPrefix + "ddip": true,
 }
 
 // sinkVars are read by the interpreter or the sandbox's helpers by name:
@@ -68,8 +71,7 @@ var sinkVars = map[string]bool{
 	"PATH": true, "PATHEXT": true, "IFS": true, "HOME": true, "PWD": true, "OLDPWD": true,
 	"CDPATH": true, "OPTIND": true, "OPTARG": true, "TMPDIR": true, "USERPROFILE": true,
 	"UID": true, "EUID": true, "GID": true, "REVISION": true, "revisionVariables": true,
-	"DEBUG_INFO_PACKAGES": true, "debugInfoDir": true, "portVersion": true,
-	"portRevisionedName": true, "LANG": true, "GLOBIGNORE": true, "PS4": true,
+	"LANG": true, "GLOBIGNORE": true, "PS4": true,
 }
 
 func isSink(name string) bool {
@@ -88,10 +90,11 @@ func analyzeInert(f *syntax.File) (info *inertInfo, opaque string) {
 		}
 	}()
 	a := &inertAnalysis{
-		funcs:  map[string][]*syntax.FuncDecl{},
-		called: map[string]bool{},
-		info:   &inertInfo{mentioned: map[string]bool{}, unsafe: map[string]bool{}},
-		flows:  map[string][]string{},
+		funcs:    map[string][]*syntax.FuncDecl{},
+		called:   map[string]bool{},
+		info:     &inertInfo{mentioned: map[string]bool{}, unsafe: map[string]bool{}, plain: map[string]bool{}},
+		flows:    map[string][]string{},
+		assigned: map[string]bool{},
 	}
 	syntax.Walk(f, func(n syntax.Node) bool {
 		if fd, ok := n.(*syntax.FuncDecl); ok && fd.Name != nil {
@@ -106,6 +109,11 @@ func analyzeInert(f *syntax.File) (info *inertInfo, opaque string) {
 	}
 	for i := 0; i < len(a.roots) && a.opaque == ""; i++ { // roots grows with called functions
 		a.walk(a.roots[i])
+	}
+	for name := range a.info.plain {
+		if a.assigned[name] {
+			a.info.unsafe[name] = true // its value is not the one checked
+		}
 	}
 	if a.opaque == "" && a.info.mentioned["revisionVariables"] {
 		// updateRevisionVariables would read the names it lists

@@ -51,6 +51,13 @@ func TestMarkedReuse(t *testing.T) {
 		{name: "sink", src: "IFS=$x\nA=\"a b\"\n"},
 		{name: "path", src: "PATH=$x:$PATH\nA=1\n"},
 		{name: "revisionVariables assigned", src: "revisionVariables=x\nA=$x\nREVISION=\"3\"\n"},
+		{name: "debug info package", src: "defineDebugInfoPackage foo$x \"$x\"/lib/libfoo.so.1\nA=1\n", marked: true},
+		{name: "debug info directory", src: "defineDebugInfoPackage --directory \"$x/d\" foo$x \"$x\"/libfoo.so\n", marked: true},
+		{name: "debug info value with a space", src: "defineDebugInfoPackage foo$x \"$x\"/libfoo.so\n", b: "a b"},
+		{name: "debug info glob value", src: "defineDebugInfoPackage foo$x $x/libfoo.so\n", b: "*"},
+		{name: "debug info base name from a value", src: "defineDebugInfoPackage foo \"$x\"\n"},
+		{name: "debug info first argument", src: "defineDebugInfoPackage $x \"$x\"/a\n"},
+		{name: "debug info assigned variable", src: "y=$x\ndefineDebugInfoPackage foo$y \"$y\"/a\n"},
 		// the marked run's bounds scaled to the longer value no longer hold
 		{name: "statement bound", src: "A=$x$x\n", b: long, opts: Options{MaxVarSize: 100}},
 		{name: "bound holds", src: "A=$x\n", b: long, opts: Options{MaxVarSize: 200}, marked: true},
@@ -103,8 +110,8 @@ func TestMarksSubst(t *testing.T) {
 	}{
 		{in: "plain", want: "plain", ok: true},
 		{in: "p" + m.byName["a"] + "-" + m.byName["b"] + m.byName["a"], want: "pA-BBA", ok: true},
-		{in: markNonce + "9:\x00", ok: false},
-		{in: "p" + markNonce + "0:", ok: false}, // no closing NUL
+		{in: markNonce + "9:\x02", ok: false},
+		{in: "p" + markNonce + "0:", ok: false}, // no closing byte
 	} {
 		got, ok := m.subst(tc.in, get)
 		if ok != tc.ok || ok && got != tc.want {

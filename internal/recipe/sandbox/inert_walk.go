@@ -16,6 +16,9 @@ type inertAnalysis struct {
 	flows  map[string][]string
 	opaque string        // why the script is opaque, once it is
 	stack  []syntax.Node // the ancestors of the node visited
+
+	assigned  map[string]bool           // names the code that can run assigns
+	ddipCalls map[*syntax.CallExpr]bool // inert calls of defineDebugInfoPackage
 }
 
 func (a *inertAnalysis) walk(n syntax.Node) {
@@ -70,6 +73,9 @@ func (a *inertAnalysis) call(c *syntax.CallExpr) {
 	case opaqueCommands[name]:
 		a.opaque = name + " at " + c.Pos().String()
 		return
+	case name == cmdDdip && len(a.funcs[name]) == 0:
+		a.ddip(c)
+		return
 	case name == "[" || name == "test":
 		for _, w := range c.Args[1:] {
 			if l := w.Lit(); l == "-v" || l == "-R" {
@@ -93,6 +99,7 @@ func (a *inertAnalysis) assign(as *syntax.Assign) {
 		return
 	}
 	a.info.mentioned[as.Name.Value] = true
+	a.assigned[as.Name.Value] = true
 	if as.Index != nil && !digitsIndex(as.Index) {
 		a.opaque = "array index computed at " + as.Pos().String()
 	}
@@ -127,6 +134,13 @@ func (a *inertAnalysis) param(pe *syntax.ParamExp) {
 	plain := !pe.Length && !pe.Width && pe.Index == nil && pe.Repl == nil && pe.Names == 0 && pe.Exp == nil
 	if to, ok := a.copiedInto(); plain && ok {
 		a.flows[to] = append(a.flows[to], name)
+		return
+	}
+	if plain && a.inDdipArg() {
+		a.info.plain[name] = true
+		for _, out := range ddipSets {
+			a.flows[out] = append(a.flows[out], name)
+		}
 		return
 	}
 	a.info.unsafe[name] = true

@@ -7,11 +7,11 @@ import (
 	"strings"
 )
 
-// Markers (see inert.go). A marker is NUL, a random nonce drawn once per
-// process, the variable's number, padding and NUL: no recipe text holds a
-// NUL, and no recipe can produce the nonce without reading a marker, so
-// every occurrence of the nonce in a result is a whole marker put there
-// by copying. Markers are at least as long as the values they stand for
+// Markers (see inert.go). A marker is \x01, a random nonce drawn once per
+// process, the variable's number, padding (\x03) and \x02: no recipe can
+// produce the nonce without reading a marker, so every occurrence of the
+// nonce in a result is a whole marker put there by copying. (Not NUL: the
+// helpers hand values to eval quoted as $'…', which ends at a NUL.) Markers are at least as long as the values they stand for
 // plus some slack, so that the bounds the marked evaluation checked hold
 // for values up to that length (marks.ratio).
 
@@ -21,7 +21,7 @@ var markNonce = func() string {
 	if _, err := rand.Read(b[:]); err != nil {
 		panic("sandbox: no randomness for markers: " + err.Error())
 	}
-	return "\x00" + hex.EncodeToString(b[:])
+	return "\x01" + hex.EncodeToString(b[:])
 }()
 
 // markSlack is how much longer than its value a marker is made.
@@ -30,7 +30,7 @@ const markSlack = 32
 // marks are the markers of one evaluation, by variable name.
 type marks struct {
 	byName map[string]string
-	byMark map[string]string // marker without its NULs → name
+	byMark map[string]string // marker without its first and last byte → name
 }
 
 // newMarks makes markers for names, each longer than its value in vars.
@@ -39,7 +39,7 @@ func newMarks(names []string, vars map[string]string) *marks {
 	for i, name := range names {
 		id := markNonce + strconv.Itoa(i) + ":"
 		pad := max(0, len(vars[name])+markSlack-len(id)-1)
-		mk := id + strings.Repeat("\x01", pad) + "\x00"
+		mk := id + strings.Repeat("\x03", pad) + "\x02"
 		m.byName[name] = mk
 		m.byMark[mk[1:len(mk)-1]] = name
 	}
@@ -69,7 +69,7 @@ func (m *marks) subst(s string, vals func(string) string) (string, bool) {
 	for i >= 0 {
 		b.WriteString(s[:i])
 		rest := s[i+1:]
-		end := strings.IndexByte(rest, 0)
+		end := strings.IndexByte(rest, 2)
 		if end < 0 {
 			return "", false
 		}

@@ -55,7 +55,7 @@ func (s *Script) runTraced(ctx context.Context, o *Options, b start) (*Result, *
 		return s.run(ctx, o, b, true, nil)
 	}
 	vals := func(name string) string { return b.vars[name] }
-	if !tr.scaledFits(o, mk.ratio(vals), 0) {
+	if !tr.scaledFits(o, mk.ratio(vals), 0) || !s.plainValues(mk, vals) {
 		return s.run(ctx, o, b, true, nil)
 	}
 	out := mk.substResult(res, vals)
@@ -107,7 +107,7 @@ func (s *Script) reuseMarked(o *Options, b start, prev *Trace) (*Result, bool) {
 		unmarked = append(unmarked, name)
 	}
 	vals := func(name string) string { return b.vars[name] }
-	if !prev.scaledFits(o, mk.ratio(vals), delta) {
+	if !prev.scaledFits(o, mk.ratio(vals), delta) || !s.plainValues(mk, vals) {
 		return nil, false
 	}
 	res := mk.substResult(prev.res, vals)
@@ -117,4 +117,15 @@ func (s *Script) reuseMarked(o *Options, b start, prev *Trace) (*Result, bool) {
 	res.Funcs = slices.Clone(res.Funcs)
 	setUnread(res, o, now, unmarked)
 	return res, true
+}
+
+// plainValues reports whether the marked variables that must be plain
+// (inertInfo.plain) are with vals.
+func (s *Script) plainValues(mk *marks, vals func(string) string) bool {
+	for name := range s.inert.plain {
+		if _, marked := mk.byName[name]; marked && !plainValue(vals(name)) {
+			return false
+		}
+	}
+	return true
 }
