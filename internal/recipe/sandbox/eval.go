@@ -88,10 +88,11 @@ func prepare(src []byte, name string, o *Options) (_ *Script, err error) {
 	if o.Variants {
 		inert, _ = analyzeInert(file) // before the rewrite changes the tree
 	}
-	if err := newState(o, name).rewrite(file); err != nil {
+	lean, leanGuards, err := newState(o, name).rewriteRecipe(file)
+	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	return &Script{name: name, stmts: file.Stmts, rev: rev, inert: inert}, nil
+	return &Script{name: name, stmts: file.Stmts, rev: rev, inert: inert, lean: lean, leanGuards: leanGuards}, nil
 }
 
 // eval runs the prepared recipe with o (complete and checked).
@@ -170,9 +171,13 @@ func (s *Script) run(ctx context.Context, o *Options, b start, trace bool, mk *m
 	r.Reset()
 
 	// HaikuPorter sources the recipe from bash -c: $0 is "bash".
-	stmts := make([]*syntax.Stmt, 0, len(prelude())+len(s.stmts))
+	top := s.stmts
+	if s.lean != nil && st.chargeLean(s.leanGuards, env, b) {
+		top = s.lean
+	}
+	stmts := make([]*syntax.Stmt, 0, len(prelude())+len(top))
 	stmts = append(stmts, prelude()...)
-	for _, x := range s.stmts {
+	for _, x := range top {
 		if x != rev.skip {
 			stmts = append(stmts, x)
 		}

@@ -49,6 +49,9 @@ func (rw *rewriter) hoist(stmts []*syntax.Stmt) []*syntax.Stmt {
 		}
 		if guard != nil {
 			out = append(out, guard)
+			if rw.top && rw.lean != nil && nameOnly(guard) {
+				rw.lean.candidates = append(rw.lean.candidates, guard)
+			}
 		}
 		for _, pe := range pes {
 			out = append(out, rw.hoistOne(pe)...)

@@ -86,6 +86,10 @@ type rewriter struct {
 	err     error
 	// names are the guards' words naming variables (guard.go)
 	names map[string]*syntax.Word
+	// lean, for the recipe's own rewrite, collects what lean.go needs;
+	// top is set while the file's top-level list is hoisted
+	lean *leanScan
+	top  bool
 }
 
 type caseAttr struct {
@@ -96,6 +100,17 @@ type caseAttr struct {
 func (st *state) rewrite(f *syntax.File) error {
 	rw := &rewriter{st: st}
 	return rw.file(f)
+}
+
+// rewriteRecipe is rewrite for the recipe's own file; it also returns
+// the lean top-level list and its guards (lean.go), or nils.
+func (st *state) rewriteRecipe(f *syntax.File) ([]*syntax.Stmt, [][]string, error) {
+	rw := &rewriter{st: st, lean: newLeanScan()}
+	if err := rw.file(f); err != nil {
+		return nil, nil, err
+	}
+	lean, guards := rw.lean.leanList(f.Stmts)
+	return lean, guards, nil
 }
 
 // Shared, never modified statements inserted by the rewriter.
@@ -137,12 +152,29 @@ func (rw *rewriter) file(f *syntax.File) error {
 }
 
 func (rw *rewriter) visit(node syntax.Node) bool {
+	if rw.lean == nil {
+		return rw.visitNode(node)
+	}
+	rw.lean.note(node)
+	if node == nil {
+		return true
+	}
+	if !rw.visitNode(node) {
+		rw.lean.note(nil) // no children, and no end call
+		return false
+	}
+	return true
+}
+
+func (rw *rewriter) visitNode(node syntax.Node) bool {
 	if rw.err != nil {
 		return false
 	}
 	switch x := node.(type) {
 	case *syntax.File:
+		rw.top = true
 		x.Stmts = rw.hoist(x.Stmts)
+		rw.top = false
 	case *syntax.Block:
 		x.Stmts = rw.hoist(x.Stmts)
 	case *syntax.Subshell:

@@ -20,6 +20,10 @@ type Script struct {
 	stmts []*syntax.Stmt // the rewritten recipe, without the prelude
 	rev   revisionPreset
 	inert *inertInfo // with Options.Variants, when not opaque (inert.go)
+	// lean is stmts without the guards leanGuards computes up front
+	// (lean.go), or nil
+	lean       []*syntax.Stmt
+	leanGuards [][]string
 }
 
 // Prepare checks, parses and rewrites the recipe src (named name in

@@ -1,0 +1,255 @@
+package sandbox
+
+import (
+	"strconv"
+	"strings"
+
+	"mvdan.cc/sh/v3/expand"
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// Lean top level. Most statements of a recipe are top-level assignments
+// that expand only variables HaikuPorter sets and the recipe never
+// assigns (PROVIDES="lib$portName$secondaryArchSuffix = $portVersion"): a
+// top-level statement runs at most once, and such a variable still holds
+// its initial value when it does, so what its guard would compute is
+// known when the evaluation starts. The recipe's own prepare keeps a
+// second top-level statement list without those guards; an evaluation
+// computes all their bounds from the initial values at once, and runs the
+// lean list when each is within MaxVarSize and all together within
+// leanBudget, charging their sum to the MaxVars budget and each guard as a
+// command (MaxCalls) up front (a statement that does not run is charged
+// too). Otherwise it runs the guarded list. The guards of nested lists (functions, loops, branches,
+// substitutions) and of eval'd or sourced code always run.
+//
+// "Never assigned" is decided on the code that can run: the top level and
+// the functions it calls by name, transitively (the phase functions never
+// run during an evaluation): no assignment of the name there, no
+// ${name:=…}, no for loop over it, and none of the commands or constructs
+// that assign by a computed name (read, eval, declare, arithmetic, a
+// computed command name, …), or nothing is lean.
+
+// leanBudget bounds what the lean statements may charge up front, as a
+// fraction of MaxVars.
+const leanBudget = 64
+
+// leanScan collects, during the rewrite of a recipe, what lean.go needs.
+type leanScan struct {
+	stack      []syntax.Node         // the ancestors of the visited node
+	scopes     map[string]*leanScope // by function name; "" is the top level
+	candidates []*syntax.Stmt        // top-level guards naming only plain variables
+}
+
+// leanScope is what one function body (or the top level) does.
+type leanScope struct {
+	assigned map[string]bool
+	calls    map[string]bool
+	off      bool // assigns by a computed name
+}
+
+func newLeanScan() *leanScan {
+	return &leanScan{scopes: map[string]*leanScope{}}
+}
+
+// leanAssigners assign variables by a computed name, or run code that may.
+var leanAssigners = map[string]bool{
+	"read": true, "mapfile": true, "readarray": true, "printf": true, "getopts": true,
+	"eval": true, "source": true, ".": true, "let": true, "unset": true, "export": true,
+	"declare": true, "typeset": true, "local": true, "readonly": true, "trap": true,
+	"builtin": true, "command": true, "exec": true, "set": true, "shift": true,
+}
+
+// leanHelperSets are assigned by the helpers' generated code, and by the
+// interpreter.
+var leanHelperSets = append([]string{"revisionVariables", "BASH_REMATCH"}, ddipSets...)
+
+// scope returns the scope the visited node belongs to.
+func (l *leanScan) scope() *leanScope {
+	name := ""
+	for i := len(l.stack) - 1; i >= 0; i-- {
+		if fd, ok := l.stack[i].(*syntax.FuncDecl); ok && fd.Name != nil {
+			name = fd.Name.Value
+			break
+		}
+	}
+	sc := l.scopes[name]
+	if sc == nil {
+		sc = &leanScope{assigned: map[string]bool{}, calls: map[string]bool{}}
+		l.scopes[name] = sc
+	}
+	return sc
+}
+
+// note records what a visited node (nil: the end of the last one
+// entered) assigns and calls.
+func (l *leanScan) note(n syntax.Node) {
+	if n == nil {
+		if len(l.stack) > 0 {
+			l.stack = l.stack[:len(l.stack)-1]
+		}
+		return
+	}
+	sc := l.scope()
+	switch x := n.(type) {
+	case *syntax.Assign:
+		if x.Name != nil {
+			sc.assigned[x.Name.Value] = true
+		}
+	case *syntax.ForClause:
+		if wi, ok := x.Loop.(*syntax.WordIter); ok && wi.Name != nil {
+			sc.assigned[wi.Name.Value] = true
+		} else {
+			sc.off = true
+		}
+	case *syntax.ParamExp:
+		if x.Exp != nil && (x.Exp.Op == syntax.AssignUnset || x.Exp.Op == syntax.AssignUnsetOrNull) && x.Param != nil {
+			sc.assigned[x.Param.Value] = true
+		}
+	case *syntax.CallExpr:
+		if len(x.Args) > 0 {
+			name := x.Args[0].Lit()
+			sc.calls[name] = true
+			if name == "" || leanAssigners[name] {
+				sc.off = true
+			}
+		}
+	case *syntax.DeclClause, *syntax.ArithmExp, *syntax.ArithmCmd, *syntax.LetClause, *syntax.CoprocClause:
+		sc.off = true
+	}
+	l.stack = append(l.stack, n)
+}
+
+// reachable merges the scopes of the top level and of the functions it
+// calls, transitively; off when any of them assigns by a computed name.
+func (l *leanScan) reachable() (assigned map[string]bool, off bool) {
+	assigned = map[string]bool{}
+	seen := map[string]bool{}
+	todo := []string{""}
+	for len(todo) > 0 {
+		name := todo[len(todo)-1]
+		todo = todo[:len(todo)-1]
+		if seen[name] {
+			continue
+		}
+		seen[name] = true
+		sc := l.scopes[name]
+		if sc == nil {
+			continue
+		}
+		off = off || sc.off
+		for n := range sc.assigned {
+			assigned[n] = true
+		}
+		for c := range sc.calls {
+			if _, defined := l.scopes[c]; defined && !seen[c] {
+				todo = append(todo, c)
+			}
+		}
+	}
+	return assigned, off
+}
+
+// nameOnly reports whether a guard's pairs all name plain variables.
+func nameOnly(guard *syntax.Stmt) bool {
+	args := guard.Cmd.(*syntax.CallExpr).Args[1:]
+	for i := 0; i+1 < len(args); i += 2 {
+		if !strings.HasPrefix(args[i].Lit(), "n") || args[i+1].Lit() == "" {
+			return false
+		}
+	}
+	return true
+}
+
+// leanList returns the top-level list without the guards that can be
+// computed up front, and those guards' arguments; nil when there are none.
+func (l *leanScan) leanList(stmts []*syntax.Stmt) ([]*syntax.Stmt, [][]string) {
+	if l == nil || len(l.candidates) == 0 {
+		return nil, nil
+	}
+	assigned, off := l.reachable()
+	if off {
+		return nil, nil
+	}
+	for _, n := range leanHelperSets {
+		assigned[n] = true
+	}
+	drop := map[*syntax.Stmt]bool{}
+	var guards [][]string
+	for _, g := range l.candidates {
+		args := g.Cmd.(*syntax.CallExpr).Args[1:]
+		ok := true
+		strs := make([]string, len(args))
+		for i, a := range args {
+			strs[i] = a.Lit()
+			if i%2 == 1 && assigned[strs[i]] {
+				ok = false
+			}
+		}
+		if ok {
+			drop[g] = true
+			guards = append(guards, strs)
+		}
+	}
+	if len(drop) == 0 {
+		return nil, nil
+	}
+	lean := make([]*syntax.Stmt, 0, len(stmts)-len(drop))
+	for _, st := range stmts {
+		if !drop[st] {
+			lean = append(lean, st)
+		}
+	}
+	return lean, guards
+}
+
+// chargeLean computes the lean guards' bounds from the initial variables
+// of an evaluation starting from b and charges them; false means the
+// guarded list must run.
+func (st *state) chargeLean(guards [][]string, env layeredEnviron, b start) bool {
+	total, largest := int64(0), int64(0)
+	for _, g := range guards {
+		bound := int64(0)
+		for i := 0; i+1 < len(g); i += 2 {
+			name := g[i+1]
+			if _, ok := b.vars[name]; !ok {
+				if _, fixed := fixedEnv[name]; !fixed {
+					return false // set by the interpreter, or unset
+				}
+			}
+			if !b.rev.preset && b.rv.has(name) {
+				return false // updateRevisionVariables will change it
+			}
+			m, _ := strconv.ParseInt(g[i][1:], 10, 64)
+			n := int64(len(guardValue(expand.Environ(env), name)))
+			if m > 0 && n > (1<<40)/m {
+				return false
+			}
+			bound += m * n
+		}
+		if bound > int64(st.o.MaxVarSize) {
+			return false
+		}
+		largest = max(largest, bound)
+		total += bound
+	}
+	if total > st.o.MaxVars/leanBudget || int64(len(guards)) > st.o.MaxCalls/2 {
+		return false
+	}
+	// Each guard counts as the command it would have been.
+	st.calls.Add(int64(len(guards)))
+	st.expanded.Add(total)
+	if st.tr != nil {
+		st.tr.guarded(largest)
+	}
+	return true
+}
+
+// has reports whether name is one of the revision variables.
+func (rv revisionVars) has(name string) bool {
+	for _, n := range rv.names {
+		if n == name {
+			return true
+		}
+	}
+	return rv.callerList && name == "revisionVariables"
+}
