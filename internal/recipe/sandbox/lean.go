@@ -35,9 +35,16 @@ const leanBudget = 64
 
 // leanScan collects, during the rewrite of a recipe, what lean.go needs.
 type leanScan struct {
-	stack      []syntax.Node         // the ancestors of the visited node
+	depth      int                   // of the visited node in the tree
+	funcs      []leanFunc            // the function bodies being visited
 	scopes     map[string]*leanScope // by function name; "" is the top level
 	candidates []*syntax.Stmt        // top-level guards naming only plain variables
+}
+
+// leanFunc is a function declaration being visited, at depth.
+type leanFunc struct {
+	depth int
+	scope *leanScope
 }
 
 // leanScope is what one function body (or the top level) does.
@@ -63,15 +70,8 @@ var leanAssigners = map[string]bool{
 // interpreter.
 var leanHelperSets = append([]string{"revisionVariables", "BASH_REMATCH"}, ddipSets...)
 
-// scope returns the scope the visited node belongs to.
-func (l *leanScan) scope() *leanScope {
-	name := ""
-	for i := len(l.stack) - 1; i >= 0; i-- {
-		if fd, ok := l.stack[i].(*syntax.FuncDecl); ok && fd.Name != nil {
-			name = fd.Name.Value
-			break
-		}
-	}
+// scopeOf returns the scope of name, made when missing.
+func (l *leanScan) scopeOf(name string) *leanScope {
 	sc := l.scopes[name]
 	if sc == nil {
 		sc = &leanScope{assigned: map[string]bool{}, calls: map[string]bool{}}
@@ -84,13 +84,23 @@ func (l *leanScan) scope() *leanScope {
 // entered) assigns and calls.
 func (l *leanScan) note(n syntax.Node) {
 	if n == nil {
-		if len(l.stack) > 0 {
-			l.stack = l.stack[:len(l.stack)-1]
+		l.depth--
+		if k := len(l.funcs); k > 0 && l.funcs[k-1].depth == l.depth {
+			l.funcs = l.funcs[:k-1]
 		}
 		return
 	}
-	sc := l.scope()
+	var sc *leanScope
+	if k := len(l.funcs); k > 0 {
+		sc = l.funcs[k-1].scope
+	} else {
+		sc = l.scopeOf("")
+	}
 	switch x := n.(type) {
+	case *syntax.FuncDecl:
+		if x.Name != nil {
+			l.funcs = append(l.funcs, leanFunc{depth: l.depth, scope: l.scopeOf(x.Name.Value)})
+		}
 	case *syntax.Assign:
 		if x.Name != nil {
 			sc.assigned[x.Name.Value] = true
@@ -116,7 +126,7 @@ func (l *leanScan) note(n syntax.Node) {
 	case *syntax.DeclClause, *syntax.ArithmExp, *syntax.ArithmCmd, *syntax.LetClause, *syntax.CoprocClause:
 		sc.off = true
 	}
-	l.stack = append(l.stack, n)
+	l.depth++
 }
 
 // reachable merges the scopes of the top level and of the functions it
