@@ -3,6 +3,9 @@
 package deploy
 
 import (
+	"crypto/rand"
+
+	"aead.dev/minisign"
 	"bytes"
 	"errors"
 	"io"
@@ -93,8 +96,10 @@ var fakeSecrets = map[string]map[string]string{
 // requests set; the Service reaches its port; and, with the pod's files
 // laid out as the mounts put them (the ConfigMap's keys, the Secrets' keys,
 // the emptyDirs), the ConfigMap's kiln.toml with the container's KILN_
-// variables parses strictly and every file it names is mounted there.
+// variables parses strictly, every file it names is mounted there, and
+// every target signs with the key the kiln-signing Secret mounts (it loads).
 func TestKubernetes(t *testing.T) {
+	fakeSecrets["kiln-signing"] = signingSecret(t, "x86_64")
 	m := manifests(t)
 	d, ok := m["Deployment/kiln"]
 	if !ok {
@@ -236,6 +241,11 @@ func TestKubernetes(t *testing.T) {
 	cfg := loadMounted(t, root, cfgPath, mounts, env)
 	checkFiles(t, root, cfg, writable)
 	checkSecretsDocumented(t, volumes)
+	for _, tg := range cfg.Targets {
+		if tg.SignKey == "" {
+			t.Errorf("target %s publishes unsigned (no sign_key from a Secret)", tg.Name())
+		}
+	}
 }
 
 // loadMounted reads the config at path below root (as the pod sees it)
@@ -287,6 +297,11 @@ func checkFiles(t *testing.T, root string, c *config.Config, writable []string) 
 	exists("builders.known_hosts", c.Builders.KnownHosts)
 	exists("tree.path", c.Tree.Path)
 	for i, tg := range c.Targets {
+		exists("target.sign_key", tg.SignKey)
+		exists("target.sign_key_password_file", tg.SignKeyPasswordFile)
+		if _, err := tg.Signer(); err != nil {
+			t.Errorf("target[%d]: %v", i, err)
+		}
 		exists("target.repo_info", tg.RepoInfo)
 		exists("target.system_packages", tg.SystemPackages)
 		if tg.RepoInfo != "" {
@@ -336,4 +351,20 @@ func checkSecretsDocumented(t *testing.T, volumes map[string]any) {
 			}
 		}
 	}
+}
+
+// signingSecret returns the kiln-signing Secret's keys for arch: a new
+// minisign private key encrypted with a password, and the password.
+func signingSecret(t *testing.T, arch string) map[string]string {
+	t.Helper()
+	_, priv, err := minisign.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const password = "correct horse battery staple"
+	key, err := minisign.EncryptKey(password, priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return map[string]string{arch + ".key": string(key), arch + ".password": password + "\n"}
 }
