@@ -9,10 +9,10 @@ import (
 
 // defineDebugInfoPackage [--directory DIR] BASE PATH… (helpers.go) only
 // copies its arguments and the variables it reads into the variables it
-// sets, but for the base name of each path. A call is inert when that base
-// name is literal text: each path ends in literal text holding a '/' with
-// something after the last one, and the values expanded in the arguments
-// are plain (no white space, glob or backslash: unquoted, they are not
+// sets, but for the base name of each path. A call is inert when each
+// path holds literal text with a '/' and more literal text after it (the
+// expansions after that, as in lib.so.$libVersion, are uses: they make
+// the base name), and the other values expanded in the arguments are plain (no white space, glob or backslash: unquoted, they are not
 // split or matched), which the marked evaluation checks on the values
 // (inertInfo.plain). The variables expanded there must be ones the script
 // never assigns, so that their values are the ones checked.
@@ -43,9 +43,16 @@ func (a *inertAnalysis) ddip(c *syntax.CallExpr) {
 		return
 	}
 	for i, w := range args {
-		if !ddipWord(w, i >= paths) {
+		tail, ok := ddipWord(w, i >= paths)
+		if !ok {
 			a.opaque = cmdDdip + " argument at " + w.Pos().String()
 			return
+		}
+		for _, pe := range tail {
+			if a.ddipTail == nil {
+				a.ddipTail = map[*syntax.ParamExp]bool{}
+			}
+			a.ddipTail[pe] = true
 		}
 	}
 	for _, name := range ddipReads {
@@ -67,51 +74,69 @@ func firstLit(w *syntax.Word) (string, bool) {
 		return "", false
 	}
 	l, ok := w.Parts[0].(*syntax.Lit)
-	return l.Value, ok && l.Value != ""
+	if !ok {
+		return "", false
+	}
+	return l.Value, l.Value != ""
 }
 
 // ddipWord reports whether an argument is one the model covers: literal
-// text, plain expansions (quoted or not) and nothing else, never empty
-// after expansion; a path ends in literal text with a base name.
-func ddipWord(w *syntax.Word, path bool) bool {
+// text and plain expansions (quoted or not), never empty after expansion.
+// A path must hold literal text with a '/' followed by more literal text;
+// the expansions after that '/' make the base name, so they are returned
+// as tail: used, not only copied.
+func ddipWord(w *syntax.Word, path bool) (tail []*syntax.ParamExp, ok bool) {
+	type atom struct {
+		lit string
+		pe  *syntax.ParamExp
+	}
+	var atoms []atom
 	lit := false
 	for _, p := range w.Parts {
 		switch p := p.(type) {
 		case *syntax.Lit:
 			if strings.ContainsAny(p.Value, "*?[\\") {
-				return false
+				return nil, false
 			}
 			lit = lit || p.Value != ""
+			atoms = append(atoms, atom{lit: p.Value})
 		case *syntax.DblQuoted:
 			lit = true
 			for _, q := range p.Parts {
 				switch q := q.(type) {
 				case *syntax.Lit:
 					if strings.ContainsRune(q.Value, '\\') {
-						return false
+						return nil, false
 					}
+					atoms = append(atoms, atom{lit: q.Value})
 				case *syntax.ParamExp:
+					atoms = append(atoms, atom{pe: q})
 				default:
-					return false
+					return nil, false
 				}
 			}
 		case *syntax.ParamExp:
+			atoms = append(atoms, atom{pe: p})
 		default:
-			return false
+			return nil, false
 		}
 	}
 	if !lit {
-		return false
+		return nil, false
 	}
 	if !path {
-		return true
+		return nil, true
 	}
-	last, ok := w.Parts[len(w.Parts)-1].(*syntax.Lit)
-	if !ok {
-		return false
+	for k := len(atoms) - 1; k >= 0; k-- {
+		if atoms[k].pe != nil {
+			tail = append(tail, atoms[k].pe)
+			continue
+		}
+		if i := strings.LastIndexByte(atoms[k].lit, '/'); i >= 0 {
+			return tail, i < len(atoms[k].lit)-1
+		}
 	}
-	i := strings.LastIndexByte(last.Value, '/')
-	return i >= 0 && i < len(last.Value)-1
+	return nil, false
 }
 
 // inDdipArg reports whether the expansion being visited is directly in an

@@ -19,6 +19,7 @@ type inertAnalysis struct {
 
 	assigned  map[string]bool           // names the code that can run assigns
 	ddipCalls map[*syntax.CallExpr]bool // inert calls of defineDebugInfoPackage
+	ddipTail  map[*syntax.ParamExp]bool // their expansions that make a base name
 }
 
 func (a *inertAnalysis) walk(n syntax.Node) {
@@ -136,7 +137,7 @@ func (a *inertAnalysis) param(pe *syntax.ParamExp) {
 		a.flows[to] = append(a.flows[to], name)
 		return
 	}
-	if plain && a.inDdipArg() {
+	if plain && !a.ddipTail[pe] && a.inDdipArg() {
 		a.info.plain[name] = true
 		for _, out := range ddipSets {
 			a.flows[out] = append(a.flows[out], name)
