@@ -45,6 +45,7 @@ type Config struct {
 	Auth Auth `toml:"auth"`
 	// Dock is kiln serve's package uploads.
 	Dock Dock `toml:"dock"`
+	HTTP HTTP `toml:"http"` // kiln serve's listen address and repository URLs (http.go)
 	// Notify are the URLs kiln serve calls after each publish.
 	Notify []Notify `toml:"notify"`
 	// Mirrors are second stores kiln serve keeps copies of targets in.
@@ -345,6 +346,7 @@ func (c *Config) Validate() error {
 		errs = append(errs, err)
 	}
 	errs = append(errs, validateNotify(c.Notify, seen)...)
+	errs = append(errs, c.HTTP.validate(c.Store.URL, c.Targets)...)
 	errs = append(errs, validateMirrors(c.Mirrors, c.Store.URL, seen)...)
 	return errors.Join(errs...)
 }

@@ -124,11 +124,23 @@ func TestEveryKeyOverridable(t *testing.T) {
 		}
 		name := strings.ReplaceAll(k.EnvVar, "<N>", "0")
 		c := &Config{Targets: []Target{{}}, Builders: Builders{Mock: make([]mock.Settings, 1)}, Auth: Auth{Tokens: []AuthToken{{}}}}
-		err := c.ApplyEnv([]string{name + "=" + sampleValue(k.Type)})
+		v := sampleValue(k.Type)
+		if s, ok := sampleKeyValue[k.Path]; ok {
+			v = s
+		}
+		err := c.ApplyEnv([]string{name + "=" + v})
 		if err != nil {
 			t.Errorf("%s (%s, %s): %v", name, k.Path, k.Type, err)
 		}
 	}
+}
+
+// sampleKeyValue are samples of string keys Validate checks (ApplyEnv
+// does not check, but a sample should be valid).
+var sampleKeyValue = map[string]string{
+	"http.listen":          ":8080",
+	"http.repo_prefix":     "/haikuports",
+	"http.public_base_url": "https://cdn.example.org/haikuports",
 }
 
 func sampleValue(typ string) string {

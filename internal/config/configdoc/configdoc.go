@@ -209,7 +209,7 @@ upper case with ` + "`_`" + ` for ` + "`.`" + ` — ` + "`store.url`" + ` is ` +
 - A ` + "`KILN_`" + ` variable that names no key is an error naming the variable, as a typo in the file
   is; a bad value is an error naming the variable and the key (never the value). These ` + "`KILN_`" + `
   variables are not keys and are left alone: ` + "`KILN_CONFIG`" + ` (the config file), ` + "`KILN_LISTEN`" + `
-  (kiln serve's address), ` + "`KILN_STORE`" + ` (kiln repo's store), ` + "`KILN_S3_IMDS`" + `, ` + "`KILN_S3_SECRET_FILE`" + `
+  (kiln serve's address: it comes before ` + "`http.listen`" + ` and its ` + "`KILN_HTTP_LISTEN`" + `; ` + "`--listen`" + ` before both), ` + "`KILN_STORE`" + ` (kiln repo's store), ` + "`KILN_S3_IMDS`" + `, ` + "`KILN_S3_SECRET_FILE`" + `
   (S3 credentials), ` + "`KILN_SIGN_KEY_PASSWORD`" + `, ` + "`KILN_BUILDER`" + ` (set for on-demand builder actions),
   and the test suite's (` + "`KILN_SHARED`" + `, ` + "`KILN_CI`" + `, ` + "`KILN_ARTIFACTS`" + `, ` + "`KILN_TEST_…`" + ` and the others
   in ` + "`config.OtherEnv`" + `).
