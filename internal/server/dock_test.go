@@ -78,7 +78,7 @@ func newDockServerOn(t *testing.T, st store.Store, o Options, edit ...func(*conf
 		t.Fatal(err)
 	}
 	t.Cleanup(d.Close)
-	rs, err := reposerve.New([]*repo.Repo{d.Targets()[0].Repo()}, reposerve.Options{})
+	rs, err := reposerve.New([]*repo.Repo{d.Targets()[0].Repo()}, RepoOptions(cfg.HTTP, nil))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -70,8 +70,15 @@ func (s *Server) routes() {
 		writeError(w, http.StatusNotFound, "not_found", "no such API route: "+r.Method+" "+r.URL.Path)
 	})
 	if s.opts.Repos != nil {
-		m.Handle("/repo/", s.opts.Repos)
-		m.Handle("/repo", s.opts.Repos)
+		// Below the prefix, or at the root: "/" is the least specific
+		// pattern, so every route above and the UI's pages (the overview
+		// is "GET /{$}") win over it and the rest is the repositories'.
+		if p := s.repoPrefix(); p == "" {
+			m.Handle("/", s.opts.Repos)
+		} else {
+			m.Handle(p+"/", s.opts.Repos)
+			m.Handle(p, s.opts.Repos)
+		}
 	}
 	for _, rt := range s.ui.Routes() {
 		m.HandleFunc(rt.Pattern, rt.Handler)
@@ -91,4 +98,14 @@ func (s *Server) guard(role auth.Role, h http.Handler) http.Handler {
 		})
 	}
 	return s.opts.Auth.Require(role, h)
+}
+
+// repoPrefix is the path the repositories are mounted below: Repos's
+// Prefix() when it has one (reposerve.Handler: "" for the root), else
+// /repo.
+func (s *Server) repoPrefix() string {
+	if p, ok := s.opts.Repos.(interface{ Prefix() string }); ok {
+		return p.Prefix()
+	}
+	return "/repo"
 }

@@ -1,7 +1,7 @@
 // Package server is kiln serve's HTTP side: the routes of the daemon
 // (/healthz, /readyz, /metrics, the read-only JSON API below /api/v1/,
 // server-sent events, the web UI (package ui) and the repositories
-// mounted below /repo/), each concern in its own file. See docs/serve.md for the URL map.
+// mounted below their prefix, /repo/ by default), each concern in its own file. See docs/serve.md for the URL map.
 package server
 
 import (
@@ -20,7 +20,10 @@ import (
 // Options configure a Server.
 type Options struct {
 	Daemon *daemon.Daemon
-	// Repos, if set, serves the repositories below /repo/ (reposerve).
+	// Repos, if set, serves the repositories (reposerve.Handler), mounted
+	// below its Prefix() ("" for the root: every path no other route
+	// takes; a handler without the method below /repo). The UI links to
+	// it there.
 	Repos http.Handler
 	// Auth checks the bearer tokens of routes that need a role; nil
 	// refuses them all (no tokens configured).
@@ -79,7 +82,7 @@ func New(o Options) *Server {
 	}
 	s := &Server{opts: o, log: o.Logger, mux: http.NewServeMux(), stop: make(chan struct{})}
 	s.metrics = newMetrics(o.Registry, o.Daemon, s.stop)
-	s.ui = ui.New(ui.Options{Daemon: o.Daemon, Logger: o.Logger})
+	s.ui = ui.New(ui.Options{Daemon: o.Daemon, Logger: o.Logger, RepoPrefix: s.repoPrefix() + "/"})
 	s.routes()
 	return s
 }

@@ -104,7 +104,9 @@ type page struct {
 	LiveRun string
 	// Scripts are extra static scripts of the page (file names).
 	Scripts []string
-	Data    any
+	// Repos is the repositories' URL path prefix ("" for the root).
+	Repos string
+	Data  any
 }
 
 type navTarget struct {
@@ -131,6 +133,7 @@ func (u *UI) render(w http.ResponseWriter, r *http.Request, status int, name str
 	if p.Targets == nil {
 		p.Targets = u.navTargets()
 	}
+	p.Repos = u.repos
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "base", p); err != nil {
 		u.fail(w, r, err)

@@ -10,6 +10,7 @@ package ui
 import (
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/haikuports/kiln/internal/daemon"
 )
@@ -18,12 +19,16 @@ import (
 type Options struct {
 	Daemon *daemon.Daemon
 	Logger *slog.Logger
+	// RepoPrefix is the URL path the repositories are served below, which
+	// the pages link to (default "/repo"; "/" for the root).
+	RepoPrefix string
 }
 
 // UI serves the web pages. Safe for concurrent use.
 type UI struct {
 	d     *daemon.Daemon
 	log   *slog.Logger
+	repos string // RepoPrefix without its trailing slash: "" for the root
 	snaps snapshotCache
 }
 
@@ -40,7 +45,10 @@ func New(o Options) *UI {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &UI{d: o.Daemon, log: o.Logger}
+	if o.RepoPrefix == "" {
+		o.RepoPrefix = "/repo"
+	}
+	return &UI{d: o.Daemon, log: o.Logger, repos: strings.TrimRight(o.RepoPrefix, "/")}
 }
 
 // Routes are the UI's pages, for the server's route table. Add a page
