@@ -130,7 +130,7 @@ func doctorConfig(cmd *cobra.Command, cfgFile, dataDir string) (*config.Config, 
 	if cfgFile != "" || config.HasEnv(os.Environ()) {
 		return doctor.LoadConfig(cfgFile, os.Environ())
 	}
-	cfg, _, err := demo.Setup(cmd.Context(), dataDir, "http://"+defaultListen+"/repo/master/x86_64/current")
+	cfg, _, err := demo.Setup(cmd.Context(), dataDir, "http://"+defaultListen+config.DefaultRepoPrefix+"/master/x86_64/current")
 	if err != nil {
 		return nil, doctor.Result{Name: doctor.ConfigCheck, Status: doctor.Fail, Detail: err.Error(), Fix: "check that --data " + dataDir + " is writable"}
 	}

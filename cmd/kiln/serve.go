@@ -22,8 +22,9 @@ import (
 	"github.com/haikuports/kiln/internal/store"
 )
 
-// defaultListen is where kiln serve listens without --listen/KILN_LISTEN.
-const defaultListen = "127.0.0.1:8080"
+// defaultListen is where kiln serve listens without --listen, KILN_LISTEN
+// and [http] listen.
+const defaultListen = config.DefaultListen
 
 // shutdownTimeout bounds the handover of a graceful shutdown (stopping
 // runs, releasing leases); Kubernetes' default grace period is 30s.
@@ -58,13 +59,13 @@ tree/ (kept if it exists; commit to it and kiln builds the change), demo
 system packages, a directory store in store/, two mock builders and target
 master/x86_64, whose first run starts at once.
 
-HTTP (--listen, or KILN_LISTEN; default 127.0.0.1:8080): / the overview,
-/api/v1/... the JSON API (reads for anyone; writes such as package uploads,
-build-packages repositories and disabling a builder need a bearer token of
-[auth] tokens),
-/api/v1/events server-sent events, /repo/... the repositories, /healthz,
-/readyz, /metrics (see docs/serve.md). Logs are JSON on standard
-error.
+HTTP (--listen, else KILN_LISTEN, else [http] listen, else 127.0.0.1:8080):
+/ the overview, /api/v1/... the JSON API (reads for anyone; writes such as
+package uploads, build-packages repositories and disabling a builder need a
+bearer token of [auth] tokens), /api/v1/events server-sent events, /repo/...
+the repositories ([http] repo_prefix: /repo by default, "/" at the root next
+to the UI), /healthz, /readyz, /metrics (see docs/serve.md). Logs are JSON on
+standard error.
 
 Several replicas may share one store (two behind one Service): per target
 only the holder of the target's scheduling lease (<branch>/<arch>/.kiln/
@@ -82,18 +83,12 @@ replica takes over at once.`,
 			if cfgFile == "" {
 				cfgFile = os.Getenv("KILN_CONFIG")
 			}
-			if listen == "" {
-				listen = os.Getenv("KILN_LISTEN")
-			}
-			if listen == "" {
-				listen = defaultListen
-			}
 			return serve(cmd, cfgFile, listen, dataDir)
 		},
 	}
 	f := cmd.Flags()
 	f.StringVarP(&cfgFile, "config", "c", "", "kiln.toml (default $KILN_CONFIG; none: the built-in demo)")
-	f.StringVar(&listen, "listen", "", "HTTP listen address (default $KILN_LISTEN, else "+defaultListen+")")
+	f.StringVar(&listen, "listen", "", "HTTP listen address (default $KILN_LISTEN, else [http] listen, else "+defaultListen+")")
 	f.StringVar(&dataDir, "data", "kiln-data", "demo mode: the directory of the demo's tree, system packages and store")
 	return cmd
 }
@@ -101,15 +96,8 @@ replica takes over at once.`,
 func serve(cmd *cobra.Command, cfgFile, listen, dataDir string) error {
 	ctx := cmd.Context()
 	log := newLogger(cmd) // JSON at INFO (logAnnotation)
-	ln, err := net.Listen("tcp", listen)
-	if err != nil {
-		return &errExitCode{exitUsageOrInput, fmt.Errorf("--listen: %w", err)}
-	}
-	defer ln.Close()
-	base := "http://" + ln.Addr().String()
 	var cfg *config.Config
-	demoMode := false
-	infos := map[string]*pkginfo.RepositoryInfo{}
+	var err error
 	switch {
 	case cfgFile != "":
 		if cfg, err = config.Load(cfgFile); err != nil {
@@ -119,12 +107,26 @@ func serve(cmd *cobra.Command, cfgFile, listen, dataDir string) error {
 		if cfg, err = config.FromEnv(os.Environ()); err != nil {
 			return &errExitCode{exitUsageOrInput, err}
 		}
-	default:
-		demoMode = true
+	}
+	var httpCfg config.HTTP // the demo's: the defaults
+	if cfg != nil {
+		httpCfg = cfg.HTTP
+	}
+	addr, from := listenAddr(listen, os.Getenv("KILN_LISTEN"), httpCfg)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return &errExitCode{exitUsageOrInput, fmt.Errorf("%s: %w", from, err)}
+	}
+	defer ln.Close()
+	base := "http://" + ln.Addr().String()
+	demoMode := cfg == nil
+	infos := map[string]*pkginfo.RepositoryInfo{}
+	if demoMode {
 		var info *pkginfo.RepositoryInfo
-		if cfg, info, err = demo.Setup(ctx, dataDir, base+"/repo/master/x86_64/current"); err != nil {
+		if cfg, info, err = demo.Setup(ctx, dataDir, base+httpCfg.Prefix()+"/master/x86_64/current"); err != nil {
 			return err
 		}
+		cfg.HTTP = httpCfg
 		infos["master/x86_64"] = info
 		log.Info("demo mode", "data", dataDir, "tree", cfg.Tree.Path, "store", cfg.Store.URL)
 	}
@@ -152,7 +154,7 @@ func serve(cmd *cobra.Command, cfgFile, listen, dataDir string) error {
 	for _, t := range d.Targets() {
 		repos = append(repos, t.Repo())
 	}
-	rs, err := reposerve.New(repos, reposerve.Options{Logger: log})
+	rs, err := reposerve.New(repos, server.RepoOptions(cfg.HTTP, log))
 	if err != nil {
 		return err
 	}
@@ -211,6 +213,21 @@ func serve(cmd *cobra.Command, cfgFile, listen, dataDir string) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// listenAddr is where kiln serve listens and what chose it (for errors):
+// the --listen flag, else KILN_LISTEN, else [http] listen (which
+// KILN_HTTP_LISTEN overrides like any key), else the default.
+func listenAddr(flag, env string, h config.HTTP) (addr, from string) {
+	switch {
+	case flag != "":
+		return flag, "--listen"
+	case env != "":
+		return env, "KILN_LISTEN"
+	case h.Listen != "":
+		return h.Listen, "http.listen"
+	}
+	return defaultListen, "listen"
 }
 
 // readiness reports whether the store answers and the tree is there (a

@@ -54,10 +54,17 @@ func startServe(t *testing.T, dataDir string) (string, func() (time.Duration, er
 // startServeArgs is startServe with other arguments than --data.
 func startServeArgs(t *testing.T, args ...string) (string, func() (time.Duration, error)) {
 	t.Helper()
+	return startServeCmd(t, append([]string{"serve", "--listen", "127.0.0.1:0"}, args...)...)
+}
+
+// startServeCmd is startServeArgs with the whole command line (a listen
+// address on 127.0.0.1 from elsewhere).
+func startServeCmd(t *testing.T, args ...string) (string, func() (time.Duration, error)) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, errOut lockedBuffer
 	root := newRootCmd()
-	root.SetArgs(append([]string{"serve", "--listen", "127.0.0.1:0"}, args...))
+	root.SetArgs(args)
 	root.SetOut(&out)
 	root.SetErr(&errOut)
 	done := make(chan error, 1)
