@@ -205,6 +205,9 @@ func ParseEnv(name string, data []byte, environ []string) (*Config, error) {
 	if err := dec.Decode(&c); err != nil {
 		return nil, decodeError(name, err)
 	}
+	if err := checkHTTPPositions(name, data); err != nil {
+		return nil, err
+	}
 	if err := c.ApplyEnv(environ); err != nil {
 		return nil, err
 	}

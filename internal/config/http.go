@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net"
@@ -8,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/pelletier/go-toml/v2"
 
 	"github.com/haikuports/kiln/internal/builder"
 )
@@ -190,6 +193,52 @@ func checkBaseURL(s string) error {
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(s, "?") {
 		return errors.New("not a public base URL: want http(s)://host/path, without user, query or fragment")
+	}
+	return nil
+}
+
+// httpChecks decodes the file's [http] strings once more into types that
+// check them as they are read, so that a bad value is an error at its
+// position in the file ("kiln.toml:12:15: http.repo_prefix: …"), as a
+// bad duration is. (The decoder sets string kinds directly, never through
+// UnmarshalText.) Validate checks them again after the environment's
+// overrides.
+type httpChecks struct {
+	HTTP struct {
+		Listen        checked[listenCheck]  `toml:"listen"`
+		RepoPrefix    checked[prefixCheck]  `toml:"repo_prefix"`
+		PublicBaseURL checked[baseURLCheck] `toml:"public_base_url"`
+	} `toml:"http"`
+}
+
+type (
+	listenCheck  struct{}
+	prefixCheck  struct{}
+	baseURLCheck struct{}
+)
+
+func (listenCheck) check(s string) error  { return checkListen(s) }
+func (prefixCheck) check(s string) error  { return checkPrefix(s) }
+func (baseURLCheck) check(s string) error { return checkBaseURL(s) }
+
+// checked is a value checked by C as it is decoded ("" passes: the
+// default).
+type checked[C interface{ check(string) error }] struct{}
+
+func (checked[C]) UnmarshalText(b []byte) error {
+	if len(b) == 0 {
+		return nil
+	}
+	var c C
+	return c.check(string(b))
+}
+
+// checkHTTPPositions decodes data into httpChecks; the error is
+// decodeError's, naming the file, the position and the key.
+func checkHTTPPositions(name string, data []byte) error {
+	var hc httpChecks
+	if err := toml.NewDecoder(bytes.NewReader(data)).Decode(&hc); err != nil {
+		return decodeError(name, err)
 	}
 	return nil
 }

@@ -44,29 +44,28 @@ func TestHTTPConfig(t *testing.T) {
 	}
 }
 
-// TestHTTPConfigErrors: a bad value fails naming the file and the key
-// (with the position where the TOML decoder sees it: a bad duration, an
-// unknown key).
+// TestHTTPConfigErrors: a bad value fails naming the file and the key,
+// with its position when the value itself is wrong.
 func TestHTTPConfigErrors(t *testing.T) {
 	for _, tc := range []struct {
 		base, http string
 		want       []string
 	}{
-		{httpBase, `repo_prefix = "repo"`, []string{"kiln.toml: ", "http.repo_prefix", "does not start with /"}},
-		{httpBase, `repo_prefix = "/a/../b"`, []string{"kiln.toml: ", "http.repo_prefix", `".." segment`}},
-		{httpBase, `repo_prefix = "/.."`, []string{"kiln.toml: ", "http.repo_prefix", `".." segment`}},
-		{httpBase, `repo_prefix = "//x"`, []string{"kiln.toml: ", "http.repo_prefix", "empty segment"}},
-		{httpBase, `repo_prefix = "/a b"`, []string{"kiln.toml: ", "http.repo_prefix", "only letters"}},
-		{httpBase, `repo_prefix = "/x?y"`, []string{"kiln.toml: ", "http.repo_prefix", "only letters"}},
-		{httpBase, `repo_prefix = "/r%2e"`, []string{"kiln.toml: ", "http.repo_prefix", "only letters"}},
-		{httpBase, `repo_prefix = "/api"`, []string{"kiln.toml: ", "http.repo_prefix", "kiln serve's own route"}},
-		{httpBase, `repo_prefix = "/runs/x"`, []string{"kiln.toml: ", "http.repo_prefix", "kiln serve's own route"}},
-		{httpBase, `listen = "8080"`, []string{"kiln.toml: ", "http.listen", "want host:port"}},
-		{httpBase, `listen = "localhost:http"`, []string{"kiln.toml: ", "http.listen", "want host:port"}},
-		{httpBase, `public_base_url = "ftp://x/y"`, []string{"kiln.toml: ", "http.public_base_url", "want http(s)://host/path"}},
-		{httpBase, `public_base_url = "/cdn"`, []string{"kiln.toml: ", "http.public_base_url", "want http(s)://host/path"}},
-		{httpBase, `public_base_url = "https://u:secret@cdn/x"`, []string{"kiln.toml: ", "http.public_base_url", "without user"}},
-		{s3Base, `public_base_url = "https://cdn/x?sig=1"`, []string{"kiln.toml: ", "http.public_base_url", "query"}},
+		{httpBase, `repo_prefix = "repo"`, []string{"kiln.toml:11:15", "http.repo_prefix", "does not start with /"}},
+		{httpBase, `repo_prefix = "/a/../b"`, []string{"kiln.toml:11:", "http.repo_prefix", `".." segment`}},
+		{httpBase, `repo_prefix = "/.."`, []string{"kiln.toml:11:", "http.repo_prefix", `".." segment`}},
+		{httpBase, `repo_prefix = "//x"`, []string{"kiln.toml:11:", "http.repo_prefix", "empty segment"}},
+		{httpBase, `repo_prefix = "/a b"`, []string{"kiln.toml:11:", "http.repo_prefix", "only letters"}},
+		{httpBase, `repo_prefix = "/x?y"`, []string{"kiln.toml:11:", "http.repo_prefix", "only letters"}},
+		{httpBase, `repo_prefix = "/r%2e"`, []string{"kiln.toml:11:", "http.repo_prefix", "only letters"}},
+		{httpBase, `repo_prefix = "/api"`, []string{"kiln.toml:11:", "http.repo_prefix", "kiln serve's own route"}},
+		{httpBase, `repo_prefix = "/runs/x"`, []string{"kiln.toml:11:", "http.repo_prefix", "kiln serve's own route"}},
+		{httpBase, `listen = "8080"`, []string{"kiln.toml:11:", "http.listen", "want host:port"}},
+		{httpBase, `listen = "localhost:http"`, []string{"kiln.toml:11:", "http.listen", "want host:port"}},
+		{httpBase, `public_base_url = "ftp://x/y"`, []string{"kiln.toml:11:", "http.public_base_url", "want http(s)://host/path"}},
+		{httpBase, `public_base_url = "/cdn"`, []string{"kiln.toml:11:", "http.public_base_url", "want http(s)://host/path"}},
+		{httpBase, `public_base_url = "https://u:secret@cdn/x"`, []string{"kiln.toml:11:", "http.public_base_url", "without user"}},
+		{s3Base, `public_base_url = "https://cdn/x?sig=1"`, []string{"kiln.toml:11:", "http.public_base_url", "query"}},
 		{httpBase, `public_base_url = "https://cdn/x"`, []string{"kiln.toml: ", "http.public_base_url", "not an s3:// store"}},
 		{httpBase, `current_max_age = "-1s"`, []string{"http.current_max_age", "want 0s"}},
 		{httpBase, `current_max_age = "soon"`, []string{"kiln.toml:11", "current_max_age"}},
