@@ -18,6 +18,7 @@ func TestServeEnvConfig(t *testing.T) {
 		{map[string]string{"KILN_BUILD_RETRIES": "three"}, []string{"KILN_BUILD_RETRIES", "build.retries"}},
 		{map[string]string{"KILN_STORE_URI": "x"}, []string{"KILN_STORE_URI", "no such key"}},
 		{map[string]string{"KILN_TREE_POLL": "5s"}, []string{"store.url: required", "tree.path: required"}},
+		{map[string]string{"KILN_HTTP_REPO_PREFIX": "haikuports"}, []string{"http.repo_prefix", "does not start with /"}},
 	} {
 		t.Run(strings.Join(tc.want, ","), func(t *testing.T) {
 			t.Chdir(t.TempDir())
