@@ -98,8 +98,10 @@ func (h HTTP) TTL() time.Duration {
 	return time.Duration(h.PresignTTL)
 }
 
-// validate checks what the types do not: the durations' ranges, the
-// public URL against the store, the targets against a root prefix.
+// validate checks the keys after the environment's overrides (the
+// file's strings were checked at their positions already: checkHTTPPositions),
+// the durations' ranges, the public URL against the store and the
+// targets against a root prefix.
 func (h HTTP) validate(storeURL string, targets []Target) []error {
 	var errs []error
 	bad := func(key, format string, args ...any) {
