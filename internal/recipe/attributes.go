@@ -27,69 +27,116 @@ const (
 // attribute describes one recipe key, as HaikuPorter's recipe format
 // (version 1) defines it.
 type attribute struct {
+	name      string
 	typ       attrType
 	required  bool
 	ext       extendable
-	indexable bool   // per source: SOURCE_URI_2
-	suffix    string // summary suffix key: added for typed packages
+	indexable bool // per source: SOURCE_URI_2
 }
 
-// attributes are the recipe keys HaikuPorter reads.
-var attributes = map[string]attribute{
+// attrID identifies an attribute: its index in attributeTable.
+type attrID uint8
+
+// The attributes, in the order of HaikuPorter's table, which is the order
+// in which they are validated (it decides which error a recipe with
+// several problems reports).
+const (
 	// per port
-	"ADDITIONAL_FILES":               {typ: typeList},
-	"BUILD_PACKAGE_ACTIVATION_PHASE": {typ: typePhase},
-	"BUILD_PREREQUIRES":              {typ: typeRequires},
-	"BUILD_REQUIRES":                 {typ: typeRequires},
-	"DISABLE_SOURCE_PACKAGE":         {typ: typeYesNo},
-	"HOMEPAGE":                       {typ: typeList, required: true},
-	"MESSAGE":                        {typ: typeString},
-	"REVISION":                       {typ: typeInt, required: true},
-	"TEST_REQUIRES":                  {typ: typeRequires},
+	attrAdditionalFiles attrID = iota
+	attrBuildPackageActivationPhase
+	attrBuildPrerequires
+	attrBuildRequires
+	attrDisableSourcePackage
+	attrHomepage
+	attrMessage
+	attrRevision
+	attrTestRequires
 
 	// per source
-	"CHECKSUM_SHA256": {typ: typeString, indexable: true},
-	"PATCHES":         {typ: typeList, indexable: true},
-	"SOURCE_DIR":      {typ: typeString, indexable: true},
-	"SOURCE_FILENAME": {typ: typeString, indexable: true},
-	"SOURCE_URI":      {typ: typeList, required: true, indexable: true},
+	attrChecksumSHA256
+	attrPatches
+	attrSourceDir
+	attrSourceFilename
+	attrSourceURI
 
 	// per package
-	"ARCHITECTURES":           {typ: typeArchitectures, required: true, ext: perPackageInh},
-	"CONFLICTS":               {typ: typeRequires, ext: perPackageDef},
-	"COPYRIGHT":               {typ: typeList, ext: perPackageInh},
-	"DESCRIPTION":             {typ: typeText, required: true, ext: perPackageInh},
-	"FRESHENS":                {typ: typeRequires, ext: perPackageDef},
-	"GLOBAL_WRITABLE_FILES":   {typ: typeList, ext: perPackageDef},
-	"LICENSE":                 {typ: typeList, ext: perPackageInh},
-	"PACKAGE_GROUPS":          {typ: typeList, ext: perPackageDef},
-	"PACKAGE_NAME":            {typ: typeString, ext: perPackageDef},
-	"PACKAGE_USERS":           {typ: typeList, ext: perPackageDef},
-	"PACKAGE_VERSION":         {typ: typeString, ext: perPackageDef},
-	"POST_INSTALL_SCRIPTS":    {typ: typeList, ext: perPackageDef},
-	"PRE_UNINSTALL_SCRIPTS":   {typ: typeList, ext: perPackageDef},
-	"PROVIDES":                {typ: typeProvides, ext: perPackageDef},
-	"REPLACES":                {typ: typeList, ext: perPackageDef},
-	"REQUIRES":                {typ: typeRequires, ext: perPackageDef},
-	"SECONDARY_ARCHITECTURES": {typ: typeArchitectures, ext: perPackageInh},
-	"SUMMARY":                 {typ: typeString, required: true, ext: perPackageInh},
-	"SUPPLEMENTS":             {typ: typeRequires, ext: perPackageDef},
-	"USER_SETTINGS_FILES":     {typ: typeList, ext: perPackageDef},
+	attrArchitectures
+	attrConflicts
+	attrCopyright
+	attrDescription
+	attrFreshens
+	attrGlobalWritableFiles
+	attrLicense
+	attrPackageGroups
+	attrPackageName
+	attrPackageUsers
+	attrPackageVersion
+	attrPostInstallScripts
+	attrPreUninstallScripts
+	attrProvides
+	attrReplaces
+	attrRequires
+	attrSecondaryArchitectures
+	attrSummary
+	attrSupplements
+	attrUserSettingsFiles
+
+	numAttributes
+)
+
+// attributeTable are the recipe keys HaikuPorter reads, by attrID.
+var attributeTable = [numAttributes]attribute{
+	attrAdditionalFiles:             {name: "ADDITIONAL_FILES", typ: typeList},
+	attrBuildPackageActivationPhase: {name: "BUILD_PACKAGE_ACTIVATION_PHASE", typ: typePhase},
+	attrBuildPrerequires:            {name: "BUILD_PREREQUIRES", typ: typeRequires},
+	attrBuildRequires:               {name: "BUILD_REQUIRES", typ: typeRequires},
+	attrDisableSourcePackage:        {name: "DISABLE_SOURCE_PACKAGE", typ: typeYesNo},
+	attrHomepage:                    {name: "HOMEPAGE", typ: typeList, required: true},
+	attrMessage:                     {name: "MESSAGE", typ: typeString},
+	attrRevision:                    {name: "REVISION", typ: typeInt, required: true},
+	attrTestRequires:                {name: "TEST_REQUIRES", typ: typeRequires},
+
+	attrChecksumSHA256: {name: "CHECKSUM_SHA256", typ: typeString, indexable: true},
+	attrPatches:        {name: "PATCHES", typ: typeList, indexable: true},
+	attrSourceDir:      {name: "SOURCE_DIR", typ: typeString, indexable: true},
+	attrSourceFilename: {name: "SOURCE_FILENAME", typ: typeString, indexable: true},
+	attrSourceURI:      {name: "SOURCE_URI", typ: typeList, required: true, indexable: true},
+
+	attrArchitectures:          {name: "ARCHITECTURES", typ: typeArchitectures, required: true, ext: perPackageInh},
+	attrConflicts:              {name: "CONFLICTS", typ: typeRequires, ext: perPackageDef},
+	attrCopyright:              {name: "COPYRIGHT", typ: typeList, ext: perPackageInh},
+	attrDescription:            {name: "DESCRIPTION", typ: typeText, required: true, ext: perPackageInh},
+	attrFreshens:               {name: "FRESHENS", typ: typeRequires, ext: perPackageDef},
+	attrGlobalWritableFiles:    {name: "GLOBAL_WRITABLE_FILES", typ: typeList, ext: perPackageDef},
+	attrLicense:                {name: "LICENSE", typ: typeList, ext: perPackageInh},
+	attrPackageGroups:          {name: "PACKAGE_GROUPS", typ: typeList, ext: perPackageDef},
+	attrPackageName:            {name: "PACKAGE_NAME", typ: typeString, ext: perPackageDef},
+	attrPackageUsers:           {name: "PACKAGE_USERS", typ: typeList, ext: perPackageDef},
+	attrPackageVersion:         {name: "PACKAGE_VERSION", typ: typeString, ext: perPackageDef},
+	attrPostInstallScripts:     {name: "POST_INSTALL_SCRIPTS", typ: typeList, ext: perPackageDef},
+	attrPreUninstallScripts:    {name: "PRE_UNINSTALL_SCRIPTS", typ: typeList, ext: perPackageDef},
+	attrProvides:               {name: "PROVIDES", typ: typeProvides, ext: perPackageDef},
+	attrReplaces:               {name: "REPLACES", typ: typeList, ext: perPackageDef},
+	attrRequires:               {name: "REQUIRES", typ: typeRequires, ext: perPackageDef},
+	attrSecondaryArchitectures: {name: "SECONDARY_ARCHITECTURES", typ: typeArchitectures, ext: perPackageInh},
+	attrSummary:                {name: "SUMMARY", typ: typeString, required: true, ext: perPackageInh},
+	attrSupplements:            {name: "SUPPLEMENTS", typ: typeRequires, ext: perPackageDef},
+	attrUserSettingsFiles:      {name: "USER_SETTINGS_FILES", typ: typeList, ext: perPackageDef},
 }
 
-// attributeOrder is the order in which attributes are validated (the order
-// of HaikuPorter's table), which decides which error a recipe with several
-// problems reports.
-var attributeOrder = []string{
-	"ADDITIONAL_FILES", "BUILD_PACKAGE_ACTIVATION_PHASE", "BUILD_PREREQUIRES",
-	"BUILD_REQUIRES", "DISABLE_SOURCE_PACKAGE", "HOMEPAGE", "MESSAGE",
-	"REVISION", "TEST_REQUIRES",
-	"CHECKSUM_SHA256", "PATCHES", "SOURCE_DIR", "SOURCE_FILENAME", "SOURCE_URI",
-	"ARCHITECTURES", "CONFLICTS", "COPYRIGHT", "DESCRIPTION", "FRESHENS",
-	"GLOBAL_WRITABLE_FILES", "LICENSE", "PACKAGE_GROUPS", "PACKAGE_NAME",
-	"PACKAGE_USERS", "PACKAGE_VERSION", "POST_INSTALL_SCRIPTS",
-	"PRE_UNINSTALL_SCRIPTS", "PROVIDES", "REPLACES", "REQUIRES",
-	"SECONDARY_ARCHITECTURES", "SUMMARY", "SUPPLEMENTS", "USER_SETTINGS_FILES",
+// attributeIDs maps an attribute's name to its attrID.
+var attributeIDs = func() map[string]attrID {
+	m := make(map[string]attrID, numAttributes)
+	for id, a := range attributeTable {
+		m[a.name] = attrID(id)
+	}
+	return m
+}()
+
+// lookupAttribute returns the attribute a recipe key names exactly.
+func lookupAttribute(name string) (attrID, bool) {
+	id, ok := attributeIDs[name]
+	return id, ok
 }
 
 // summarySuffix is appended to an inherited SUMMARY by package type.

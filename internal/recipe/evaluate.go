@@ -184,7 +184,7 @@ func evaluate(ctx context.Context, p *Port, pc *portContext, src *Source, target
 		}
 		return brokenf("can't evaluate: %v", err)
 	}
-	pr, err := parseLines(evaluatorLines(res.vars, res.funcs), p.RecipePath, pc.meta)
+	pr, err := parseVars(res.vars, res.funcs, p.RecipePath)
 	if err != nil {
 		return err
 	}

@@ -50,18 +50,18 @@ func TestCompareParseOutputKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := pr.byExtension[""]["PROVIDES"]; !slices.Equal(got.([]string), []string{"a = 1", "b"}) {
+	if got := pr.byExtension[""].v[attrProvides]; !slices.Equal(got.([]string), []string{"a = 1", "b"}) {
 		t.Errorf("PROVIDES = %q", got)
 	}
 	// an indexed key keeps the extension of the key before it (HaikuPorter)
-	if idx, ok := pr.byExtension["devel"]["SOURCE_URI"].(indexed); !ok || !slices.Equal(idx["2"].([]string), []string{"u2"}) {
+	if idx, ok := pr.byExtension["devel"].v[attrSourceURI].(indexed); !ok || !slices.Equal(idx["2"].([]string), []string{"u2"}) {
 		t.Errorf("SOURCE_URI_2 after PROVIDES_devel: %v", pr.byExtension["devel"])
 	}
-	if _, ok := pr.byExtension[""]["BUILD_REQUIRES_devel"]; ok {
+	if pr.byExtension[""].has(attrBuildRequires) || pr.byExtension["devel"].has(attrBuildRequires) {
 		t.Error("per-port key with an extension was kept")
 	}
-	if pr.byExtension[""]["REVISION"] != 2 || !slices.Equal(pr.definedPhases, []string{"INSTALL"}) {
-		t.Errorf("REVISION %v, phases %q", pr.byExtension[""]["REVISION"], pr.definedPhases)
+	if pr.byExtension[""].v[attrRevision] != 2 || !slices.Equal(pr.definedPhases, []string{"INSTALL"}) {
+		t.Errorf("REVISION %v, phases %q", pr.byExtension[""].v[attrRevision], pr.definedPhases)
 	}
 	for _, bad := range []string{"no equals sign\n", "PROVIDES=a-b = 1\n", "REVISION=x\n", "ARCHITECTURES=x86 all\n",
 		"ARCHITECTURES=any x86\n", "ARCHITECTURES=vax\n", "DISABLE_SOURCE_PACKAGE=maybe\n", "BUILD_PACKAGE_ACTIVATION_PHASE=later\n"} {
@@ -122,31 +122,6 @@ func TestSourceOrder(t *testing.T) {
 		}
 		if !slices.Equal(p.SourceURIs, want) {
 			t.Fatalf("sources %q, want %q", p.SourceURIs, want)
-		}
-	}
-}
-
-// TestEvaluatorLines: the lines built entry by entry are those of the
-// whole evaluator output split as HaikuPorter splits it, whatever line
-// breaks the values hold.
-func TestEvaluatorLines(t *testing.T) {
-	pieces := []string{"", "a", "x y", "\n", "\r", "\r\n", "\n\r", "\v", "\f", "\x1c", "\x1e", "\u0085", "\u2028", "\u2029", "\\n", "=", "é"}
-	values := []string{}
-	for _, a := range pieces {
-		for _, b := range pieces {
-			values = append(values, a+b, "v"+a+"w"+b)
-		}
-	}
-	keys := []string{"SUMMARY", "DESCRIPTION", "PROVIDES", "PROVIDES_devel", "REQUIRES_x", "lower", "HOMEPAGE"}
-	for i := 0; i+len(keys) <= len(values); i += 3 {
-		vars := map[string]string{}
-		for j, k := range keys {
-			vars[k] = values[(i+j*7)%len(values)]
-		}
-		phases := [][]string{nil, {"BUILD"}, {"INSTALL", "BUILD", "TEST"}}[i%3]
-		want := pySplitLines(evaluatorOutput(vars, phases))
-		if got := evaluatorLines(vars, phases); !slices.Equal(got, want) {
-			t.Fatalf("%q:\n got %q\nwant %q", vars, got, want)
 		}
 	}
 }

@@ -35,10 +35,10 @@ func statusOn(archs archStatus, arch string) Status {
 // statusOnTarget returns a package's status on the target, looking at
 // SECONDARY_ARCHITECTURES for a secondary architecture unless the package
 // is for any architecture.
-func statusOnTarget(keys map[string]any, target, secondary string) Status {
-	archs, _ := keys["ARCHITECTURES"].(archStatus)
+func statusOnTarget(keys *attrValues, target, secondary string) Status {
+	archs, _ := keys.v[attrArchitectures].(archStatus)
 	if _, any := archs["any"]; secondary != "" && !any {
-		sec, _ := keys["SECONDARY_ARCHITECTURES"].(archStatus)
+		sec, _ := keys.v[attrSecondaryArchitectures].(archStatus)
 		if s, ok := sec[secondary]; ok {
 			return s
 		}
@@ -82,16 +82,16 @@ func naturalLess(a, b string) int {
 
 // buildPort fills p from validated recipe keys, creating packages the way
 // HaikuPorter's Port._parseRecipeFile does.
-func buildPort(p *Port, rk recipeKeys, pc *portContext, target, secondary string, st *Settings) error {
-	base := rk[""]
-	rev, _ := base["REVISION"].(int)
+func buildPort(p *Port, rk *recipeKeys, pc *portContext, target, secondary string, st *Settings) error {
+	base := rk.pkgs[0] // the base package's ("" sorts first)
+	rev, _ := base.v[attrRevision].(int)
 	if rev < 0 {
 		return brokenf("REVISION %d is negative (in %s)", rev, pc.file)
 	}
 	p.Revision = uint32(rev)
 
 	// sources
-	uris, _ := base["SOURCE_URI"].(indexed)
+	uris, _ := base.v[attrSourceURI].(indexed)
 	idxs := make([]string, 0, len(uris))
 	for k := range uris {
 		idxs = append(idxs, k)
@@ -112,7 +112,7 @@ func buildPort(p *Port, rk recipeKeys, pc *portContext, target, secondary string
 	})
 	slices.SortStableFunc(idxs, naturalLess)
 	basedOnSourcePackage := false
-	patches, _ := base["PATCHES"].(indexed)
+	patches, _ := base.v[attrPatches].(indexed)
 	for _, i := range idxs {
 		l := stringList(uris[i])
 		if len(l) == 0 {
@@ -134,28 +134,23 @@ func buildPort(p *Port, rk recipeKeys, pc *portContext, target, secondary string
 		}
 	}
 	if !pc.meta {
-		for _, f := range stringList(base["ADDITIONAL_FILES"]) {
+		for _, f := range stringList(base.v[attrAdditionalFiles]) {
 			p.AdditionalFiles = append(p.AdditionalFiles, "additional-files/"+f)
 		}
 	}
-	exts := make([]string, 0, len(rk))
-	for e := range rk {
-		exts = append(exts, e)
-	}
-	slices.Sort(exts)
 	if !pc.meta {
-		for _, l := range stringList(rk[exts[len(exts)-1]]["LICENSE"]) {
+		for _, l := range stringList(rk.pkgs[len(rk.pkgs)-1].v[attrLicense]) {
 			p.Licenses = append(p.Licenses, "licenses/"+l)
 		}
 	}
-	if h := stringList(base["HOMEPAGE"]); len(h) > 0 {
+	if h := stringList(base.v[attrHomepage]); len(h) > 0 {
 		p.Homepage = h
 	}
-	p.Summary, _ = base["SUMMARY"].(string)
-	p.Message, _ = base["MESSAGE"].(string)
-	p.RawBuildRequires = cleanRequires(stringList(base["BUILD_REQUIRES"]))
-	p.RawBuildPrerequires = cleanRequires(stringList(base["BUILD_PREREQUIRES"]))
-	p.RawTestRequires = cleanRequires(stringList(base["TEST_REQUIRES"]))
+	p.Summary, _ = base.v[attrSummary].(string)
+	p.Message, _ = base.v[attrMessage].(string)
+	p.RawBuildRequires = cleanRequires(stringList(base.v[attrBuildRequires]))
+	p.RawBuildPrerequires = cleanRequires(stringList(base.v[attrBuildPrerequires]))
+	p.RawTestRequires = cleanRequires(stringList(base.v[attrTestRequires]))
 	p.BuildRequires = p.parseExpressions(p.RawBuildRequires)
 	p.BuildPrerequires = p.parseExpressions(p.RawBuildPrerequires)
 	p.TestRequires = p.parseExpressions(p.RawTestRequires)
@@ -163,13 +158,13 @@ func buildPort(p *Port, rk recipeKeys, pc *portContext, target, secondary string
 	tarch, _ := pkginfo.ParseArchitecture(target)
 	var all []Package
 	haveSource := false
-	for _, ext := range exts {
-		keys := rk[ext]
-		provides := stringList(keys["PROVIDES"])
+	for i, ext := range rk.exts {
+		keys := rk.pkgs[i]
+		provides := stringList(keys.v[attrProvides])
 		if len(provides) == 0 {
 			continue
 		}
-		archs, _ := keys["ARCHITECTURES"].(archStatus)
+		archs, _ := keys.v[attrArchitectures].(archStatus)
 		name := pc.name
 		if _, ok := archs["any"]; ok {
 			name = pc.baseName
@@ -177,16 +172,16 @@ func buildPort(p *Port, rk recipeKeys, pc *portContext, target, secondary string
 		if ext != "" {
 			name += "_" + ext
 		}
-		if n, _ := keys["PACKAGE_NAME"].(string); n != "" {
+		if n, _ := keys.v[attrPackageName].(string); n != "" {
 			name = n
 		}
 		version := pc.version
-		if v, _ := keys["PACKAGE_VERSION"].(string); v != "" {
+		if v, _ := keys.v[attrPackageVersion].(string); v != "" {
 			version = v
 		}
 		typ := packageType(ext)
 		pkg := Package{Name: name, Suffix: ext, Type: typ, RawVersion: version}
-		secArchs, _ := keys["SECONDARY_ARCHITECTURES"].(archStatus)
+		secArchs, _ := keys.v[attrSecondaryArchitectures].(archStatus)
 		_, anyArch := archs["any"]
 		_, onSec := secArchs[secondary]
 		_, onTarget := archs[target]
@@ -219,19 +214,18 @@ func buildPort(p *Port, rk recipeKeys, pc *portContext, target, secondary string
 	if len(all) == 0 {
 		return brokenf("recipe %s doesn't define any package", pc.file)
 	}
-	disabled, _ := base["DISABLE_SOURCE_PACKAGE"].(bool)
+	disabled, _ := base.v[attrDisableSourcePackage].(bool)
 	if !pc.meta && !haveSource && !disabled && !basedOnSourcePackage && st.CreateSourcePackages {
 		name := pc.name + "_source"
-		keys := map[string]any{
-			"ARCHITECTURES": base["ARCHITECTURES"],
-			"PROVIDES":      []string{name + " = " + pc.version},
-			"SUMMARY":       p.Summary + summarySuffix["source"],
-			"DESCRIPTION":   base["DESCRIPTION"],
-		}
+		var keys attrValues
+		keys.v[attrArchitectures] = base.v[attrArchitectures]
+		keys.v[attrProvides] = []string{name + " = " + pc.version}
+		keys.v[attrSummary] = p.Summary + summarySuffix["source"]
+		keys.v[attrDescription] = base.v[attrDescription]
 		pkg := Package{Name: name, Suffix: "source", Type: "source", RawVersion: pc.version,
 			Architecture: pkginfo.ArchSource}
-		pkg.Status = statusOnTarget(keys, target, secondary)
-		p.fillPackage(&pkg, keys, rev)
+		pkg.Status = statusOnTarget(&keys, target, secondary)
+		p.fillPackage(&pkg, &keys, rev)
 		p.Packages = append(p.Packages, pkg)
 	}
 
@@ -247,16 +241,16 @@ func buildPort(p *Port, rk recipeKeys, pc *portContext, target, secondary string
 }
 
 // fillPackage sets a package's descriptive fields and provides/requires.
-func (p *Port) fillPackage(pkg *Package, keys map[string]any, rev int) {
-	pkg.Summary, _ = keys["SUMMARY"].(string)
-	pkg.Description = strings.Join(stringList(keys["DESCRIPTION"]), "\n")
+func (p *Port) fillPackage(pkg *Package, keys *attrValues, rev int) {
+	pkg.Summary, _ = keys.v[attrSummary].(string)
+	pkg.Description = strings.Join(stringList(keys.v[attrDescription]), "\n")
 	if v, err := pkginfo.ParseVersion(pkg.RawVersion + "-" + strconv.Itoa(rev)); err == nil {
 		pkg.Version = v
 	} else {
 		p.Warnings = append(p.Warnings, "package "+pkg.Name+": "+err.Error())
 	}
-	pkg.RawProvides = nonNil(slices.Clone(stringList(keys["PROVIDES"])))
-	pkg.RawRequires = cleanRequires(stringList(keys["REQUIRES"]))
+	pkg.RawProvides = nonNil(slices.Clone(stringList(keys.v[attrProvides])))
+	pkg.RawRequires = cleanRequires(stringList(keys.v[attrRequires]))
 	pkg.Provides = []pkginfo.Resolvable{}
 	for _, s := range pkg.RawProvides {
 		r, err := pkginfo.ParseResolvable(s)
@@ -267,10 +261,10 @@ func (p *Port) fillPackage(pkg *Package, keys map[string]any, rev int) {
 		pkg.Provides = append(pkg.Provides, r)
 	}
 	pkg.Requires = p.parseExpressions(pkg.RawRequires)
-	pkg.Supplements = p.parseExpressions(cleanRequires(stringList(keys["SUPPLEMENTS"])))
-	pkg.Conflicts = p.parseExpressions(cleanRequires(stringList(keys["CONFLICTS"])))
-	pkg.Freshens = p.parseExpressions(cleanRequires(stringList(keys["FRESHENS"])))
-	pkg.Replaces = stringList(keys["REPLACES"])
+	pkg.Supplements = p.parseExpressions(cleanRequires(stringList(keys.v[attrSupplements])))
+	pkg.Conflicts = p.parseExpressions(cleanRequires(stringList(keys.v[attrConflicts])))
+	pkg.Freshens = p.parseExpressions(cleanRequires(stringList(keys.v[attrFreshens])))
+	pkg.Replaces = stringList(keys.v[attrReplaces])
 }
 
 func (p *Port) parseExpressions(l []string) []pkginfo.Expression {

@@ -21,134 +21,163 @@ type portContext struct {
 	knownLicenses []string
 }
 
-// recipeKeys are the values per package extension keyed by base key, after
-// inheritance and defaults (HaikuPorter's recipeKeysByExtension).
-type recipeKeys map[string]map[string]any
+// recipeKeys are the values of every package extension after inheritance
+// and defaults (HaikuPorter's recipeKeysByExtension): exts sorted, the
+// base package ("") first, and their values in the same order.
+type recipeKeys struct {
+	exts []string
+	pkgs []*attrValues
+}
 
-// defaultValue returns a fresh default for an attribute.
-func defaultValue(baseKey string) any {
-	a := attributes[baseKey]
+// Defaults that are the same value every time (no allocation; an empty
+// list has no room to be written into).
+var (
+	emptyList    any = []string{}
+	buildPhase   any = "BUILD"
+	noIndexed    any = indexed(nil)
+	noArchStatus any = archStatus(nil)
+)
+
+// defaultValue returns the default of an attribute (not to be modified).
+func defaultValue(id attrID) any {
+	a := &attributeTable[id]
 	if a.indexable {
-		return indexed{}
+		return noIndexed
 	}
-	switch baseKey {
-	case "BUILD_PACKAGE_ACTIVATION_PHASE":
-		return "BUILD"
-	case "DISABLE_SOURCE_PACKAGE":
+	switch id {
+	case attrBuildPackageActivationPhase:
+		return buildPhase
+	case attrDisableSourcePackage:
 		return false
-	case "REVISION":
+	case attrRevision:
 		return 1
-	case "ADDITIONAL_FILES":
-		return indexed{} // HaikuPorter's default is an empty dict
-	case "SECONDARY_ARCHITECTURES":
-		return archStatus{}
+	case attrAdditionalFiles:
+		return noIndexed // HaikuPorter's default is an empty dict
+	case attrSecondaryArchitectures:
+		return noArchStatus
 	}
 	switch a.typ {
 	case typeList, typeProvides, typeRequires:
-		return []string{}
+		return emptyList
 	}
 	return nil
 }
 
 // validate applies HaikuPorter's recipe validation: required keys,
 // inheritance and defaults per package, SUMMARY, DESCRIPTION, LICENSE and
-// COPYRIGHT rules, and unreferenced patches.
-func validate(pr *parsedRecipe, pc *portContext) (recipeKeys, error) {
+// COPYRIGHT rules, and unreferenced patches. It completes pr's values in
+// place.
+func validate(pr *parsedRecipe, pc *portContext) (*recipeKeys, error) {
 	base, ok := pr.byExtension[""]
 	if !ok {
 		return nil, brokenf("no base package defined (in %s)", pc.file)
 	}
-	if _, ok := base["PACKAGE_NAME"]; ok {
+	if base.has(attrPackageName) {
 		return nil, brokenf("setting a custom name for the main package isn't supported (in %s)", pc.file)
 	}
-	if _, ok := base["PACKAGE_VERSION"]; ok {
+	if base.has(attrPackageVersion) {
 		return nil, brokenf("setting a custom version for the main package isn't supported (in %s)", pc.file)
 	}
-	exts := make([]string, 0, len(pr.byExtension))
+	rk := &recipeKeys{exts: make([]string, 0, len(pr.byExtension))}
 	for e := range pr.byExtension {
-		exts = append(exts, e)
+		rk.exts = append(rk.exts, e)
 	}
-	slices.Sort(exts)
-	out := recipeKeys{}
+	slices.Sort(rk.exts)
+	rk.pkgs = make([]*attrValues, len(rk.exts))
 	var allPatches []string
-	providesRequired := false
-	for _, ext := range exts {
-		ents := pr.byExtension[ext]
-		keys := make(map[string]any, len(attributeOrder))
-		if ext != "" {
-			providesRequired = true
-		}
-		for _, baseKey := range attributeOrder {
-			a := attributes[baseKey]
-			key := baseKey
-			if ext != "" {
-				key = baseKey + "_" + ext
-				if _, ok := ents[key]; !ok {
-					if a.ext == perPackageDef {
-						keys[baseKey] = defaultValue(baseKey)
-					} else {
-						v := base[baseKey]
-						if baseKey == "SUMMARY" {
-							if sfx, ok := summarySuffix[ext]; ok {
-								s, _ := v.(string)
-								v = s + sfx
-							}
-						}
-						keys[baseKey] = v
-						continue
-					}
-				}
+	for i, ext := range rk.exts {
+		vals := pr.byExtension[ext]
+		rk.pkgs[i] = vals
+		for id := range numAttributes {
+			a := &attributeTable[id]
+			// A package extension inherits the base package's per-port
+			// attributes (it has no key of them: what the parser files
+			// there is an indexed key, not one of the extension's) and
+			// the inheritable ones it does not set.
+			if ext != "" && (a.ext == perPort || a.ext == perPackageInh && !vals.has(id)) {
+				vals.v[id] = inherited(base, id, ext)
+				continue
 			}
-			if _, ok := ents[key]; !ok {
+			if !vals.has(id) {
 				required := a.required
-				if pc.meta && (baseKey == "HOMEPAGE" || baseKey == "SOURCE_URI") {
+				if pc.meta && (id == attrHomepage || id == attrSourceURI) {
 					required = false
 				}
-				if baseKey == "PROVIDES" && providesRequired {
+				if id == attrProvides && ext != "" {
 					required = true
 				}
 				if required {
-					return nil, brokenf("no %s found (in %s)", key, pc.file)
+					return nil, brokenf("no %s found (in %s)", fullKey(a.name, ext), pc.file)
 				}
-				ents[key] = defaultValue(baseKey)
+				vals.v[id] = defaultValue(id)
 			}
-			var err error
-			switch baseKey {
-			case "SUMMARY":
-				err = validateSummary(key, ents, pc)
-			case "DESCRIPTION":
-				err = validateDescription(key, ents, pc)
-			case "LICENSE":
-				err = validateLicense(key, ents, pc)
-			case "COPYRIGHT":
-				err = validateCopyright(key, ents, pc)
-			case "PATCHES":
-				if idx, ok := ents[key].(indexed); ok {
-					for _, v := range idx {
-						l, _ := v.([]string)
-						for _, p := range l {
-							if !strings.HasPrefix(strings.TrimLeft(p, " \t"), "#") {
-								allPatches = append(allPatches, p)
-							}
-						}
-					}
-				}
-			}
-			if err != nil {
+			if err := validateValue(id, ext, vals, pc, &allPatches); err != nil {
 				return nil, err
 			}
-			keys[baseKey] = ents[key]
 		}
-		out[ext] = keys
 	}
 	if !pc.meta {
 		if err := checkUnreferencedPatches(pc, allPatches); err != nil {
 			return nil, err
 		}
 	}
-	return out, nil
+	return rk, nil
 }
 
+// fullKey is an attribute's key in a package extension.
+func fullKey(name, ext string) string {
+	if ext == "" {
+		return name
+	}
+	return name + "_" + ext
+}
+
+// inherited is the value a package extension inherits from the base
+// package (validated): the same, but SUMMARY gets a suffix for typed
+// packages (" (development files)").
+func inherited(base *attrValues, id attrID, ext string) any {
+	v := base.v[id]
+	if id == attrSummary {
+		if sfx, ok := summarySuffix[ext]; ok {
+			s, _ := v.(string)
+			return s + sfx
+		}
+	}
+	return v
+}
+
+// validateValue applies the rules of one attribute to its value in an
+// extension (given or default), collecting the base package's PATCHES.
+func validateValue(id attrID, ext string, vals *attrValues, pc *portContext, allPatches *[]string) error {
+	v := vals.v[id]
+	switch id {
+	case attrSummary:
+		return validateSummary(fullKey("SUMMARY", ext), v, pc)
+	case attrDescription:
+		// HaikuPorter compares with SUMMARY of the same key set, which
+		// only the base package's has (and only when given, as
+		// DESCRIPTION comes first).
+		var summary any
+		if ext == "" {
+			summary = vals.v[attrSummary]
+		}
+		return validateDescription(fullKey("DESCRIPTION", ext), v, summary, pc)
+	case attrLicense:
+		return validateLicense(fullKey("LICENSE", ext), v, pc)
+	case attrCopyright:
+		return validateCopyright(fullKey("COPYRIGHT", ext), v, pc)
+	case attrPatches:
+		idx, _ := v.(indexed)
+		for _, l := range idx {
+			for _, p := range stringList(l) {
+				if !strings.HasPrefix(strings.TrimLeft(p, " \t"), "#") {
+					*allPatches = append(*allPatches, p)
+				}
+			}
+		}
+	}
+	return nil
+}
 func checkUnreferencedPatches(pc *portContext, allPatches []string) error {
 	des, err := os.ReadDir(filepath.Join(pc.dir, "patches"))
 	if err != nil || len(des) == 0 {
@@ -174,8 +203,8 @@ func checkUnreferencedPatches(pc *portContext, allPatches []string) error {
 	return nil
 }
 
-func validateSummary(key string, ents entries, pc *portContext) error {
-	s, _ := ents[key].(string)
+func validateSummary(key string, v any, pc *portContext) error {
+	s, _ := v.(string)
 	switch {
 	case s == "":
 		return brokenf("no %s found (in %s)", key, pc.file)
@@ -199,19 +228,19 @@ func validateSummary(key string, ents entries, pc *portContext) error {
 // on one character).
 func isPyLower(r rune) bool { return unicode.IsLower(r) }
 
-func validateDescription(key string, ents entries, pc *portContext) error {
-	d, _ := ents[key].([]string)
+func validateDescription(key string, v, summary any, pc *portContext) error {
+	d, _ := v.([]string)
 	if len(d) == 0 {
 		return brokenf("no %s found (in %s)", key, pc.file)
 	}
-	if s, ok := ents["SUMMARY"].(string); ok && strings.Join(d, "") == s {
+	if s, ok := summary.(string); ok && joinedEqual(d, s) {
 		return brokenf("%s cannot be the same as SUMMARY (in %s)", key, pc.file)
 	}
 	return nil
 }
 
-func validateLicense(key string, ents entries, pc *portContext) error {
-	l, _ := ents[key].([]string)
+func validateLicense(key string, v any, pc *portContext) error {
+	l, _ := v.([]string)
 	if len(l) == 0 {
 		return brokenf("no %s found (in %s)", key, pc.file)
 	}
@@ -236,8 +265,8 @@ func validateLicense(key string, ents entries, pc *portContext) error {
 	return nil
 }
 
-func validateCopyright(key string, ents entries, pc *portContext) error {
-	c, _ := ents[key].([]string)
+func validateCopyright(key string, v any, pc *portContext) error {
+	c, _ := v.([]string)
 	full := strings.Join(c, "\n")
 	if len(c) == 0 {
 		return brokenf("no %s found (in %s)", key, pc.file)
@@ -250,4 +279,15 @@ func validateCopyright(key string, ents entries, pc *portContext) error {
 		return brokenf("%s must not contain \"COPYRIGHT\", \"(C)\", or © (in %s)", key, pc.file)
 	}
 	return nil
+}
+
+// joinedEqual reports whether strings.Join(l, "") == s, without joining.
+func joinedEqual(l []string, s string) bool {
+	for _, e := range l {
+		var ok bool
+		if s, ok = strings.CutPrefix(s, e); !ok {
+			return false
+		}
+	}
+	return s == ""
 }
