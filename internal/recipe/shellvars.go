@@ -14,91 +14,153 @@ type shellVar = sandbox.Var
 // shellVariables returns the variables HaikuPorter's recipe evaluator sets
 // for a port version on a target, in its order, with $REVISION still
 // unexpanded in the revision-dependent ones (they are re-evaluated by
-// updateRevisionVariables once the recipe sets REVISION).
+// updateRevisionVariables once the recipe sets REVISION). The values it
+// composes share one buffer.
 func shellVariables(name, baseName, version, portDir, targetArch, secondary string, s *Settings) []shellVar {
-	vars := make([]shellVar, 0, 96) // all of them, without growing
-	vars = append(vars, []shellVar{
-		{Name: "portName", Value: name},
-		{Name: "portBaseName", Value: baseName},
-		{Name: "portVersion", Value: version},
-		{Name: "portVersionedName", Value: name + "-" + version},
-		{Name: "portBaseDir", Value: portDir},
-		{Name: "haikuVersion", Value: "r1~alpha1"},
-		{Name: "buildArchitecture", Value: s.BuildArchitecture},
-		{Name: "targetArchitecture", Value: targetArch},
-		{Name: "jobs", Value: strconv.Itoa(s.Jobs)},
-	}...)
+	links := len(s.PackageLinksDirectory) + len(name) + len(version) + len("//-$REVISION/.settings")
+	w := newVarWriter(48*links + 2048) // all of them, without growing
+	w.set("portName", name)
+	w.set("portBaseName", baseName)
+	w.set("portVersion", version)
+	w.begin("portVersionedName").add(name, "-", version)
+	w.set("portBaseDir", portDir)
+	w.set("haikuVersion", "r1~alpha1")
+	w.set("buildArchitecture", s.BuildArchitecture)
+	w.set("targetArchitecture", targetArch)
+	w.set("jobs", strconv.Itoa(s.Jobs))
 	if s.Jobs > 1 {
-		vars = append(vars, shellVar{Name: "jobArgs", Value: "-j" + strconv.Itoa(s.Jobs)})
+		w.begin("jobArgs").add("-j", strconv.Itoa(s.Jobs))
 	}
-	vars = append(vars, shellVar{Name: "isCrossRepository", Value: "false"})
+	w.set("isCrossRepository", "false")
 
-	revisionedName := name + "-" + version + "-$REVISION"
-	vars = append(vars,
-		shellVar{Name: "portRevision", Value: "$REVISION"},
-		shellVar{Name: "portFullVersion", Value: version + "-$REVISION"},
-		shellVar{Name: "portRevisionedName", Value: revisionedName},
-		shellVar{Name: "packagerName", Value: s.PackagerName},
-		shellVar{Name: "packagerEmail", Value: s.PackagerEmail},
-	)
-	subDir, suffix, effective := "", "", targetArch
+	w.set("portRevision", "$REVISION")
+	w.begin("portFullVersion").add(version, "-$REVISION")
+	w.begin("portRevisionedName").add(name, "-", version, "-$REVISION")
+	w.set("packagerName", s.PackagerName)
+	w.set("packagerEmail", s.PackagerEmail)
+	subDir, effective := "", targetArch
 	if secondary != "" {
-		subDir, suffix, effective = "/"+secondary, "_"+secondary, secondary
+		subDir, effective = "/"+secondary, secondary
+		w.begin("secondaryArchSubDir").add("/", secondary)
+		w.begin("secondaryArchSuffix").add("_", secondary)
+	} else {
+		w.set("secondaryArchSubDir", "")
+		w.set("secondaryArchSuffix", "")
 	}
 	triple := machineTriples[effective]
-	vars = append(vars,
-		shellVar{Name: "secondaryArchSubDir", Value: subDir},
-		shellVar{Name: "secondaryArchSuffix", Value: suffix},
-		shellVar{Name: "effectiveTargetArchitecture", Value: effective},
-		shellVar{Name: "effectiveTargetMachineTriple", Value: triple},
-		shellVar{Name: "effectiveTargetMachineTripleAsName", Value: strings.ReplaceAll(triple, "-", "_")},
-	)
-	links := s.PackageLinksDirectory + "/" + revisionedName
-	prefix := links + "/.self"
-	vars = append(vars, shellVar{Name: "portPackageLinksDir", Value: links})
+	w.set("effectiveTargetArchitecture", effective)
+	w.set("effectiveTargetMachineTriple", triple)
+	w.set("effectiveTargetMachineTripleAsName", machineTripleNames[effective])
 
-	rel := func(d dirVar) string {
-		r := d.dir
+	// links: the package links directory, prefix: its .self
+	addLinks := func(w *varWriter) *varWriter {
+		return w.add(s.PackageLinksDirectory, "/", name, "-", version, "-$REVISION")
+	}
+	addPrefix := func(w *varWriter) *varWriter { return addLinks(w).add("/.self") }
+	addRel := func(w *varWriter, d *dirVar) *varWriter {
+		w.add(d.dir)
 		if d.named {
-			r += name
+			w.add(name)
 		}
 		if d.sub {
-			r += subDir
+			w.add(subDir)
 		}
-		return r
+		return w
 	}
-	rels := make([]string, len(relConfigure))
-	for i, d := range relConfigure {
-		rels[i] = rel(d)
-		vars = append(vars, shellVar{Name: d.relative, Value: rels[i]})
+	addLinks(w.begin("portPackageLinksDir"))
+	for i := range relConfigure {
+		d := &relConfigure[i]
+		addRel(w.begin(d.relative), d)
 	}
-	args := make([]string, 0, 2+len(relConfigure))
-	names := make([]string, 0, 2+len(relConfigure))
-	cmake := make([]string, 0, 2+len(relConfigure))
-	vars = append(vars, shellVar{Name: "prefix", Value: prefix}, shellVar{Name: "sysconfDir", Value: links + "/.settings"})
-	args = append(args, "--prefix="+prefix, "--sysconfdir="+links+"/.settings")
-	names = append(names, "prefix", "sysconfDir")
-	for i, d := range relConfigure {
-		abs := prefix + "/" + rels[i]
-		vars = append(vars, shellVar{Name: d.name, Value: abs})
-		args = append(args, d.arg+abs)
-		names = append(names, d.name)
+	addPrefix(w.begin("prefix"))
+	addLinks(w.begin("sysconfDir")).add("/.settings")
+	for i := range relConfigure {
+		d := &relConfigure[i]
+		addRel(addPrefix(w.begin(d.name)).add("/"), d)
 	}
-	cmake = append(cmake, "-DCMAKE_INSTALL_PREFIX="+prefix, "-DCMAKE_INSTALL_SYSCONFDIR="+links+"/.settings")
-	for i, d := range relConfigure {
-		cmake = append(cmake, d.cmake+rels[i])
+	addLinks(addPrefix(w.begin("configureDirArgs").add("--prefix=")).add(" --sysconfdir=")).add("/.settings")
+	for i := range relConfigure {
+		d := &relConfigure[i]
+		addRel(addPrefix(w.add(" ", d.arg)).add("/"), d)
 	}
-	vars = append(vars,
-		shellVar{Name: "configureDirArgs", Value: strings.Join(args, " ")},
-		shellVar{Name: "cmakeDirArgs", Value: strings.Join(cmake, " ")},
-		shellVar{Name: "configureDirVariables", Value: strings.Join(names, " ")},
-	)
-	for _, d := range otherDirs {
-		r := rel(d)
-		vars = append(vars, shellVar{Name: d.relative, Value: r}, shellVar{Name: d.name, Value: prefix + "/" + r})
+	addLinks(addPrefix(w.begin("cmakeDirArgs").add("-DCMAKE_INSTALL_PREFIX=")).add(" -DCMAKE_INSTALL_SYSCONFDIR=")).add("/.settings")
+	for i := range relConfigure {
+		d := &relConfigure[i]
+		addRel(w.add(" ", d.cmake), d)
 	}
-	vars = append(vars, shellVar{Name: "SOURCE_DIR", Value: baseName + "-" + version})
-	return vars
+	w.set("configureDirVariables", configureDirVariables)
+	for i := range otherDirs {
+		d := &otherDirs[i]
+		addRel(w.begin(d.relative), d)
+		addRel(addPrefix(w.begin(d.name)).add("/"), d)
+	}
+	w.begin("SOURCE_DIR").add(baseName, "-", version)
+	return w.finish()
+}
+
+// maxShellVars bounds the number of variables shellVariables sets.
+const maxShellVars = 96
+
+// varWriter collects shell variables; the values it composes (begin, then
+// add) are written to one buffer and cut out of it by finish.
+type varWriter struct {
+	vars   []shellVar
+	buf    strings.Builder
+	spans  [maxShellVars]varSpan
+	nspans int
+	open   bool // the last span is still being written
+}
+
+// varSpan is where a composed value is in the buffer.
+type varSpan struct{ i, start, end int32 }
+
+func newVarWriter(bytes int) *varWriter {
+	w := &varWriter{vars: make([]shellVar, 0, maxShellVars)}
+	w.buf.Grow(bytes)
+	return w
+}
+
+// set adds a variable with the value as it is.
+func (w *varWriter) set(name, value string) {
+	w.end()
+	w.vars = append(w.vars, shellVar{Name: name, Value: value})
+}
+
+// begin adds a variable whose value the following adds compose.
+func (w *varWriter) begin(name string) *varWriter {
+	w.end()
+	w.vars = append(w.vars, shellVar{Name: name})
+	w.spans[w.nspans] = varSpan{i: int32(len(w.vars) - 1), start: int32(w.buf.Len())}
+	w.nspans++
+	w.open = true
+	return w
+}
+
+// add appends to the value begun last.
+func (w *varWriter) add(parts ...string) *varWriter {
+	for _, p := range parts {
+		w.buf.WriteString(p)
+	}
+	return w
+}
+
+// end closes the value begun last, if open.
+func (w *varWriter) end() {
+	if w.open {
+		w.spans[w.nspans-1].end = int32(w.buf.Len())
+		w.open = false
+	}
+}
+
+// finish returns the variables, their composed values cut out of the
+// buffer.
+func (w *varWriter) finish() []shellVar {
+	w.end()
+	all := w.buf.String()
+	for _, sp := range w.spans[:w.nspans] {
+		w.vars[sp.i].Value = all[sp.start:sp.end]
+	}
+	return w.vars
 }
 
 func relativeName(n string) string {
@@ -140,3 +202,22 @@ var (
 		"documentationDir documentation", "fontsDir data/fonts", "postInstallDir boot/post-install",
 		"preUninstallDir boot/pre-uninstall", "preferencesDir preferences", "settingsDir settings")
 )
+
+// configureDirVariables is $configureDirVariables: the names of the
+// directories configure gets.
+var configureDirVariables = func() string {
+	names := []string{"prefix", "sysconfDir"}
+	for _, d := range relConfigure {
+		names = append(names, d.name)
+	}
+	return strings.Join(names, " ")
+}()
+
+// machineTripleNames are the machine triples as names ('-' made '_').
+var machineTripleNames = func() map[string]string {
+	m := make(map[string]string, len(machineTriples))
+	for a, t := range machineTriples {
+		m[a] = strings.ReplaceAll(t, "-", "_")
+	}
+	return m
+}()
