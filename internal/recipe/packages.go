@@ -54,7 +54,7 @@ func buildable(s Status, st *Settings) bool {
 // cleanRequires applies HaikuPorter's DependencyInfo rule for requires:
 // drop comments, strip, drop empty entries and duplicates.
 func cleanRequires(l []string) []string {
-	out := []string{}
+	out := make([]string, 0, len(l))
 	for _, r := range l {
 		r, _, _ = strings.Cut(r, "#")
 		r = pyStrip(r)
@@ -156,8 +156,20 @@ func buildPort(p *Port, rk *recipeKeys, pc *portContext, target, secondary strin
 	p.TestRequires = p.parseExpressions(p.RawTestRequires)
 
 	tarch, _ := pkginfo.ParseArchitecture(target)
-	var all []Package
+	// The port's status is its first package's.
+	var first struct {
+		arch   pkginfo.Architecture
+		status Status
+	}
+	declared := 0
 	haveSource := false
+	n := 1 // packages at most: those with PROVIDES and an automatic source package
+	for _, keys := range rk.pkgs {
+		if len(stringList(keys.v[attrProvides])) > 0 {
+			n++
+		}
+	}
+	p.Packages = make([]Package, 0, n)
 	for i, ext := range rk.exts {
 		keys := rk.pkgs[i]
 		provides := stringList(keys.v[attrProvides])
@@ -197,7 +209,10 @@ func buildPort(p *Port, rk *recipeKeys, pc *portContext, target, secondary strin
 		}
 		pkg.Status = statusOnTarget(keys, target, secondary)
 		p.fillPackage(&pkg, keys, rev)
-		all = append(all, pkg)
+		if declared == 0 {
+			first.arch, first.status = pkg.Architecture, pkg.Status
+		}
+		declared++
 		if typ == "source" {
 			if !st.CreateSourcePackages || basedOnSourcePackage {
 				p.OtherPackages = append(p.OtherPackages, pkg)
@@ -211,7 +226,7 @@ func buildPort(p *Port, rk *recipeKeys, pc *portContext, target, secondary strin
 			p.OtherPackages = append(p.OtherPackages, pkg)
 		}
 	}
-	if len(all) == 0 {
+	if declared == 0 {
 		return brokenf("recipe %s doesn't define any package", pc.file)
 	}
 	disabled, _ := base.v[attrDisableSourcePackage].(bool)
@@ -229,12 +244,10 @@ func buildPort(p *Port, rk *recipeKeys, pc *portContext, target, secondary strin
 		p.Packages = append(p.Packages, pkg)
 	}
 
-	// The port's status is its first package's.
-	first := all[0]
-	if first.Architecture == pkginfo.ArchAny && secondary != "" {
+	if first.arch == pkginfo.ArchAny && secondary != "" {
 		p.Status = StatusUnsupported
 	} else {
-		p.Status = first.Status
+		p.Status = first.status
 	}
 	p.Buildable = buildable(p.Status, st)
 	return nil
@@ -251,7 +264,7 @@ func (p *Port) fillPackage(pkg *Package, keys *attrValues, rev int) {
 	}
 	pkg.RawProvides = nonNil(slices.Clone(stringList(keys.v[attrProvides])))
 	pkg.RawRequires = cleanRequires(stringList(keys.v[attrRequires]))
-	pkg.Provides = []pkginfo.Resolvable{}
+	pkg.Provides = make([]pkginfo.Resolvable, 0, len(pkg.RawProvides))
 	for _, s := range pkg.RawProvides {
 		r, err := pkginfo.ParseResolvable(s)
 		if err != nil {
@@ -268,7 +281,7 @@ func (p *Port) fillPackage(pkg *Package, keys *attrValues, rev int) {
 }
 
 func (p *Port) parseExpressions(l []string) []pkginfo.Expression {
-	out := []pkginfo.Expression{}
+	out := make([]pkginfo.Expression, 0, len(l))
 	for _, s := range l {
 		e, err := pkginfo.ParseExpression(s)
 		if err != nil {
