@@ -3,6 +3,7 @@ package recipe
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // mayBreak marks the bytes a line break (see lineBreakAt) starts with.
@@ -81,7 +82,22 @@ func hasLineBreak(s string) bool {
 // hasOtherLineBreak reports whether s holds a line break in Python's sense
 // other than \n.
 func hasOtherLineBreak(s string) bool {
-	for i := 0; i < len(s); i++ {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		// Skip 8 bytes at a time while none is a control character or
+		// beyond ASCII, which every line break starts with.
+		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		if ((w-0x2020202020202020)&^w|w)&0x8080808080808080 == 0 {
+			continue
+		}
+		for j := i; j < i+8; j++ {
+			if c := s[j]; mayBreak[c] && c != '\n' && lineBreakAt(s, j) > 0 {
+				return true
+			}
+		}
+	}
+	for ; i < len(s); i++ {
 		if c := s[i]; mayBreak[c] && c != '\n' && lineBreakAt(s, i) > 0 {
 			return true
 		}
@@ -107,8 +123,16 @@ func isPlainASCII(c byte) bool { return c > ' ' && c < 0x7f }
 // without splitting all of s.
 func firstField(s string) string {
 	s = strings.TrimLeftFunc(s, unicode.IsSpace)
-	if i := strings.IndexFunc(s, unicode.IsSpace); i >= 0 {
-		return s[:i]
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= utf8.RuneSelf:
+			if j := strings.IndexFunc(s[i:], unicode.IsSpace); j >= 0 {
+				return s[:i+j]
+			}
+			return s
+		case c == ' ' || c >= '\t' && c <= '\r': // unicode.IsSpace in ASCII
+			return s[:i]
+		}
 	}
 	return s
 }

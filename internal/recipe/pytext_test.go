@@ -12,7 +12,13 @@ var pyTexts = []string{"", "a", " a ", "\ta\n", "a b", "\u00a0a\u2028", "\x1fa\x
 // TestPyTextHelpers checks the helpers without allocations against their
 // plain definitions.
 func TestPyTextHelpers(t *testing.T) {
+	var texts []string
 	for _, s := range pyTexts {
+		for _, pad := range []string{"", "abc", "0123456", "01234567", "0123456789abcde"} {
+			texts = append(texts, s, pad+s, s+pad, pad+s+pad+s)
+		}
+	}
+	for _, s := range texts {
 		lines := pySplitLines(s)
 		if n := countLines(s); n != len(lines) && n != len(lines)+1 {
 			t.Errorf("countLines(%q) = %d, %d lines", s, n, len(lines))

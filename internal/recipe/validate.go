@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // portContext is what validation needs to know about the port version
@@ -212,7 +213,7 @@ func validateSummary(key string, v any, pc *portContext) error {
 		return brokenf("%s must be a single line of text (%s)", key, pc.file)
 	case strings.HasPrefix(strings.ToLower(s), pc.name):
 		return brokenf("%s cannot start with the name of the port (%s)", key, pc.file)
-	case isPyLower([]rune(s)[0]):
+	case isPyLower(firstRune(s)):
 		return brokenf("%s must start with a capital letter (%s)", key, pc.file)
 	case strings.HasSuffix(s, "."):
 		return brokenf("%s cannot end in \".\" (%s)", key, pc.file)
@@ -222,6 +223,12 @@ func validateSummary(key string, v any, pc *portContext) error {
 		return brokenf("%s exceeds 80 chars (in %s)", key, pc.file)
 	}
 	return nil
+}
+
+// firstRune is []rune(s)[0] (s not empty), without converting all of s.
+func firstRune(s string) rune {
+	r, _ := utf8.DecodeRuneInString(s)
+	return r
 }
 
 // isPyLower reports whether a character is lower case (Python's islower

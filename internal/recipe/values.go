@@ -83,8 +83,13 @@ func parseText(valueString string) []string {
 // parseArchitectures parses "x86_64 ?arm !x86_gcc2" (or "all") into each
 // architecture's status: stable, untested (?) or broken (!).
 func parseArchitectures(valueString, file string) (archStatus, error) {
-	as := archStatus{}
-	for v := range strings.FieldsSeq(strings.ToLower(valueString)) {
+	lower := strings.ToLower(valueString)
+	hint := strings.Count(lower, " ") + 1 // fields, or more
+	if strings.Contains(lower, "all") {
+		hint += len(machineArchitectures)
+	}
+	as := make(archStatus, hint)
+	for v := range strings.FieldsSeq(lower) {
 		status, arch := StatusStable, v
 		if rest, ok := strings.CutPrefix(v, "?"); ok {
 			status, arch = StatusUntested, rest
