@@ -17,8 +17,8 @@ type shellVar = sandbox.Var
 // updateRevisionVariables once the recipe sets REVISION). The values it
 // composes share one buffer.
 func shellVariables(name, baseName, version, portDir, targetArch, secondary string, s *Settings) []shellVar {
-	links := len(s.PackageLinksDirectory) + len(name) + len(version) + len("//-$REVISION/.settings")
-	w := newVarWriter(48*links + 2048) // all of them, without growing
+	linksLen := len(s.PackageLinksDirectory) + len(name) + len(version) + len("//-$REVISION/.settings")
+	w := newVarWriter(48*linksLen + 2048) // room for all values, without growing
 	w.set("portName", name)
 	w.set("portBaseName", baseName)
 	w.set("portVersion", version)
@@ -52,11 +52,9 @@ func shellVariables(name, baseName, version, portDir, targetArch, secondary stri
 	w.set("effectiveTargetMachineTriple", triple)
 	w.set("effectiveTargetMachineTripleAsName", machineTripleNames[effective])
 
-	// links: the package links directory, prefix: its .self
-	addLinks := func(w *varWriter) *varWriter {
-		return w.add(s.PackageLinksDirectory, "/", name, "-", version, "-$REVISION")
-	}
-	addPrefix := func(w *varWriter) *varWriter { return addLinks(w).add("/.self") }
+	// links: the package links directory, prefix: its .self (one string)
+	prefix := s.PackageLinksDirectory + "/" + name + "-" + version + "-$REVISION/.self"
+	links := prefix[:len(prefix)-len("/.self")]
 	addRel := func(w *varWriter, d *dirVar) *varWriter {
 		w.add(d.dir)
 		if d.named {
@@ -67,23 +65,23 @@ func shellVariables(name, baseName, version, portDir, targetArch, secondary stri
 		}
 		return w
 	}
-	addLinks(w.begin("portPackageLinksDir"))
+	w.set("portPackageLinksDir", links)
 	for i := range relConfigure {
 		d := &relConfigure[i]
 		addRel(w.begin(d.relative), d)
 	}
-	addPrefix(w.begin("prefix"))
-	addLinks(w.begin("sysconfDir")).add("/.settings")
+	w.set("prefix", prefix)
+	w.begin("sysconfDir").add(links, "/.settings")
 	for i := range relConfigure {
 		d := &relConfigure[i]
-		addRel(addPrefix(w.begin(d.name)).add("/"), d)
+		addRel(w.begin(d.name).add(prefix, "/"), d)
 	}
-	addLinks(addPrefix(w.begin("configureDirArgs").add("--prefix=")).add(" --sysconfdir=")).add("/.settings")
+	w.begin("configureDirArgs").add("--prefix=", prefix, " --sysconfdir=", links, "/.settings")
 	for i := range relConfigure {
 		d := &relConfigure[i]
-		addRel(addPrefix(w.add(" ", d.arg)).add("/"), d)
+		addRel(w.add(" ", d.arg, prefix, "/"), d)
 	}
-	addLinks(addPrefix(w.begin("cmakeDirArgs").add("-DCMAKE_INSTALL_PREFIX=")).add(" -DCMAKE_INSTALL_SYSCONFDIR=")).add("/.settings")
+	w.begin("cmakeDirArgs").add("-DCMAKE_INSTALL_PREFIX=", prefix, " -DCMAKE_INSTALL_SYSCONFDIR=", links, "/.settings")
 	for i := range relConfigure {
 		d := &relConfigure[i]
 		addRel(w.add(" ", d.cmake), d)
@@ -92,7 +90,7 @@ func shellVariables(name, baseName, version, portDir, targetArch, secondary stri
 	for i := range otherDirs {
 		d := &otherDirs[i]
 		addRel(w.begin(d.relative), d)
-		addRel(addPrefix(w.begin(d.name)).add("/"), d)
+		addRel(w.begin(d.name).add(prefix, "/"), d)
 	}
 	w.begin("SOURCE_DIR").add(baseName, "-", version)
 	return w.finish()

@@ -123,3 +123,11 @@ func TestShellVariables(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkShellVariables(b *testing.B) {
+	st := DefaultSettings()
+	b.ReportAllocs()
+	for b.Loop() {
+		shellVariables("zlib_x86", "zlib", "1.3.2", "/t/sys-libs/zlib", "x86_gcc2", "x86", &st)
+	}
+}
