@@ -84,11 +84,18 @@ func hasLineBreak(s string) bool {
 func hasOtherLineBreak(s string) bool {
 	i := 0
 	for ; i+8 <= len(s); i += 8 {
-		// Skip 8 bytes at a time while none is a control character or
-		// beyond ASCII, which every line break starts with.
+		// Skip 8 bytes at a time while none is a control character
+		// other than \n or beyond ASCII, which every other line break
+		// starts with. For each byte b below 0x80 (no carry crosses
+		// bytes): (b + 0x60) has its high bit set when b >= 0x20, and
+		// ((b ^ 0x0a) + 0x7f) | (b ^ 0x0a) when b != '\n'.
+		const low7, high = 0x7f7f7f7f7f7f7f7f, 0x8080808080808080
 		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
 			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
-		if ((w-0x2020202020202020)&^w|w)&0x8080808080808080 == 0 {
+		printable := w&low7 + 0x6060606060606060
+		x := w ^ 0x0a0a0a0a0a0a0a0a
+		notNewline := (x&low7 + low7) | x
+		if (^printable&notNewline|w)&high == 0 {
 			continue
 		}
 		for j := i; j < i+8; j++ {

@@ -39,3 +39,25 @@ func TestPyTextHelpers(t *testing.T) {
 		}
 	}
 }
+
+// TestHasOtherLineBreakBytes: every byte value in every position of the
+// 8-byte steps, with and without newlines around, against the byte loop.
+func TestHasOtherLineBreakBytes(t *testing.T) {
+	for c := 0; c < 256; c++ {
+		for pos := 0; pos < 16; pos++ {
+			b := []byte("abcdefghijklmnop\n\n")
+			b[pos] = byte(c)
+			for _, s := range []string{string(b), string(b[:16]), "\n\n\n\n\n\n\n\n" + string(b)} {
+				want := false
+				for i := 0; i < len(s); i++ {
+					if s[i] != '\n' && lineBreakAt(s, i) > 0 {
+						want = true
+					}
+				}
+				if got := hasOtherLineBreak(s); got != want {
+					t.Fatalf("%q: %t", s, got)
+				}
+			}
+		}
+	}
+}
