@@ -1,12 +1,12 @@
 package main
 
 import (
-	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
+
+	"github.com/haikuports/kiln/internal/config"
 )
 
 // dayDuration is a duration flag that also accepts days: "7d", "1d12h",
@@ -44,31 +44,5 @@ func (v dayDuration) Set(s string) error {
 }
 
 // parseDayDuration parses a time.ParseDuration string optionally led by
-// a whole number of days ("7d", "2d12h", "-1d").
-func parseDayDuration(s string) (time.Duration, error) {
-	t := strings.TrimSpace(s)
-	neg := strings.HasPrefix(t, "-")
-	t = strings.TrimPrefix(t, "-")
-	var days int64
-	hasDays := false
-	if i := strings.IndexByte(t, 'd'); i > 0 {
-		hasDays = true
-		n, err := strconv.ParseInt(t[:i], 10, 64)
-		if err != nil || n > 100*365 {
-			return 0, fmt.Errorf("invalid duration %q (want e.g. 7d, 36h, 1d12h)", s)
-		}
-		days, t = n, t[i+1:]
-	}
-	var rest time.Duration
-	if t != "" || !hasDays {
-		var err error
-		if rest, err = time.ParseDuration(t); err != nil || rest < 0 {
-			return 0, fmt.Errorf("invalid duration %q (want e.g. 7d, 36h, 1d12h)", s)
-		}
-	}
-	d := time.Duration(days)*24*time.Hour + rest
-	if neg {
-		d = -d
-	}
-	return d, nil
-}
+// a whole number of days ("7d", "2d12h", "-1d"), as [retention] keys do.
+func parseDayDuration(s string) (time.Duration, error) { return config.ParseAge(s) }

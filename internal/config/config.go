@@ -46,6 +46,8 @@ type Config struct {
 	// Dock is kiln serve's package uploads.
 	Dock Dock `toml:"dock"`
 	HTTP HTTP `toml:"http"` // kiln serve's listen address and repository URLs (http.go)
+	// Retention is kiln serve's pruning of old snapshots, packages and runs.
+	Retention Retention `toml:"retention"`
 	// Notify are the URLs kiln serve calls after each publish.
 	Notify []Notify `toml:"notify"`
 	// Mirrors are second stores kiln serve keeps copies of targets in.
@@ -311,6 +313,7 @@ func (c *Config) Validate() error {
 		bad("store.url", "required")
 	}
 	errs = append(errs, c.Tree.validate()...)
+	errs = append(errs, c.Retention.validate()...)
 	if len(c.Targets) == 0 {
 		bad("target", "at least one [[target]] is required")
 	}

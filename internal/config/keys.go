@@ -38,6 +38,7 @@ func Keys() []Key {
 var (
 	secretType = reflect.TypeOf(Secret(""))
 	sizeType   = reflect.TypeOf(Size(0))
+	ageType    = reflect.TypeOf(Age(0))
 )
 
 // walkKeys adds the keys of struct t; path is the table's key path ("" at
@@ -79,7 +80,7 @@ func typeName(t reflect.Type) string {
 		return "secret"
 	case t == sizeType:
 		return "size"
-	case t.Name() == "Duration":
+	case t.Name() == "Duration" || t == ageType:
 		return "duration"
 	}
 	switch t.Kind() {
