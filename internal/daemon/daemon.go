@@ -77,13 +77,14 @@ type Daemon struct {
 
 	followers sync.WaitGroup // goroutines following runs Trigger started
 
-	tree     *gitTree                 // the ports tree's working copy (gittree.go)
-	kick     chan struct{}            // Wake → watch (wake.go)
-	wakes    map[string]chan struct{} // watch → each target's loop
-	notify   *notifier                // [[notify]] URLs (notify.go)
-	mirrors  *mirrorer                // [[mirror]] stores (mirror.go)
-	toggles  *toggle.Switch           // disabled builders (toggles.go)
-	toggleMu sync.Mutex               // serialises SetBuilder and reloadToggles
+	tree      *gitTree                 // the ports tree's working copy (gittree.go)
+	kick      chan struct{}            // Wake → watch (wake.go)
+	wakes     map[string]chan struct{} // watch → each target's loop
+	notify    *notifier                // [[notify]] URLs (notify.go)
+	mirrors   *mirrorer                // [[mirror]] stores (mirror.go)
+	retention *retainer                // [retention] (retention.go)
+	toggles   *toggle.Switch           // disabled builders (toggles.go)
+	toggleMu  sync.Mutex               // serialises SetBuilder and reloadToggles
 }
 
 // TargetState is what a target's loop is doing, for the API.
@@ -130,6 +131,9 @@ func New(ctx context.Context, o Options) (*Daemon, error) {
 		return nil, err
 	}
 	if d.mirrors, err = newMirrorer(ctx, o.Config, o.Store, log, o.Metrics); err != nil {
+		return nil, err
+	}
+	if d.retention, err = newRetainer(o.Config.Retention, log, o.Metrics); err != nil {
 		return nil, err
 	}
 	if d.toggles, err = loadSwitch(ctx, o.Store); err != nil {
@@ -210,6 +214,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.mu.Lock()
 	d.runCtx = ctx
 	d.mu.Unlock()
+	defer d.retention.wg.Wait() // after the followers: a run's end asks for a pass
 	defer d.followers.Wait()
 	defer d.notify.wg.Wait()
 	defer d.mirrors.wg.Wait()
@@ -218,6 +223,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	var wg sync.WaitGroup
 	wg.Go(func() { d.mirrors.every(ctx, d.targets) })
+	wg.Go(func() { d.retainEvery(ctx) })
 	wg.Go(func() { d.watch(ctx) })
 	wg.Go(func() { d.watchToggles(ctx) })
 	for _, t := range d.targets {
@@ -390,6 +396,7 @@ func (d *Daemon) follow(ctx context.Context, log *slog.Logger, t *Target, h *bui
 	}
 	log.Info("run ended", "run", run.ID, "state", run.State, "reason", run.Reason)
 	d.notifyPublished(ctx, t, run.ID, run.Snapshots)
+	d.retainTarget(t) // deferred while the run was in progress
 	if !run.State.Final() || run.State == buildrun.RunCancelled || run.Trigger.Mode == "ports" {
 		return // a ports run does not catch the target up with its tree
 	}

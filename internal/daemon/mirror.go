@@ -199,12 +199,16 @@ func (d *Daemon) mirrorTarget(t *Target) {
 
 // afterPublishHook returns the repo.Options.OnPublish of target name: the
 // metrics' observe, then a mirror pass after a publish that changed
-// something.
+// something, and a retention pass after a publish (deferred to the
+// run's end when a run published).
 func (d *Daemon) afterPublishHook(observe func(repo.PublishStat), t **Target) func(repo.PublishStat) {
 	return func(s repo.PublishStat) {
 		observe(s)
 		if s.Outcome() == "ok" && *t != nil && len(d.mirrors.entries) > 0 {
 			d.mirrorTarget(*t)
+		}
+		if s.Outcome() == "ok" && s.Op == "publish" && *t != nil {
+			d.retainTarget(*t)
 		}
 	}
 }
