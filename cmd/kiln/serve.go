@@ -45,7 +45,10 @@ signed GitHub push webhook) and POST /api/v1/hooks/trigger (a trigger token)
 fetch it and start the update runs at once, a burst of pushes debounced into
 one run per target ([tree] debounce, default 2s). After each publish the
 [[notify]] URLs are called and the [[mirror]] stores brought in step (as kiln
-repo mirror does, in the background; docs/mirror.md).
+repo mirror does, in the background; docs/mirror.md). Nothing is ever deleted
+unless [retention] sets a keep rule: then, after each run and every interval,
+the rules of kiln repo prune and kiln runs prune are applied to the targets
+this replica schedules (never during a run; docs/serve.md).
 
 Every key of the config can be overridden by a KILN_ variable
 (KILN_STORE_URL, KILN_TREE_POLL, KILN_TARGET_0_BRANCH, …; docs/configuration.md).

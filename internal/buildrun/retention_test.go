@@ -1,10 +1,14 @@
 package buildrun
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/haikuports/kiln/internal/store"
 )
 
 func TestPruneRuns(t *testing.T) {
@@ -39,6 +43,28 @@ func TestPruneRuns(t *testing.T) {
 	left, err := NewReader(e.st, e.repo).RunIDs(ctx)
 	if err != nil || !slices.Equal(left, []string{ids[0], ids[3]}) {
 		t.Errorf("left %v %v", left, err)
+	}
+	// An unfinished run (one waiting to be resumed, years old, not the
+	// newest) is kept whatever the rules: [retention] and kiln runs prune
+	// never delete a run in progress.
+	rd := NewReader(e.st, e.repo)
+	run, err := rd.Run(ctx, ids[3])
+	if err != nil {
+		t.Fatal(err)
+	}
+	const unfinished = "20200101T000000.000Z-abcdef"
+	run.ID, run.State, run.Snapshots = unfinished, RunRunning, nil
+	run.Started = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	b, err := json.Marshal(run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.st.Put(ctx, newLayout(e.repo).runRecord(unfinished), bytes.NewReader(b), int64(len(b)), store.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	res, err = PruneRuns(ctx, e.st, e.repo, RetentionOptions{KeepRuns: 1, KeepAge: -1, Now: later})
+	if err != nil || !slices.Contains(res.Kept, unfinished) || slices.Contains(res.Deleted, unfinished) {
+		t.Errorf("unfinished run: %+v %v", res, err)
 	}
 	// Young runs are kept by age.
 	res, err = PruneRuns(ctx, e.st, e.repo, RetentionOptions{KeepRuns: 1, KeepAge: time.Hour, DryRun: true})

@@ -1,10 +1,13 @@
 package config
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/haikuports/kiln/internal/builder"
 )
 
 const day = 24 * time.Hour
@@ -144,5 +147,37 @@ func TestParseAge(t *testing.T) {
 		if s := Age(d).String(); s != want {
 			t.Errorf("%v: String %q, want %q", d, s, want)
 		}
+	}
+}
+
+// TestRetentionExample: kiln.example.toml's commented-out [retention]
+// section, uncommented, is valid and sets every key.
+func TestRetentionExample(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "kiln.example.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	in := false
+	for _, l := range strings.Split(string(b), "\n") {
+		switch {
+		case l == "# [retention]":
+			in = true
+		case in && !strings.HasPrefix(l, "# "):
+			in = false
+		}
+		if in {
+			l = strings.TrimPrefix(l, "# ")
+		}
+		lines = append(lines, l)
+	}
+	c, err := Parse(filepath.Join(t.TempDir(), "kiln.toml"), []byte(strings.Join(lines, "\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Retention{Interval: builder.Duration(time.Hour), KeepLast: 10, KeepAge: Age(7 * day), Grace: Age(day),
+		ObsoleteRetention: Age(30 * day), RunsKeepLast: 50, RunsKeepAge: Age(30 * day)}
+	if c.Retention != want {
+		t.Errorf("example retention %+v, want %+v", c.Retention, want)
 	}
 }

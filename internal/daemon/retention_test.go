@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/haikuports/kiln/internal/builder"
 	"github.com/haikuports/kiln/internal/builder/mock"
 	"github.com/haikuports/kiln/internal/config"
@@ -175,8 +177,8 @@ func TestRetentionNotHolder(t *testing.T) {
 	if err := pruning.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	start := func(name string, c *config.Config) *Daemon {
-		d, err := New(ctx, Options{Config: c, Store: st, Replica: name, LeaseTTL: 300 * time.Millisecond,
+	start := func(name string, c *config.Config, reg prometheus.Registerer) *Daemon {
+		d, err := New(ctx, Options{Config: c, Store: st, Replica: name, LeaseTTL: 300 * time.Millisecond, Metrics: reg,
 			RepoInfo: map[string]*pkginfo.RepositoryInfo{"master/x86_64": info}})
 		if err != nil {
 			t.Fatal(err)
@@ -188,11 +190,12 @@ func TestRetentionNotHolder(t *testing.T) {
 		return d
 	}
 	const tg = "master/x86_64"
-	holder := start("holder", cfg)
+	holder := start("holder", cfg, nil)
 	waitUntil(t, "the holder finished its first run", 60*time.Second, func() bool {
 		return holder.Lease(tg).Held && holder.State(tg).Processed != "" && holder.State(tg).Run == ""
 	})
-	other := start("other", &pruning)
+	reg := prometheus.NewRegistry()
+	other := start("other", &pruning, reg)
 	waitUntil(t, "the other replica sees the holder", 5*time.Second, func() bool { return other.Lease(tg).Holder == "holder" })
 	bump(t, cfg.Tree.Path, 7)
 	h, err := holder.Trigger(ctx, holder.Target(tg), Request{Mode: "update", By: "test"})
@@ -250,5 +253,19 @@ func TestRetentionNotHolder(t *testing.T) {
 	}
 	if n := value(r.removed.WithLabelValues(tg, removedSnapshot)); n != 2 {
 		t.Errorf("%v snapshots counted as removed, want 2", n)
+	}
+	// The daemon's registry (kiln serve's /metrics) has them.
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, mf := range mfs {
+		names = append(names, mf.GetName())
+	}
+	for _, want := range []string{"kiln_retention_removed_total", "kiln_retention_passes_total"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("%s not in the daemon's registry (%v)", want, names)
+		}
 	}
 }
