@@ -282,6 +282,8 @@ func (d *Daemon) drive(ctx context.Context, t *Target, from string, settled *ato
 				d.update(t.Name(), func(s *TargetState) { s.Error = "" })
 				if h != nil {
 					d.follow(ctx, log, t, h)
+				} else {
+					d.retainTarget(t) // catch up with what aged while no replica held t
 				}
 			}
 		}

@@ -20,8 +20,9 @@ import (
 var errRetentionDeferred = errors.New("daemon: retention deferred")
 
 // retainer applies the [retention] rules to the targets this replica
-// schedules: after each run ended and each publish outside a run (the
-// loading dock), and every interval. A pass is exactly `kiln repo prune`
+// schedules: once it took a target and resumed what there was to resume,
+// after each run ended and each publish outside a run (the loading dock),
+// and every interval. A pass is exactly `kiln repo prune`
 // (repo.Repo.Prune, under the target's publisher lease, waited for as the
 // command waits) followed by `kiln runs prune` (buildrun.PruneRuns), in
 // the context of the target's scheduling lease, so that only its holder
@@ -169,6 +170,9 @@ func (d *Daemon) retain(t *Target) (retained, error) {
 		r.passes.WithLabelValues(t.Name(), "ok").Inc()
 	}
 	r.count(log, t.Name(), out, time.Since(start))
+	if out.Prune != nil && len(out.Prune.DeletedSnapshots) > 0 && len(d.mirrors.entries) > 0 {
+		d.mirrorTarget(t) // a mirror with delete = true follows at once
+	}
 	return out, err
 }
 
