@@ -77,14 +77,14 @@ type Daemon struct {
 
 	followers sync.WaitGroup // goroutines following runs Trigger started
 
-	tree      *gitTree                 // the ports tree's working copy (gittree.go)
-	kick      chan struct{}            // Wake → watch (wake.go)
-	wakes     map[string]chan struct{} // watch → each target's loop
-	notify    *notifier                // [[notify]] URLs (notify.go)
-	mirrors   *mirrorer                // [[mirror]] stores (mirror.go)
-	retention *retainer                // [retention] (retention.go)
-	toggles   *toggle.Switch           // disabled builders (toggles.go)
-	toggleMu  sync.Mutex               // serialises SetBuilder and reloadToggles
+	tree     *gitTree                 // the ports tree's working copy (gittree.go)
+	kick     chan struct{}            // Wake → watch (wake.go)
+	wakes    map[string]chan struct{} // watch → each target's loop
+	notify   *notifier                // [[notify]] URLs (notify.go)
+	mirrors  *mirrorer                // [[mirror]] stores (mirror.go)
+	retainer *retainer                // [retention] (retention.go)
+	toggles  *toggle.Switch           // disabled builders (toggles.go)
+	toggleMu sync.Mutex               // serialises SetBuilder and reloadToggles
 }
 
 // TargetState is what a target's loop is doing, for the API.
@@ -133,7 +133,7 @@ func New(ctx context.Context, o Options) (*Daemon, error) {
 	if d.mirrors, err = newMirrorer(ctx, o.Config, o.Store, log, o.Metrics); err != nil {
 		return nil, err
 	}
-	if d.retention, err = newRetainer(o.Config.Retention, log, o.Metrics); err != nil {
+	if d.retainer, err = newRetainer(o.Config.Retention, log, o.Metrics); err != nil {
 		return nil, err
 	}
 	if d.toggles, err = loadSwitch(ctx, o.Store); err != nil {
@@ -214,7 +214,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.mu.Lock()
 	d.runCtx = ctx
 	d.mu.Unlock()
-	defer d.retention.wg.Wait() // after the followers: a run's end asks for a pass
+	defer d.retainer.wg.Wait() // after the followers: a run's end asks for a pass
 	defer d.followers.Wait()
 	defer d.notify.wg.Wait()
 	defer d.mirrors.wg.Wait()

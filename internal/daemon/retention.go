@@ -77,7 +77,7 @@ func newRetainer(c config.Retention, log *slog.Logger, reg prometheus.Registerer
 // (nothing when retention is off, Run does not run or another replica
 // schedules t).
 func (d *Daemon) retainTarget(t *Target) {
-	r := d.retention
+	r := d.retainer
 	if r == nil || !r.cfg.Enabled() {
 		return
 	}
@@ -118,10 +118,10 @@ func (d *Daemon) retainTarget(t *Target) {
 // retainEvery asks for a pass of every target each interval until ctx
 // ends.
 func (d *Daemon) retainEvery(ctx context.Context) {
-	if d.retention == nil || !d.retention.cfg.Enabled() {
+	if d.retainer == nil || !d.retainer.cfg.Enabled() {
 		return
 	}
-	tick := time.NewTicker(d.retention.cfg.Every())
+	tick := time.NewTicker(d.retainer.cfg.Every())
 	defer tick.Stop()
 	for {
 		select {
@@ -145,7 +145,7 @@ type retained struct {
 // replica schedules t, errRetentionDeferred while t has a run in
 // progress (or this replica has not resumed t's unfinished run yet).
 func (d *Daemon) retain(t *Target) (retained, error) {
-	r := d.retention
+	r := d.retainer
 	var out retained
 	k := d.keepers[t.Name()]
 	ctx, err := k.heldCtx()
@@ -180,7 +180,7 @@ func (d *Daemon) retain(t *Target) (retained, error) {
 // then its run records (if runs_keep_last or runs_keep_age is), through
 // the code of `kiln repo prune` and `kiln runs prune`.
 func (d *Daemon) retainPass(ctx context.Context, t *Target, out *retained) error {
-	c := d.retention.cfg
+	c := d.retainer.cfg
 	if c.Snapshots() {
 		res, err := t.Repo().Prune(ctx, c.PruneOptions())
 		out.Prune = res

@@ -83,7 +83,7 @@ func TestRetentionKeepLast(t *testing.T) {
 	var ids []string
 	var head string
 	waitUntil(t, "retention leaves two snapshots", 30*time.Second, func() bool {
-		if !u.d.retention.idle() {
+		if !u.d.retainer.idle() {
 			return false // a pass deletes snapshots before runs, and counts at its end
 		}
 		ids, head = snapshotIDs(t, tg)
@@ -96,7 +96,7 @@ func TestRetentionKeepLast(t *testing.T) {
 	if err != nil || !rp.OK() || rp.Head != head {
 		t.Errorf("verify after retention: %v %+v", err, rp)
 	}
-	r := u.d.retention
+	r := u.d.retainer
 	if n := value(r.removed.WithLabelValues("master/x86_64", removedSnapshot)); n < 2 {
 		t.Errorf("%v snapshots counted as removed, want at least 2 (4 runs published)", n)
 	}
@@ -146,7 +146,7 @@ func TestRetentionOff(t *testing.T) {
 		t.Errorf("snapshots %v after a pass, want %v", again, ids)
 	}
 	for _, kind := range []string{removedSnapshot, removedPackage, removedObsolete, removedRun} {
-		if n := value(u.d.retention.removed.WithLabelValues("master/x86_64", kind)); n != 0 {
+		if n := value(u.d.retainer.removed.WithLabelValues("master/x86_64", kind)); n != 0 {
 			t.Errorf("%v %s counted as removed", n, kind)
 		}
 	}
@@ -216,7 +216,7 @@ func TestRetentionNotHolder(t *testing.T) {
 	if ids, _ := snapshotIDs(t, other.Target(tg)); !slices.Equal(ids, before) {
 		t.Fatalf("the non-holder pruned: snapshots %v, were %v", ids, before)
 	}
-	r := other.retention
+	r := other.retainer
 	for _, outcome := range []string{"ok", "deferred", "failed"} {
 		if n := value(r.passes.WithLabelValues(tg, outcome)); n != 0 {
 			t.Errorf("the non-holder ran %v passes (%s)", n, outcome)
