@@ -16,7 +16,8 @@ import (
 // Nothing is deleted unless a keep rule is set: with keep_last or
 // keep_age the target's snapshots and packages are pruned, with
 // runs_keep_last or runs_keep_age its run records and logs. The head
-// snapshot, a run in progress and the runs of kept snapshots always stay.
+// snapshot, a run in progress and the runs of kept snapshots always stay;
+// a target with a run in progress, or paused, is not pruned.
 type Retention struct {
 	// Interval is how often the rules are applied without a publish
 	// (default 1h).

@@ -16,7 +16,8 @@ import (
 )
 
 // errRetentionDeferred: the target has a run in progress, or one this
-// replica has not resumed yet; retention waits for the run's end.
+// replica has not resumed yet (retention waits for the run's end), or it
+// is paused (retention waits for its resume and the next interval).
 var errRetentionDeferred = errors.New("daemon: retention deferred")
 
 // retainer applies the [retention] rules to the targets this replica
@@ -27,8 +28,9 @@ var errRetentionDeferred = errors.New("daemon: retention deferred")
 // command waits) followed by `kiln runs prune` (buildrun.PruneRuns), in
 // the context of the target's scheduling lease, so that only its holder
 // prunes and a pass stops when the lease is lost. It never prunes a
-// target with a run in progress: the packages the run ingested are not
-// listed by any snapshot yet, and the run's publish needs them.
+// target with a run in progress (the packages the run ingested are not
+// listed by any snapshot yet, and the run's publish needs them) nor a
+// paused one.
 //
 // Passes run on their own goroutines (tracked by wg; Run waits for them);
 // at most one per target runs at a time, and kicks during a pass ask for
@@ -157,6 +159,13 @@ func (d *Daemon) retain(t *Target) (retained, error) {
 		log.Debug("retention deferred until the run in progress ends", "run", t.ActiveRun())
 		r.passes.WithLabelValues(t.Name(), "deferred").Inc()
 		return out, errRetentionDeferred
+	}
+	// A paused target is being looked at: the snapshots one may roll
+	// back to stay until it is resumed.
+	if p, err := t.Pause(ctx); err != nil || p.Paused {
+		log.Debug("retention deferred while the target is paused", "err", err)
+		r.passes.WithLabelValues(t.Name(), "deferred").Inc()
+		return out, errors.Join(errRetentionDeferred, err)
 	}
 	start := time.Now()
 	err = d.retainPass(ctx, t, &out)

@@ -67,7 +67,7 @@ func snapshotIDs(t *testing.T, tg *Target) (ids []string, head string) {
 // daemon prunes after its runs and at the interval until two snapshots
 // are left, the head among them, and the repository still verifies; the
 // runs of deleted snapshots are deleted, the runs of kept ones stay; what
-// went is counted.
+// went is counted. A paused target is not pruned.
 func TestRetentionKeepLast(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the demo tree four times")
@@ -102,6 +102,19 @@ func TestRetentionKeepLast(t *testing.T) {
 	}
 	if n := value(r.removed.WithLabelValues("master/x86_64", removedRun)); n < 1 {
 		t.Errorf("%v runs counted as removed", n)
+	}
+	// A paused target is not pruned until it is resumed.
+	if err := u.d.SetPause(ctx, tg, Pause{Paused: true, By: "test", Reason: "looking at a publish"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := u.d.retain(tg); !errors.Is(err, errRetentionDeferred) {
+		t.Errorf("a pass while paused: %v, want errRetentionDeferred", err)
+	}
+	if err := u.d.SetPause(ctx, tg, Pause{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := u.d.retain(tg); err != nil {
+		t.Errorf("a pass after the resume: %v", err)
 	}
 	runs, err := tg.Engine().Records().Runs(ctx)
 	if err != nil {
