@@ -89,6 +89,9 @@ func (d *Daemon) retainTarget(t *Target) {
 	if _, err := d.keepers[t.Name()].heldCtx(); err != nil {
 		return
 	}
+	if t.ActiveRun() != "" {
+		return // a run's publish (each-build: one per build); its end asks again
+	}
 	r.mu.Lock()
 	st := r.state[t.Name()]
 	if st == nil {
@@ -145,7 +148,8 @@ type retained struct {
 
 // retain runs one retention pass over t: ErrNotHolder when another
 // replica schedules t, errRetentionDeferred while t has a run in
-// progress (or this replica has not resumed t's unfinished run yet).
+// progress (or this replica has not resumed t's unfinished run yet) or
+// is paused.
 func (d *Daemon) retain(t *Target) (retained, error) {
 	r := d.retainer
 	var out retained
