@@ -34,13 +34,16 @@ func TestRelay(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.Tree.Poll = builder.Duration(time.Hour) // only the relayed request starts the second run
-	cfg.Builders.Mock = []mock.Settings{{Name: "mock", Count: 2, Seed: 1, Duration: "fixed", Median: builder.Duration(400 * time.Millisecond)}}
+	cfg.Builders.Mock = []mock.Settings{{Name: "mock", Count: 2, Seed: 1, Duration: "fixed", Median: builder.Duration(1500 * time.Millisecond)}}
 	st, err := store.Create(ctx, cfg.Store.URL, store.S3Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	start := func(name string) *Daemon {
-		d, err := New(ctx, Options{Config: cfg, Store: st, Replica: name, LeaseTTL: 300 * time.Millisecond,
+		// The TTL paces renewals, where relayed requests are taken; 300 ms
+		// lapsed once under load (the other replica took over). The builds
+		// take long enough for a relayed cancel to arrive during the run.
+		d, err := New(ctx, Options{Config: cfg, Store: st, Replica: name, LeaseTTL: time.Second,
 			RepoInfo: map[string]*pkginfo.RepositoryInfo{"master/x86_64": info}})
 		if err != nil {
 			t.Fatal(err)
