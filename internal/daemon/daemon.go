@@ -214,10 +214,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.mu.Lock()
 	d.runCtx = ctx
 	d.mu.Unlock()
-	defer d.retainer.wg.Wait() // after the followers: a run's end asks for a pass
+	defer d.retainer.runs.Wait() // after the followers: a run's end asks for a pass
 	defer d.followers.Wait()
 	defer d.notify.wg.Wait()
-	defer d.mirrors.wg.Wait()
+	defer d.mirrors.runs.Wait()
 	for _, t := range d.targets {
 		d.mirrors.kick(ctx, t.Name(), t.RepoTarget()) // catch up with what was published while down
 	}

@@ -21,7 +21,7 @@ import (
 // after each publish of a target (repo.Options.OnPublish), once when Run
 // starts and every [[mirror]] interval, a pass of internal/mirror copies
 // what the target's mirror lacks.
-// Passes run on their own goroutines (tracked by wg; Run waits for them),
+// Passes run on their own goroutines (a coalescer; Run waits for them),
 // never blocking a publish; at most one pass per mirror and target runs at
 // a time, and publishes during a pass ask for one more pass after it. A
 // failed pass is retried with doubling backoff, as many times as the
@@ -30,12 +30,9 @@ type mirrorer struct {
 	log     *slog.Logger
 	src     store.Store
 	entries []mirrorEntry
-	wg      sync.WaitGroup
+	runs    coalescer[[2]string] // by {mirror, target}
 
-	mu    sync.Mutex
-	state map[[2]string]*mirrorState // {mirror, target}
-
-	passes *prometheus.CounterVec // kiln_mirror_passes_total{mirror,target,outcome}
+	passes *prometheus.CounterVec // kiln_mirror_runstotal{mirror,target,outcome}
 	copied *prometheus.CounterVec // kiln_mirror_copied_bytes_total{mirror,target}
 	inStep *prometheus.GaugeVec   // kiln_mirror_last_success_timestamp_seconds{mirror,target}
 }
@@ -46,13 +43,11 @@ type mirrorEntry struct {
 	dst  store.Store
 }
 
-type mirrorState struct{ running, again bool }
-
 // newMirrorer opens the mirror stores (a missing directory is created)
 // and registers the metrics with reg (if set).
 func newMirrorer(ctx context.Context, c *config.Config, src store.Store, log *slog.Logger, reg prometheus.Registerer) (*mirrorer, error) {
-	m := &mirrorer{log: log, src: src, state: map[[2]string]*mirrorState{},
-		passes: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kiln_mirror_passes_total",
+	m := &mirrorer{log: log, src: src,
+		passes: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kiln_mirror_runstotal",
 			Help: "Mirror passes ([[mirror]]) by mirror, target and outcome (ok, failed after the retries, cancelled)."}, []string{"mirror", "target", "outcome"}),
 		copied: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kiln_mirror_copied_bytes_total",
 			Help: "Bytes the mirror passes copied, by mirror and target."}, []string{"mirror", "target"}),
@@ -116,33 +111,8 @@ func (m *mirrorer) kickEntry(ctx context.Context, e mirrorEntry, name string, t 
 	if !e.cfg.For(name) {
 		return
 	}
-	key := [2]string{e.name, name}
-	m.mu.Lock()
-	st := m.state[key]
-	if st == nil {
-		st = &mirrorState{}
-		m.state[key] = st
-	}
-	if st.running {
-		st.again = true
-		m.mu.Unlock()
-		return
-	}
-	st.running = true
-	m.mu.Unlock()
-	m.wg.Go(func() {
-		for {
-			m.pass(ctx, e, name, t)
-			m.mu.Lock()
-			if !st.again || ctx.Err() != nil {
-				st.running, st.again = false, false
-				m.mu.Unlock()
-				return
-			}
-			st.again = false
-			m.mu.Unlock()
-		}
-	})
+	m.runs.request([2]string{e.name, name}, func() { m.pass(ctx, e, name, t) },
+		func() bool { return ctx.Err() != nil })
 }
 
 // pass brings e's copy of t in step, with e's retries.

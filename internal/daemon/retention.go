@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -32,22 +31,17 @@ var errRetentionDeferred = errors.New("daemon: retention deferred")
 // listed by any snapshot yet, and the run's publish needs them) nor a
 // paused one.
 //
-// Passes run on their own goroutines (tracked by wg; Run waits for them);
+// Passes run on their own goroutines (a coalescer; Run waits for them);
 // at most one per target runs at a time, and kicks during a pass ask for
 // one more after it.
 type retainer struct {
-	cfg config.Retention
-	log *slog.Logger
-	wg  sync.WaitGroup
-
-	mu    sync.Mutex
-	state map[string]*retainState // by target
+	cfg  config.Retention
+	log  *slog.Logger
+	runs coalescer[string] // by target
 
 	removed *prometheus.CounterVec // kiln_retention_removed_total{target,kind}
 	passes  *prometheus.CounterVec // kiln_retention_passes_total{target,outcome}
 }
-
-type retainState struct{ running, again bool }
 
 // Kinds of kiln_retention_removed_total.
 const (
@@ -59,7 +53,7 @@ const (
 )
 
 func newRetainer(c config.Retention, log *slog.Logger, reg prometheus.Registerer) (*retainer, error) {
-	r := &retainer{cfg: c, log: log, state: map[string]*retainState{},
+	r := &retainer{cfg: c, log: log,
 		removed: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kiln_retention_removed_total",
 			Help: "What [retention] removed, by target and kind (snapshot, package moved to .obsolete/, obsolete file deleted, staging object, run)."}, []string{"target", "kind"}),
 		passes: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kiln_retention_passes_total",
@@ -92,32 +86,7 @@ func (d *Daemon) retainTarget(t *Target) {
 	if t.ActiveRun() != "" {
 		return // a run's publish (each-build: one per build); its end asks again
 	}
-	r.mu.Lock()
-	st := r.state[t.Name()]
-	if st == nil {
-		st = &retainState{}
-		r.state[t.Name()] = st
-	}
-	if st.running {
-		st.again = true
-		r.mu.Unlock()
-		return
-	}
-	st.running = true
-	r.mu.Unlock()
-	r.wg.Go(func() {
-		for {
-			_, _ = d.retain(t)
-			r.mu.Lock()
-			if !st.again {
-				st.running = false
-				r.mu.Unlock()
-				return
-			}
-			st.again = false
-			r.mu.Unlock()
-		}
-	})
+	r.runs.request(t.Name(), func() { _, _ = d.retain(t) }, nil)
 }
 
 // retainEvery asks for a pass of every target each interval until ctx

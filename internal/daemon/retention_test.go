@@ -34,16 +34,7 @@ func (u *urlDaemon) updates(t *testing.T, n int) {
 }
 
 // idle reports whether no retention pass runs.
-func (r *retainer) idle() bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, st := range r.state {
-		if st.running {
-			return false
-		}
-	}
-	return true
-}
+func (r *retainer) idle() bool { return r.runs.idle() }
 
 // snapshotIDs lists the target's stored snapshots and its head.
 func snapshotIDs(t *testing.T, tg *Target) (ids []string, head string) {

@@ -142,16 +142,8 @@ func ddipWord(w *syntax.Word, path bool) (tail []*syntax.ParamExp, ok bool) {
 // inDdipArg reports whether the expansion being visited is directly in an
 // argument of an inert call of the helper.
 func (a *inertAnalysis) inDdipArg() bool {
-	i := len(a.stack) - 1
-	for i >= 0 {
-		switch a.stack[i].(type) {
-		case *syntax.Word, *syntax.DblQuoted:
-			i--
-			continue
-		}
-		break
-	}
-	if i < 0 || i == len(a.stack)-1 {
+	i := a.wordOwner()
+	if i < 0 {
 		return false
 	}
 	c, ok := a.stack[i].(*syntax.CallExpr)

@@ -152,16 +152,8 @@ func (a *inertAnalysis) param(pe *syntax.ParamExp) {
 // an assignment of a statement that only assigns, to an ordinary
 // variable (element).
 func (a *inertAnalysis) copiedInto() (string, bool) {
-	i := len(a.stack) - 1
-	for i >= 0 {
-		switch a.stack[i].(type) {
-		case *syntax.Word, *syntax.DblQuoted:
-			i--
-			continue
-		}
-		break
-	}
-	if i < 1 || i == len(a.stack)-1 {
+	i := a.wordOwner()
+	if i < 1 {
 		return "", false
 	}
 	as, ok := a.stack[i].(*syntax.Assign)
@@ -183,4 +175,23 @@ func digitsIndex(e syntax.ArithmExpr) bool {
 	}
 	l := w.Lit()
 	return l != "" && strings.Trim(l, "0123456789") == ""
+}
+
+// wordOwner returns the index in the stack of the node owning the word
+// the visited expansion is in (its nearest ancestor that is neither a
+// word nor double quotes), or -1 when there is no such word.
+func (a *inertAnalysis) wordOwner() int {
+	i := len(a.stack) - 1
+	for i >= 0 {
+		switch a.stack[i].(type) {
+		case *syntax.Word, *syntax.DblQuoted:
+			i--
+			continue
+		}
+		break
+	}
+	if i == len(a.stack)-1 {
+		return -1 // directly below a node that is no word
+	}
+	return i
 }
