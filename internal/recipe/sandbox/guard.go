@@ -49,8 +49,8 @@ func (rw *rewriter) guard(st *syntax.Stmt, words []*syntax.Word) *syntax.Stmt {
 			case *syntax.CmdSubst, *syntax.ProcSubst, *syntax.ArithmExp:
 				return false
 			case *syntax.ParamExp:
-				if x.Repl != nil && x.Repl.All && x.Repl.With != nil && expands(x.Repl.With) {
-					rw.err = rw.st.refuse("global substitution with an expanded replacement at %s (unbounded size)", x.Pos())
+				if quadratic(x) {
+					rw.refuseQuadratic(x)
 					return false
 				}
 				m := mult
@@ -76,6 +76,37 @@ func (rw *rewriter) guard(st *syntax.Stmt, words []*syntax.Word) *syntax.Stmt {
 	// The statement's position, for messages ("statement at 3:1 …").
 	name := &syntax.Word{Parts: []syntax.WordPart{&syntax.Lit{ValuePos: st.Pos(), Value: cmdGuard}}}
 	return &syntax.Stmt{Cmd: &syntax.CallExpr{Args: append([]*syntax.Word{name}, args...)}}
+}
+
+// quadratic reports a global substitution whose replacement expands
+// something (${x//p/$y}: its size is unbounded).
+func quadratic(pe *syntax.ParamExp) bool {
+	return pe.Repl != nil && pe.Repl.All && pe.Repl.With != nil && expands(pe.Repl.With)
+}
+
+func (rw *rewriter) refuseQuadratic(pe *syntax.ParamExp) {
+	rw.err = rw.st.refuse("global substitution with an expanded replacement at %s (unbounded size)", pe.Pos())
+}
+
+// guardRefusal refuses what guard refuses in words, building nothing.
+func (rw *rewriter) guardRefusal(words []*syntax.Word) {
+	for _, w := range words {
+		if rw.err != nil || !hasParamExp(w) {
+			continue
+		}
+		syntax.Walk(w, func(n syntax.Node) bool {
+			switch x := n.(type) {
+			case *syntax.CmdSubst, *syntax.ProcSubst, *syntax.ArithmExp:
+				return false
+			case *syntax.ParamExp:
+				if quadratic(x) {
+					rw.refuseQuadratic(x)
+					return false
+				}
+			}
+			return rw.err == nil
+		})
+	}
 }
 
 // isGuard reports whether st is a guard statement (recipes cannot name

@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"bytes"
-	"fmt"
 	"strings"
 
 	"mvdan.cc/sh/v3/syntax"
@@ -90,6 +89,9 @@ type rewriter struct {
 	// top is set while the file's top-level list is hoisted
 	lean *leanScan
 	top  bool
+	// unreached are the function declarations whose bodies cannot run
+	// (unreached.go), for the recipe's own rewrite
+	unreached map[*syntax.FuncDecl]bool
 }
 
 type caseAttr struct {
@@ -105,7 +107,7 @@ func (st *state) rewrite(f *syntax.File) error {
 // rewriteRecipe is rewrite for the recipe's own file; it also returns
 // the lean top-level list and its guards (lean.go), or nils.
 func (st *state) rewriteRecipe(f *syntax.File) ([]*syntax.Stmt, [][]string, error) {
-	rw := &rewriter{st: st, lean: newLeanScan()}
+	rw := &rewriter{st: st, lean: newLeanScan(), unreached: unreachedFuncs(f)}
 	if err := rw.file(f); err != nil {
 		return nil, nil, err
 	}
@@ -219,14 +221,11 @@ func (rw *rewriter) visitNode(node syntax.Node) bool {
 			rw.pinArithm(c)
 		}
 	case *syntax.FuncDecl:
-		if x.Name == nil || !isCompound(x.Body.Cmd) {
-			// mvdan accepts f() cmd; bash requires a compound command
-			// (BUILD() {{ is a syntax error, not a function running {{).
-			if x.Name == nil {
-				rw.err = rw.st.violate(fmt.Errorf("%w at %s: a function without a name", ErrSyntax, x.Pos()))
-			} else {
-				rw.err = rw.st.violate(fmt.Errorf("%w at %s: the body of function %s is not a compound command such as { …; } (bash: syntax error near unexpected token)", ErrSyntax, x.Body.Pos(), x.Name.Value))
-			}
+		if !rw.checkFunc(x) {
+			return false
+		}
+		if rw.unreached[x] {
+			rw.checkUnreached(x.Body)
 			return false
 		}
 		body := make([]*syntax.Stmt, 0, len(depthStmts)+1)
@@ -285,15 +284,21 @@ func isCoproc(c syntax.Command) bool {
 // word refuses process substitutions and bounds brace expansions.
 func (rw *rewriter) word(w *syntax.Word) {
 	for i, p := range w.Parts {
-		switch p := p.(type) {
-		case *syntax.ProcSubst:
+		if _, ok := p.(*syntax.ProcSubst); ok {
 			w.Parts[i] = &syntax.CmdSubst{Stmts: []*syntax.Stmt{callStmt(cmdProcSubst)}}
 			rw.changed = true
-		case *syntax.Lit:
-			if strings.IndexByte(p.Value, '{') >= 0 {
-				if n := braceCount(p.Value); n > maxBraceWords {
-					rw.err = rw.st.limit("brace expansion at %s makes %d words", p.Pos(), n)
-				}
+		}
+	}
+	rw.checkBraces(w)
+}
+
+// checkBraces refuses a brace expansion over maxBraceWords.
+func (rw *rewriter) checkBraces(w *syntax.Word) {
+	for _, p := range w.Parts {
+		if l, ok := p.(*syntax.Lit); ok && strings.IndexByte(l.Value, '{') >= 0 {
+			if n := braceCount(l.Value); n > maxBraceWords {
+				rw.err = rw.st.limit("brace expansion at %s makes %d words", l.Pos(), n)
+				return
 			}
 		}
 	}
