@@ -96,14 +96,15 @@ func analyzeInert(f *syntax.File) (info *inertInfo, opaque string) {
 		flows:    map[string][]string{},
 		assigned: map[string]bool{},
 	}
-	syntax.Walk(f, func(n syntax.Node) bool {
-		if fd, ok := n.(*syntax.FuncDecl); ok && fd.Name != nil {
-			a.funcs[fd.Name.Value] = append(a.funcs[fd.Name.Value], fd)
-		}
-		return true
-	})
+	// Top-level functions run when called; a function defined inside code
+	// that can run is walked where it stands, one inside a body that never
+	// runs is never defined.
 	for _, st := range f.Stmts {
-		if _, ok := st.Cmd.(*syntax.FuncDecl); !ok {
+		if fd, ok := st.Cmd.(*syntax.FuncDecl); ok {
+			if fd.Name != nil {
+				a.funcs[fd.Name.Value] = append(a.funcs[fd.Name.Value], fd)
+			}
+		} else {
 			a.roots = append(a.roots, st)
 		}
 	}

@@ -56,6 +56,7 @@ func TestMarkedReuse(t *testing.T) {
 		{name: "debug info versioned path", src: "v=1.2\ndefineDebugInfoPackage foo$x \"$x\"/libfoo.so.$v $x/bin/foo\n", marked: true},
 		{name: "debug info base name from x", src: "defineDebugInfoPackage foo \"$portVersion\"/lib$x.so\n"},
 		{name: "debug info first argument expanded", src: "defineDebugInfoPackage $portVersion \"$x\"/a\n"},
+		{name: "debug info helper redefined", src: "f() { defineDebugInfoPackage() { A=$x; }; }\nf\ndefineDebugInfoPackage foo$x \"$x\"/a\n"},
 		{name: "debug info value with a space", src: "defineDebugInfoPackage foo$x \"$x\"/libfoo.so\n", b: "a b"},
 		{name: "debug info glob value", src: "defineDebugInfoPackage foo$x $x/libfoo.so\n", b: "*"},
 		{name: "debug info base name from a value", src: "defineDebugInfoPackage foo \"$x\"\n"},

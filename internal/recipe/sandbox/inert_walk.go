@@ -36,6 +36,10 @@ func (a *inertAnalysis) visit(n syntax.Node) bool {
 		return true
 	}
 	switch x := n.(type) {
+	case *syntax.FuncDecl:
+		if x.Name != nil && x.Name.Value == cmdDdip {
+			a.opaque = "defineDebugInfoPackage redefined at " + x.Pos().String()
+		}
 	case *syntax.CallExpr:
 		a.call(x)
 	case *syntax.DeclClause:
