@@ -84,11 +84,12 @@ func prepare(src []byte, name string, o *Options) (_ *Script, err error) {
 		return nil, fmt.Errorf("%s: %w: %w", name, ErrSyntax, err)
 	}
 	rev := findRevisionPreset(file)
+	r := reachOf(file)
 	var inert *inertInfo
 	if o.Variants {
-		inert, _ = analyzeInert(file) // before the rewrite changes the tree
+		inert, _ = analyzeInert(r) // before the rewrite changes the tree
 	}
-	lean, leanGuards, err := newState(o, name).rewriteRecipe(file)
+	lean, leanGuards, err := newState(o, name).rewriteRecipe(file, r)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}

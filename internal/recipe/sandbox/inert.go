@@ -3,8 +3,6 @@ package sandbox
 import (
 	"fmt"
 	"strings"
-
-	"mvdan.cc/sh/v3/syntax"
 )
 
 // Inert variables. Most recipes use the variables that differ between a
@@ -26,10 +24,9 @@ import (
 // analyzeInert proves that from the syntax tree before the sandbox's
 // rewrite. It is conservative: anything it does not understand makes the
 // whole script opaque (no variable inert), and a variable is inert only
-// when all its uses are inert. The code that can run is the top level
-// and, transitively, the bodies of the functions it calls by a literal
-// name; the other function bodies (BUILD, INSTALL, …) never run during an
-// evaluation.
+// when all its uses are inert. It analyzes only the code that can run
+// (reach, unreached.go): the other function bodies (BUILD, INSTALL, …)
+// never run during an evaluation.
 
 // inertInfo is what analyzeInert found for a script that is not opaque.
 type inertInfo struct {
@@ -79,9 +76,9 @@ func isSink(name string) bool {
 		strings.HasPrefix(name, "BASH") || strings.HasPrefix(name, "LC_")
 }
 
-// analyzeInert analyzes f (parsed, not yet rewritten); it returns nil and
-// the reason when f is opaque.
-func analyzeInert(f *syntax.File) (info *inertInfo, opaque string) {
+// analyzeInert analyzes the code of a recipe that can run, r (parsed,
+// not yet rewritten); it returns nil and the reason when it is opaque.
+func analyzeInert(r *reach) (info *inertInfo, opaque string) {
 	defer func() {
 		// A tree the analysis did not foresee makes the script opaque,
 		// never the process fail.
@@ -89,27 +86,20 @@ func analyzeInert(f *syntax.File) (info *inertInfo, opaque string) {
 			info, opaque = nil, fmt.Sprintf("analysis failed: %v", p)
 		}
 	}()
+	if r.dynamic {
+		return nil, "a command called by a computed name or through eval, source, …"
+	}
 	a := &inertAnalysis{
-		funcs:    map[string][]*syntax.FuncDecl{},
-		called:   map[string]bool{},
+		funcs:    r.funcs,
 		info:     &inertInfo{mentioned: map[string]bool{}, unsafe: map[string]bool{}, plain: map[string]bool{}},
 		flows:    map[string][]string{},
 		assigned: map[string]bool{},
 	}
-	// Top-level functions run when called; a function defined inside code
-	// that can run is walked where it stands, one inside a body that never
-	// runs is never defined.
-	for _, st := range f.Stmts {
-		if fd, ok := st.Cmd.(*syntax.FuncDecl); ok {
-			if fd.Name != nil {
-				a.funcs[fd.Name.Value] = append(a.funcs[fd.Name.Value], fd)
-			}
-		} else {
-			a.roots = append(a.roots, st)
+	for _, n := range r.roots {
+		if a.opaque != "" {
+			break
 		}
-	}
-	for i := 0; i < len(a.roots) && a.opaque == ""; i++ { // roots grows with called functions
-		a.walk(a.roots[i])
+		a.walk(n)
 	}
 	for name := range a.info.plain {
 		if a.assigned[name] {

@@ -8,10 +8,8 @@ import (
 
 // inertAnalysis is one run of analyzeInert.
 type inertAnalysis struct {
-	funcs  map[string][]*syntax.FuncDecl // every definition, by name
-	called map[string]bool               // functions whose bodies are roots
-	roots  []syntax.Node                 // the code that can run
-	info   *inertInfo
+	funcs map[string]bool // the top-level functions (reach.funcs)
+	info  *inertInfo
 	// flows maps a variable to the names whose values are copied into it
 	flows  map[string][]string
 	opaque string        // why the script is opaque, once it is
@@ -64,8 +62,8 @@ func (a *inertAnalysis) visit(n syntax.Node) bool {
 	return true
 }
 
-// call notes a command: opaque ones end the analysis, the functions it
-// calls become roots.
+// call notes a command: opaque ones end the analysis (the functions it
+// calls are in reach.roots).
 func (a *inertAnalysis) call(c *syntax.CallExpr) {
 	if len(c.Args) == 0 {
 		return // assignments only
@@ -78,7 +76,7 @@ func (a *inertAnalysis) call(c *syntax.CallExpr) {
 	case opaqueCommands[name]:
 		a.opaque = name + " at " + c.Pos().String()
 		return
-	case name == cmdDdip && len(a.funcs[name]) == 0:
+	case name == cmdDdip && !a.funcs[name]:
 		a.ddip(c)
 		return
 	case name == "[" || name == "test":
@@ -87,12 +85,6 @@ func (a *inertAnalysis) call(c *syntax.CallExpr) {
 				a.opaque = "test of a variable by name at " + c.Pos().String()
 				return
 			}
-		}
-	}
-	if defs := a.funcs[name]; len(defs) > 0 && !a.called[name] {
-		a.called[name] = true
-		for _, fd := range defs {
-			a.roots = append(a.roots, fd.Body)
 		}
 	}
 }

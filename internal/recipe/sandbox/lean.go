@@ -22,9 +22,9 @@ import (
 // too). Otherwise it runs the guarded list. The guards of nested lists (functions, loops, branches,
 // substitutions) and of eval'd or sourced code always run.
 //
-// "Never assigned" is decided on the code that can run: the top level and
-// the functions it calls by name, transitively (the phase functions never
-// run during an evaluation): no assignment of the name there, no
+// "Never assigned" is decided on the code that can run (reach,
+// unreached.go; the phase functions never run during an evaluation): no
+// assignment of the name there, no
 // ${name:=…}, no for loop over it, and none of the commands or constructs
 // that assign by a computed name (read, eval, declare, arithmetic, a
 // computed command name, …), or nothing is lean.
@@ -34,28 +34,12 @@ import (
 const leanBudget = 64
 
 // leanScan collects, during the rewrite of a recipe, what lean.go needs.
+// The rewrite visits only the code that can run (reach), unless anything
+// may run.
 type leanScan struct {
-	depth      int                   // of the visited node in the tree
-	funcs      []leanFunc            // the function bodies being visited
-	scopes     map[string]*leanScope // by function name; "" is the top level
-	candidates []*syntax.Stmt        // top-level guards naming only plain variables
-}
-
-// leanFunc is a function declaration being visited, at depth.
-type leanFunc struct {
-	depth int
-	scope *leanScope
-}
-
-// leanScope is what one function body (or the top level) does.
-type leanScope struct {
-	assigned map[string]bool
-	calls    map[string]bool
-	off      bool // assigns by a computed name
-}
-
-func newLeanScan() *leanScan {
-	return &leanScan{scopes: map[string]*leanScope{}}
+	assigned   map[string]bool
+	off        bool           // something assigns by a computed name
+	candidates []*syntax.Stmt // top-level guards naming only plain variables
 }
 
 // leanAssigners assign variables by a computed name, or run code that may.
@@ -70,93 +54,32 @@ var leanAssigners = map[string]bool{
 // interpreter.
 var leanHelperSets = append([]string{"revisionVariables", "BASH_REMATCH"}, ddipSets...)
 
-// scopeOf returns the scope of name, made when missing.
-func (l *leanScan) scopeOf(name string) *leanScope {
-	sc := l.scopes[name]
-	if sc == nil {
-		sc = &leanScope{assigned: map[string]bool{}, calls: map[string]bool{}}
-		l.scopes[name] = sc
-	}
-	return sc
-}
-
-// note records what a visited node (nil: the end of the last one
-// entered) assigns and calls.
+// note records what a visited node assigns.
 func (l *leanScan) note(n syntax.Node) {
-	if n == nil {
-		l.depth--
-		if k := len(l.funcs); k > 0 && l.funcs[k-1].depth == l.depth {
-			l.funcs = l.funcs[:k-1]
-		}
-		return
-	}
-	var sc *leanScope
-	if k := len(l.funcs); k > 0 {
-		sc = l.funcs[k-1].scope
-	} else {
-		sc = l.scopeOf("")
-	}
 	switch x := n.(type) {
-	case *syntax.FuncDecl:
-		if x.Name != nil {
-			l.funcs = append(l.funcs, leanFunc{depth: l.depth, scope: l.scopeOf(x.Name.Value)})
-		}
 	case *syntax.Assign:
 		if x.Name != nil {
-			sc.assigned[x.Name.Value] = true
+			l.assigned[x.Name.Value] = true
 		}
 	case *syntax.ForClause:
 		if wi, ok := x.Loop.(*syntax.WordIter); ok && wi.Name != nil {
-			sc.assigned[wi.Name.Value] = true
+			l.assigned[wi.Name.Value] = true
 		} else {
-			sc.off = true
+			l.off = true
 		}
 	case *syntax.ParamExp:
 		if x.Exp != nil && (x.Exp.Op == syntax.AssignUnset || x.Exp.Op == syntax.AssignUnsetOrNull) && x.Param != nil {
-			sc.assigned[x.Param.Value] = true
+			l.assigned[x.Param.Value] = true
 		}
 	case *syntax.CallExpr:
 		if len(x.Args) > 0 {
-			name := x.Args[0].Lit()
-			sc.calls[name] = true
-			if name == "" || leanAssigners[name] {
-				sc.off = true
+			if name := x.Args[0].Lit(); name == "" || leanAssigners[name] {
+				l.off = true
 			}
 		}
 	case *syntax.DeclClause, *syntax.ArithmExp, *syntax.ArithmCmd, *syntax.LetClause, *syntax.CoprocClause:
-		sc.off = true
+		l.off = true
 	}
-	l.depth++
-}
-
-// reachable merges the scopes of the top level and of the functions it
-// calls, transitively; off when any of them assigns by a computed name.
-func (l *leanScan) reachable() (assigned map[string]bool, off bool) {
-	assigned = map[string]bool{}
-	seen := map[string]bool{}
-	todo := []string{""}
-	for len(todo) > 0 {
-		name := todo[len(todo)-1]
-		todo = todo[:len(todo)-1]
-		if seen[name] {
-			continue
-		}
-		seen[name] = true
-		sc := l.scopes[name]
-		if sc == nil {
-			continue
-		}
-		off = off || sc.off
-		for n := range sc.assigned {
-			assigned[n] = true
-		}
-		for c := range sc.calls {
-			if _, defined := l.scopes[c]; defined && !seen[c] {
-				todo = append(todo, c)
-			}
-		}
-	}
-	return assigned, off
 }
 
 // nameOnly reports whether a guard's pairs all name plain variables.
@@ -173,13 +96,10 @@ func nameOnly(guard *syntax.Stmt) bool {
 // leanList returns the top-level list without the guards that can be
 // computed up front, and those guards' arguments; nil when there are none.
 func (l *leanScan) leanList(stmts []*syntax.Stmt) ([]*syntax.Stmt, [][]string) {
-	if l == nil || len(l.candidates) == 0 {
+	if l == nil || l.off || len(l.candidates) == 0 {
 		return nil, nil
 	}
-	assigned, off := l.reachable()
-	if off {
-		return nil, nil
-	}
+	assigned := l.assigned
 	for _, n := range leanHelperSets {
 		assigned[n] = true
 	}

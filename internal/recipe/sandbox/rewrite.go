@@ -104,10 +104,11 @@ func (st *state) rewrite(f *syntax.File) error {
 	return rw.file(f)
 }
 
-// rewriteRecipe is rewrite for the recipe's own file; it also returns
-// the lean top-level list and its guards (lean.go), or nils.
-func (st *state) rewriteRecipe(f *syntax.File) ([]*syntax.Stmt, [][]string, error) {
-	rw := &rewriter{st: st, lean: newLeanScan(), unreached: unreachedFuncs(f)}
+// rewriteRecipe is rewrite for the recipe's own file, leaving the bodies
+// that cannot run (r) as they are; it also returns the lean top-level
+// list and its guards (lean.go), or nils.
+func (st *state) rewriteRecipe(f *syntax.File, r *reach) ([]*syntax.Stmt, [][]string, error) {
+	rw := &rewriter{st: st, lean: &leanScan{assigned: map[string]bool{}}, unreached: r.unreached}
 	if err := rw.file(f); err != nil {
 		return nil, nil, err
 	}
@@ -154,18 +155,10 @@ func (rw *rewriter) file(f *syntax.File) error {
 }
 
 func (rw *rewriter) visit(node syntax.Node) bool {
-	if rw.lean == nil {
-		return rw.visitNode(node)
+	if rw.lean != nil && node != nil {
+		rw.lean.note(node)
 	}
-	rw.lean.note(node)
-	if node == nil {
-		return true
-	}
-	if !rw.visitNode(node) {
-		rw.lean.note(nil) // no children, and no end call
-		return false
-	}
-	return true
+	return rw.visitNode(node)
 }
 
 func (rw *rewriter) visitNode(node syntax.Node) bool {

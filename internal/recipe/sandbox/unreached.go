@@ -25,55 +25,70 @@ var dynamicCallers = map[string]bool{
 	"nohup": true, "env": true,
 }
 
-// unreachedFuncs returns the top-level function declarations of f whose
-// bodies cannot run during an evaluation (nil when any might).
-func unreachedFuncs(f *syntax.File) map[*syntax.FuncDecl]bool {
+// reach is the code of a recipe that can run during an evaluation: its
+// top-level statements and, transitively, the bodies of the top-level
+// functions they call by a literal name (a function defined inside such
+// code is part of it where it stands). The rewrite (unreached), the lean
+// scan (lean.go) and the inert analysis (inert.go) all work on it.
+type reach struct {
+	// dynamic: the code that can run calls a command by a computed name
+	// or through eval, source, …, so any function may run
+	dynamic bool
+	// roots are the code that can run (nil when dynamic)
+	roots []syntax.Node
+	// funcs are the names of the top-level functions
+	funcs map[string]bool
+	// unreached are the top-level function declarations whose bodies
+	// cannot run (none when dynamic)
+	unreached map[*syntax.FuncDecl]bool
+}
+
+// reachOf finds what of f can run.
+func reachOf(f *syntax.File) *reach {
+	r := &reach{funcs: map[string]bool{}}
 	defs := map[string][]*syntax.FuncDecl{}
-	var roots []syntax.Node
 	for _, st := range f.Stmts {
 		if fd, ok := st.Cmd.(*syntax.FuncDecl); ok && fd.Name != nil {
 			defs[fd.Name.Value] = append(defs[fd.Name.Value], fd)
+			r.funcs[fd.Name.Value] = true
 		} else {
-			roots = append(roots, st)
+			r.roots = append(r.roots, st)
 		}
 	}
-	if len(defs) == 0 {
-		return nil
-	}
 	called := map[string]bool{}
-	dynamic := false
-	for i := 0; i < len(roots) && !dynamic; i++ {
-		syntax.Walk(roots[i], func(n syntax.Node) bool {
+	for i := 0; i < len(r.roots) && !r.dynamic; i++ { // roots grows with called functions
+		syntax.Walk(r.roots[i], func(n syntax.Node) bool {
 			c, ok := n.(*syntax.CallExpr)
-			if dynamic || !ok || len(c.Args) == 0 {
-				return !dynamic
+			if r.dynamic || !ok || len(c.Args) == 0 {
+				return !r.dynamic
 			}
 			name := c.Args[0].Lit()
 			if name == "" || dynamicCallers[name] {
-				dynamic = true
+				r.dynamic = true
 				return false
 			}
 			if !called[name] {
 				called[name] = true
 				for _, fd := range defs[name] {
-					roots = append(roots, fd.Body)
+					r.roots = append(r.roots, fd.Body)
 				}
 			}
 			return true
 		})
 	}
-	if dynamic {
-		return nil
+	if r.dynamic {
+		r.roots = nil
+		return r
 	}
-	skip := map[*syntax.FuncDecl]bool{}
+	r.unreached = map[*syntax.FuncDecl]bool{}
 	for name, fds := range defs {
 		if !called[name] {
 			for _, fd := range fds {
-				skip[fd] = true
+				r.unreached[fd] = true
 			}
 		}
 	}
-	return skip
+	return r
 }
 
 // checkFunc reports bash's syntax errors of a function declaration

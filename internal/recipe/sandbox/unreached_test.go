@@ -35,7 +35,7 @@ func TestUnreachedFuncs(t *testing.T) {
 				t.Fatal(err)
 			}
 			var skipped []string
-			for fd := range unreachedFuncs(f) {
+			for fd := range reachOf(f).unreached {
 				skipped = append(skipped, fd.Name.Value)
 			}
 			slices.Sort(skipped)
