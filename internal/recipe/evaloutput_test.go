@@ -31,3 +31,28 @@ func evaluatorOutput(vars map[string]string, phasesDefined []string) string {
 	}
 	return b.String()
 }
+
+// parseOutput parses evaluator output as printed (the path HaikuPorter
+// takes, and the one parseVars shortcuts): each line of
+// pySplitLines(output) through the keyParser.
+func parseOutput(output, file string) (*parsedRecipe, error) {
+	kp := newKeyParser(file)
+	for _, line := range pySplitLines(output) {
+		if err := kp.line(line); err != nil {
+			return nil, err
+		}
+	}
+	return kp.pr, nil
+}
+
+// pySplitLines splits s like Python's str.splitlines: at \n, \r\n, \r,
+// \v, \f, \x1c-\x1e, U+0085, U+2028 and U+2029, without a final empty line.
+func pySplitLines(s string) []string {
+	var lines []string
+	for rest := s; rest != ""; {
+		var line string
+		line, rest = cutLine(rest)
+		lines = append(lines, line)
+	}
+	return lines
+}

@@ -85,7 +85,7 @@ func FuzzParseOutput(f *testing.F) {
 	f.Fuzz(func(t *testing.T, out string) {
 		pc := &portContext{name: "varcheck", baseName: "varcheck", version: "1.0", file: "f",
 			dir: filepath.Join(tree, "dev-test/varcheck"), effectiveArch: "x86_64", knownLicenses: st.KnownLicenses}
-		pr, err := parseOutput(out, "f", false)
+		pr, err := parseOutput(out, "f")
 		if err != nil {
 			return
 		}

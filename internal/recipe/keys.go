@@ -71,24 +71,6 @@ func validKeyTail(s string) bool {
 	return true
 }
 
-// parseOutput turns evaluator output into typed entries per extension,
-// with ConfigParser's rules: key splitting, types, lower-casing of
-// provides and requires, and its errors (which make the recipe broken).
-func parseOutput(output, file string, meta bool) (*parsedRecipe, error) {
-	return parseLines(pySplitLines(output), file, meta)
-}
-
-// parseLines is parseOutput of the output's lines (pySplitLines).
-func parseLines(lines []string, file string, meta bool) (*parsedRecipe, error) {
-	kp := newKeyParser(file)
-	for _, line := range lines {
-		if err := kp.line(line); err != nil {
-			return nil, err
-		}
-	}
-	return kp.pr, nil
-}
-
 // keyParser parses evaluator output line by line, as ConfigParser does:
 // an indexed key (SOURCE_URI_2) belongs to the extension of the key before
 // it, so the parser keeps that extension from one line to the next.

@@ -46,7 +46,7 @@ func TestIsSupportedKey(t *testing.T) {
 
 func TestCompareParseOutputKeys(t *testing.T) {
 	out := "PROVIDES=A = 1\\nB\nPROVIDES_devel=x\nSOURCE_URI_2=u2\nBUILD_REQUIRES_devel=ignored\nREVISION= 02 \nINSTALL_DEFINED=1\n"
-	pr, err := parseOutput(out, "f", false)
+	pr, err := parseOutput(out, "f")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func TestCompareParseOutputKeys(t *testing.T) {
 	}
 	for _, bad := range []string{"no equals sign\n", "PROVIDES=a-b = 1\n", "REVISION=x\n", "ARCHITECTURES=x86 all\n",
 		"ARCHITECTURES=any x86\n", "ARCHITECTURES=vax\n", "DISABLE_SOURCE_PACKAGE=maybe\n", "BUILD_PACKAGE_ACTIVATION_PHASE=later\n"} {
-		if _, err := parseOutput(bad, "f", false); err == nil {
+		if _, err := parseOutput(bad, "f"); err == nil {
 			t.Errorf("parseOutput(%q) accepted", bad)
 		}
 	}

@@ -9,8 +9,9 @@ import (
 // mayBreak marks the bytes a line break (see lineBreakAt) starts with.
 var mayBreak = [256]bool{'\n': true, '\r': true, '\v': true, '\f': true, 0x1c: true, 0x1d: true, 0x1e: true, 0xc2: true, 0xe2: true}
 
-// lineBreakAt returns the length of the line break (in Python's sense, see
-// pySplitLines) at s[i], or 0.
+// lineBreakAt returns the length of the line break in Python's sense
+// (str.splitlines: \n, \r\n, \r, \v, \f, \x1c-\x1e, U+0085, U+2028,
+// U+2029) at s[i], or 0.
 func lineBreakAt(s string, i int) int {
 	switch c := s[i]; {
 	case c == '\n' || c == '\v' || c == '\f' || c >= 0x1c && c <= 0x1e:
@@ -29,7 +30,8 @@ func lineBreakAt(s string, i int) int {
 }
 
 // cutLine returns the first line of s (s non-empty) and what follows its
-// line break: calling it until rest is empty yields pySplitLines(s).
+// line break: calling it until rest is empty yields Python's
+// s.splitlines().
 func cutLine(s string) (line, rest string) {
 	for i := 0; i < len(s); i++ {
 		if !mayBreak[s[i]] {
@@ -42,19 +44,8 @@ func cutLine(s string) (line, rest string) {
 	return s, ""
 }
 
-// pySplitLines splits s like Python's str.splitlines: at \n, \r\n, \r,
-// \v, \f, \x1c-\x1e, U+0085, U+2028 and U+2029, without a final empty line.
-func pySplitLines(s string) []string {
-	var lines []string
-	for rest := s; rest != ""; {
-		var line string
-		line, rest = cutLine(rest)
-		lines = append(lines, line)
-	}
-	return lines
-}
-
-// countLines returns len(pySplitLines(s)) or one more, without splitting.
+// countLines returns the number of lines splitlines gives for s (see
+// cutLine), or one more, without splitting.
 func countLines(s string) int {
 	n := 1
 	for i := 0; i < len(s); i++ {
@@ -69,7 +60,7 @@ func countLines(s string) int {
 }
 
 // hasLineBreak reports whether s holds a line break in Python's sense
-// (see pySplitLines).
+// (see lineBreakAt).
 func hasLineBreak(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if mayBreak[s[i]] && lineBreakAt(s, i) > 0 {

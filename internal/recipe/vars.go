@@ -5,9 +5,9 @@ import (
 	"strings"
 )
 
-// parseVars is parseLines of the lines HaikuPorter's evaluator prints for
-// the variables of a recipe's shell run and the functions it defined,
-// without printing them: the supported keys (isSupportedKey) sorted by
+// parseVars parses, as the keyParser parses each line, the lines
+// HaikuPorter's evaluator prints for the variables of a recipe's shell run
+// and the functions it defined, without printing them: the supported keys (isSupportedKey) sorted by
 // name, as bash's `set` lists them, each as KEY=value with its newlines
 // printed as \n, then <PHASE>_DEFINED=1 for each phase function defined.
 //

@@ -27,7 +27,7 @@ func TestParseVars(t *testing.T) {
 			vars[k] = values[(i+j*7)%len(values)]
 		}
 		phases := [][]string{nil, {"BUILD"}, {"INSTALL", "BUILD", "TEST", "PATCHES"}}[i%3]
-		want, wantErr := parseOutput(evaluatorOutput(vars, phases), "f", false)
+		want, wantErr := parseOutput(evaluatorOutput(vars, phases), "f")
 		got, err := parseVars(vars, phases, "f")
 		if !reflect.DeepEqual(got, want) || errString(err) != errString(wantErr) {
 			t.Fatalf("%q:\n got %+v, %v\nwant %+v, %v", vars, got, err, want, wantErr)
