@@ -1,10 +1,6 @@
 package sandbox
 
-import (
-	"strings"
-
-	"mvdan.cc/sh/v3/syntax"
-)
+import "mvdan.cc/sh/v3/syntax"
 
 // inertAnalysis is one run of analyzeInert.
 type inertAnalysis struct {
@@ -169,8 +165,7 @@ func digitsIndex(e syntax.ArithmExpr) bool {
 	if !ok {
 		return false
 	}
-	l := w.Lit()
-	return l != "" && strings.Trim(l, "0123456789") == ""
+	return isDigits(w.Lit())
 }
 
 // wordOwner returns the index in the stack of the node owning the word

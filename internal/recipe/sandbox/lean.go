@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -176,10 +177,5 @@ func (st *state) chargeLean(guards [][]string, env layeredEnviron, b start) bool
 
 // has reports whether name is one of the revision variables.
 func (rv revisionVars) has(name string) bool {
-	for _, n := range rv.names {
-		if n == name {
-			return true
-		}
-	}
-	return rv.callerList && name == "revisionVariables"
+	return slices.Contains(rv.names, name) || rv.callerList && name == "revisionVariables"
 }

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -91,7 +92,7 @@ func (m *marks) substResult(res *Result, vals func(string) string) *Result {
 	out := &Result{
 		Vars:   make(map[string]string, len(res.Vars)),
 		Arrays: make(map[string][]string, len(res.Arrays)),
-		Funcs:  res.Funcs, // never modified
+		Funcs:  slices.Clone(res.Funcs),
 		Stderr: res.Stderr,
 		Calls:  res.Calls,
 	}

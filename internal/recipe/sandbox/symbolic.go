@@ -114,7 +114,6 @@ func (s *Script) reuseMarked(o *Options, b start, prev *Trace) (*Result, bool) {
 	if res == nil {
 		return nil, false
 	}
-	res.Funcs = slices.Clone(res.Funcs)
 	setUnread(res, o, now, unmarked)
 	return res, true
 }
