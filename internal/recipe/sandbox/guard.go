@@ -44,28 +44,23 @@ func (rw *rewriter) guard(st *syntax.Stmt, words []*syntax.Word) *syntax.Stmt {
 				mult = satMul(mult, braceCount(l.Value))
 			}
 		}
-		syntax.Walk(w, func(n syntax.Node) bool {
-			switch x := n.(type) {
-			case *syntax.CmdSubst, *syntax.ProcSubst, *syntax.ArithmExp:
+		eachGuardedRef(w, func(x *syntax.ParamExp) bool {
+			if quadratic(x) {
+				rw.refuseQuadratic(x)
 				return false
-			case *syntax.ParamExp:
-				if quadratic(x) {
-					rw.refuseQuadratic(x)
-					return false
-				}
-				m := mult
-				if x.Repl != nil && x.Repl.All && x.Repl.With != nil {
-					// ${x//?/RRRR}: every byte may become the replacement.
-					m = satMul(m, literalLen(x.Repl.With)+1)
-				}
-				if x.Exp != nil && x.Exp.Op == syntax.OtherParamOps {
-					m = satMul(m, 4) // ${x@Q} may quote every byte
-				}
-				if name, ok := plainRef(x); ok {
-					args = append(args, nameMultWord(m), rw.nameWord(name))
-				} else if arg := refArg(x); arg != nil {
-					args = append(args, multWord(m), arg)
-				}
+			}
+			m := mult
+			if x.Repl != nil && x.Repl.All && x.Repl.With != nil {
+				// ${x//?/RRRR}: every byte may become the replacement.
+				m = satMul(m, literalLen(x.Repl.With)+1)
+			}
+			if x.Exp != nil && x.Exp.Op == syntax.OtherParamOps {
+				m = satMul(m, 4) // ${x@Q} may quote every byte
+			}
+			if name, ok := plainRef(x); ok {
+				args = append(args, nameMultWord(m), rw.nameWord(name))
+			} else if arg := refArg(x); arg != nil {
+				args = append(args, multWord(m), arg)
 			}
 			return true
 		})
@@ -94,19 +89,30 @@ func (rw *rewriter) guardRefusal(words []*syntax.Word) {
 		if rw.err != nil || !hasParamExp(w) {
 			continue
 		}
-		syntax.Walk(w, func(n syntax.Node) bool {
-			switch x := n.(type) {
-			case *syntax.CmdSubst, *syntax.ProcSubst, *syntax.ArithmExp:
+		eachGuardedRef(w, func(x *syntax.ParamExp) bool {
+			if quadratic(x) {
+				rw.refuseQuadratic(x)
 				return false
-			case *syntax.ParamExp:
-				if quadratic(x) {
-					rw.refuseQuadratic(x)
-					return false
-				}
 			}
-			return rw.err == nil
+			return true
 		})
 	}
+}
+
+// eachGuardedRef calls f for each parameter expansion of w a guard counts,
+// outside command, process and arithmetic substitutions (their statements
+// have guards of their own); f returning false skips what is inside that
+// expansion.
+func eachGuardedRef(w *syntax.Word, f func(*syntax.ParamExp) bool) {
+	syntax.Walk(w, func(n syntax.Node) bool {
+		switch x := n.(type) {
+		case *syntax.CmdSubst, *syntax.ProcSubst, *syntax.ArithmExp:
+			return false
+		case *syntax.ParamExp:
+			return f(x)
+		}
+		return true
+	})
 }
 
 // isGuard reports whether st is a guard statement (recipes cannot name
