@@ -187,10 +187,7 @@ func TestRetentionNotHolder(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		runCtx, cancel := context.WithCancel(ctx)
-		done := make(chan struct{})
-		go func() { _ = d.Run(runCtx); close(done) }()
-		t.Cleanup(func() { cancel(); <-done; d.Close() })
+		runDaemon(t, d)
 		return d
 	}
 	const tg = "master/x86_64"

@@ -56,11 +56,17 @@ func startURLDaemon(t *testing.T, debounce time.Duration, edit ...func(*config.C
 	if err := d.TreeReady(); !errors.Is(err, ErrTreeNotReady) {
 		t.Errorf("TreeReady before Run: %v", err)
 	}
-	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { _ = d.Run(runCtx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done; d.Close() })
+	runDaemon(t, d)
 	return &urlDaemon{d: d, remote: remote, cfg: cfg}
+}
+
+// runDaemon runs d until the test ends, then stops and closes it.
+func runDaemon(t *testing.T, d *Daemon) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = d.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done; d.Close() })
 }
 
 // waitProcessed waits until the target processed commit.
