@@ -239,15 +239,31 @@ func (rw *rewriter) caseFollowUp(a *syntax.Assign) *syntax.Assign {
 // --- brace expansion bound ---------------------------------------------------
 
 // braceCount estimates how many words the brace expansions in s produce
-// (sequences and comma lists, nested), saturating at a large value.
+// (sequences and comma lists, nested), saturating at a large value. Each
+// group is counted once (braces): a text of unclosed '{' would otherwise
+// rescan the rest of the text from every one of them, in time exponential
+// in their number.
 func braceCount(s string) int {
-	n, _ := braceSeq(s, 0, false)
+	b := braces{s: s}
+	n, _ := b.seq(0, false)
 	return n
 }
 
-// braceSeq counts the words of s[i:] up to an unmatched '}' or ',' (when
+// braces counts the brace expansions of s, remembering the groups.
+type braces struct {
+	s      string
+	groups map[int]braceGroupCount // by the index of the '{'
+}
+
+type braceGroupCount struct {
+	n, end int
+	ok     bool
+}
+
+// seq counts the words of s[i:] up to an unmatched '}' or ',' (when
 // inner), returning the count and the index where it stopped.
-func braceSeq(s string, i int, inner bool) (int, int) {
+func (b *braces) seq(i int, inner bool) (int, int) {
+	s := b.s
 	total := 1
 	for i < len(s) {
 		switch s[i] {
@@ -259,10 +275,10 @@ func braceSeq(s string, i int, inner bool) (int, int) {
 				return total, i
 			}
 		case '{':
-			n, j, ok := braceGroup(s, i)
-			if ok {
-				total = satMul(total, n)
-				i = j
+			g := b.group(i)
+			if g.ok {
+				total = satMul(total, g.n)
+				i = g.end
 				continue
 			}
 		}
@@ -271,25 +287,38 @@ func braceSeq(s string, i int, inner bool) (int, int) {
 	return total, i
 }
 
-// braceGroup counts the alternatives of the group at s[i] == '{'.
-func braceGroup(s string, i int) (int, int, bool) {
+// group counts the alternatives of the group at s[i] == '{'.
+func (b *braces) group(i int) braceGroupCount {
+	if g, ok := b.groups[i]; ok {
+		return g
+	}
+	g := b.countGroup(i)
+	if b.groups == nil {
+		b.groups = map[int]braceGroupCount{}
+	}
+	b.groups[i] = g
+	return g
+}
+
+func (b *braces) countGroup(i int) braceGroupCount {
+	s := b.s
 	if end := strings.IndexByte(s[i:], '}'); end > 0 {
 		if n, ok := seqSize(s[i+1 : i+end]); ok {
-			return n, i + end + 1, true
+			return braceGroupCount{n, i + end + 1, true}
 		}
 	}
 	sum, j, commas := 0, i+1, 0
 	for {
-		n, k := braceSeq(s, j, true)
+		n, k := b.seq(j, true)
 		sum = satAdd(sum, n)
 		if k >= len(s) {
-			return 0, 0, false
+			return braceGroupCount{}
 		}
 		if s[k] == '}' {
 			if commas == 0 {
-				return 0, 0, false
+				return braceGroupCount{}
 			}
-			return sum, k + 1, true
+			return braceGroupCount{sum, k + 1, true}
 		}
 		commas++
 		j = k + 1

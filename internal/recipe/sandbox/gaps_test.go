@@ -1,9 +1,12 @@
 package sandbox
 
 import (
+	"context"
+	"errors"
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 )
 
 // bashValues runs src in the host's bash (when there is one; only tests do
@@ -135,5 +138,26 @@ func TestRewriteRevision(t *testing.T) {
 		if got := string(rewriteRevision([]byte(in))); got != want {
 			t.Errorf("rewriteRevision(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestBraceCountUnclosed: a word of unclosed '{' (under the nesting bound)
+// was counted in time exponential in their number; found by FuzzPreset.
+func TestBraceCountUnclosed(t *testing.T) {
+	for _, n := range []int{30, 1990} {
+		src := "0!!!" + strings.Repeat("{", n) + "!!!!0*\n"
+		t0 := time.Now()
+		if got := braceCount(src); got != 1 {
+			t.Errorf("%d unclosed braces: count %d, want 1", n, got)
+		}
+		if _, err := Eval(context.Background(), []byte(src), "t.recipe", Options{Timeout: time.Second}); err != nil && !errors.Is(err, ErrFailed) {
+			t.Errorf("%d unclosed braces: %v", n, err)
+		}
+		if d := time.Since(t0); d > 5*time.Second {
+			t.Errorf("%d unclosed braces took %v", n, d)
+		}
+	}
+	if got := braceCount("{a,b}{" + strings.Repeat("{", 500) + "{c,d,e}"); got != 6 {
+		t.Errorf("count %d, want 6", got)
 	}
 }
