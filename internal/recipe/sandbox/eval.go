@@ -93,7 +93,7 @@ func prepare(src []byte, name string, o *Options) (_ *Script, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	return &Script{name: name, stmts: file.Stmts, rev: rev, inert: inert, lean: lean, leanGuards: leanGuards}, nil
+	return &Script{name: name, stmts: file.Stmts, rev: rev, prefix: staticPrefix(file.Stmts), leanPrefix: staticPrefix(lean), inert: inert, lean: lean, leanGuards: leanGuards}, nil
 }
 
 // eval runs the prepared recipe with o (complete and checked).
@@ -138,6 +138,15 @@ func (s *Script) run(ctx context.Context, o *Options, b start, trace bool, mk *m
 		st.tr = env.tr
 	}
 
+	top, kinds := s.stmts, s.prefix
+	if s.lean != nil && st.chargeLean(s.leanGuards, env, b) {
+		top, kinds = s.lean, s.leanPrefix
+	}
+	done := 0 // statements of the static prefix done ahead (preset.go)
+	if !o.noShortcuts {
+		env.pre, done = st.preset(top[:len(kinds)], kinds, env, rev)
+	}
+
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
 
@@ -171,14 +180,13 @@ func (s *Script) run(ctx context.Context, o *Options, b start, trace bool, mk *m
 	r.Vars = *vm
 	r.Reset()
 
-	// HaikuPorter sources the recipe from bash -c: $0 is "bash".
-	top := s.stmts
-	if s.lean != nil && st.chargeLean(s.leanGuards, env, b) {
-		top = s.lean
-	}
 	stmts := make([]*syntax.Stmt, 0, len(prelude())+len(top))
 	stmts = append(stmts, prelude()...)
-	for _, x := range top {
+	// HaikuPorter sources the recipe from bash -c: $0 is "bash".
+	for i, x := range top {
+		if i < done && kinds[i] != presetFunc {
+			continue
+		}
 		if x != rev.skip {
 			stmts = append(stmts, x)
 		}

@@ -19,7 +19,10 @@ type Script struct {
 	name  string
 	stmts []*syntax.Stmt // the rewritten recipe, without the prelude
 	rev   revisionPreset
-	inert *inertInfo // with Options.Variants, when not opaque (inert.go)
+	// prefix and leanPrefix classify the statements of the static
+	// prefixes of stmts and lean (preset.go)
+	prefix, leanPrefix []presetKind
+	inert              *inertInfo // with Options.Variants, when not opaque (inert.go)
 	// lean is stmts without the guards leanGuards computes up front
 	// (lean.go), or nil
 	lean       []*syntax.Stmt

@@ -212,12 +212,24 @@ func revisionNames(vars []Var) revisionVars {
 	return rv
 }
 
-// layeredEnviron is a read-only expand.Environ: the evaluation's (string,
-// unexported) variables over fixedEnv. With a tracker, it records what the
-// evaluation reads of it (trace.go).
+// layeredEnviron is a read-only expand.Environ: the values of the static
+// prefix (preset.go) over the evaluation's (string, unexported) initial
+// variables over fixedEnv; pre never holds a name of the layers below
+// (preset never assigns one). With a tracker, it records what the
+// evaluation reads of the initial variables (trace.go).
 type layeredEnviron struct {
+	pre  map[string]string
 	vars map[string]string
 	tr   *tracker
+}
+
+// initial reports whether name is one of the initial variables or fixed.
+func (e layeredEnviron) initial(name string) bool {
+	if _, ok := e.vars[name]; ok {
+		return true
+	}
+	_, ok := fixedEnv[name]
+	return ok
 }
 
 func stringVar(s string) expand.Variable {
@@ -225,6 +237,9 @@ func stringVar(s string) expand.Variable {
 }
 
 func (e layeredEnviron) Get(name string) expand.Variable {
+	if v, ok := e.pre[name]; ok {
+		return stringVar(v)
+	}
 	if e.tr != nil {
 		e.tr.get(name)
 	}
@@ -244,6 +259,11 @@ func (e layeredEnviron) Get(name string) expand.Variable {
 func (e layeredEnviron) Each(f func(name string, vr expand.Variable) bool) {
 	if e.tr != nil {
 		e.tr.each()
+	}
+	for name, v := range e.pre {
+		if !f(name, stringVar(v)) {
+			return
+		}
 	}
 	for _, v := range fixedEnvList {
 		if _, ok := e.vars[v.name]; ok {
