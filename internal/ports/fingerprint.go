@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+
+	"github.com/haikuports/kiln/internal/recipe"
 )
 
 // portDirFingerprint summarises what of a port directory, besides the
@@ -19,16 +21,19 @@ import (
 // its files and folders except recipes (patch existence, licenses/
 // entries), and the content of files under additional-files/ (a recipe
 // may source them). Sibling recipes are left out so that changing one
-// version of a port does not invalidate the others.
-func portDirFingerprint(dir string, top []os.DirEntry) (string, error) {
+// version of a port does not invalidate the others. It also returns the
+// listings of the folders an evaluation reads (patches/, licenses/), so
+// that the evaluation need not read them again.
+func portDirFingerprint(dir string, top []os.DirEntry) (string, recipe.PortDir, error) {
 	h := sha256.New()
-	if err := fingerprintDir(h, dir, "", top, 0); err != nil {
-		return "", fmt.Errorf("ports: %w", err)
+	var pd recipe.PortDir
+	if err := fingerprintDir(h, dir, "", top, 0, &pd); err != nil {
+		return "", recipe.PortDir{}, fmt.Errorf("ports: %w", err)
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return hex.EncodeToString(h.Sum(nil)), pd, nil
 }
 
-func fingerprintDir(h hash.Hash, dir, rel string, des []os.DirEntry, depth int) error {
+func fingerprintDir(h hash.Hash, dir, rel string, des []os.DirEntry, depth int, pd *recipe.PortDir) error {
 	if depth > 16 {
 		return nil
 	}
@@ -36,6 +41,17 @@ func fingerprintDir(h hash.Hash, dir, rel string, des []os.DirEntry, depth int) 
 		var err error
 		if des, err = os.ReadDir(filepath.Join(dir, filepath.FromSlash(rel))); err != nil {
 			return err
+		}
+	}
+	if rel == "patches" || rel == "licenses" {
+		names := make([]string, len(des))
+		for i, d := range des {
+			names[i] = d.Name()
+		}
+		if rel == "patches" {
+			pd.Patches = names
+		} else {
+			pd.Licenses = names
 		}
 	}
 	for _, d := range des {
@@ -50,7 +66,7 @@ func fingerprintDir(h hash.Hash, dir, rel string, des []os.DirEntry, depth int) 
 		fmt.Fprintf(h, "%s %o\n", r, d.Type())
 		switch {
 		case d.IsDir():
-			if err := fingerprintDir(h, dir, r, nil, depth+1); err != nil {
+			if err := fingerprintDir(h, dir, r, nil, depth+1, pd); err != nil {
 				return err
 			}
 		case d.Type().IsRegular() && strings.HasPrefix(r, "additional-files/"):

@@ -72,7 +72,7 @@ type Tree struct {
 	byName map[string]*recipe.Port
 	opts   Options
 	cache  *cache
-	prints *sync.Map
+	prints *sync.Map // port directory → portDir, filled by the evaluations
 	ev     *evaluator
 }
 
@@ -302,20 +302,21 @@ func (e *evaluator) port(ctx context.Context, r *Recipe, variant recipe.Target, 
 		}
 	}
 	dir := filepath.Dir(path)
-	var print string
+	var pd portDir
 	if v, ok := t.prints.Load(dir); ok {
-		print = v.(string)
+		pd = v.(portDir)
 	} else {
-		if print, err = portDirFingerprint(dir, t.Scan.dirs[dir]); err != nil {
+		if pd.print, pd.listing, err = portDirFingerprint(dir, t.Scan.dirs[dir]); err != nil {
 			return nil, err
 		}
-		t.prints.Store(dir, print)
+		t.prints.Store(dir, pd)
 	}
-	key := cacheKey(e.settingsHash, variant.Arch.String()+"/"+forSecondaryName(variant), r.Path, src, print)
+	key := cacheKey(e.settingsHash, variant.Arch.String()+"/"+forSecondaryName(variant), r.Path, src, pd.print)
 	if p := t.cache.get(key); p != nil {
 		e.cached.Add(1)
 		return p, nil
 	}
+	source.SetPortDir(pd.listing)
 	p, err := recipe.EvaluateShared(ctx, source, path, t.Root, variant, t.opts.Settings)
 	if err != nil {
 		return nil, err
@@ -325,6 +326,13 @@ func (e *evaluator) port(ctx context.Context, r *Recipe, variant recipe.Target, 
 		t.cache.put(key, p)
 	}
 	return p, nil
+}
+
+// portDir is what Load knows of a port directory: its fingerprint and the
+// listings of the folders an evaluation reads.
+type portDir struct {
+	print   string
+	listing recipe.PortDir
 }
 
 func forSecondaryName(t recipe.Target) string {

@@ -142,7 +142,7 @@ func EvaluateShared(ctx context.Context, src *Source, recipePath, treeRoot strin
 	pc := &portContext{
 		name: name, baseName: baseName, version: version, file: p.RecipePath,
 		dir: portDir, meta: category == "meta-ports", effectiveArch: targetArch,
-		knownLicenses: settings.KnownLicenses,
+		knownLicenses: settings.KnownLicenses, folders: &src.dir,
 	}
 	if secondary != "" {
 		pc.effectiveArch = secondary

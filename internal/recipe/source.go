@@ -32,6 +32,8 @@ type Source struct {
 	mu      sync.Mutex
 	tracing bool
 	trace   *sandbox.Trace // of the last successful traced evaluation
+
+	dir folders // of the port directory (portdir.go)
 }
 
 // NewSource returns a Source for the recipe content data (not copied; the

@@ -1,8 +1,6 @@
 package recipe
 
 import (
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"unicode"
@@ -20,6 +18,7 @@ type portContext struct {
 	meta          bool   // category meta-ports: no HOMEPAGE or SOURCE_URI needed
 	effectiveArch string // target architecture, or the secondary architecture
 	knownLicenses []string
+	folders       *folders // the listings of dir's folders (portdir.go)
 }
 
 // recipeKeys are the values of every package extension after inheritance
@@ -180,13 +179,13 @@ func validateValue(id attrID, ext string, vals *attrValues, pc *portContext, all
 	return nil
 }
 func checkUnreferencedPatches(pc *portContext, allPatches []string) error {
-	des, err := os.ReadDir(filepath.Join(pc.dir, "patches"))
-	if err != nil || len(des) == 0 {
+	names := pc.folders.folder(pc.dir, folderPatches)
+	if len(names) == 0 {
 		return nil
 	}
-	present := make(map[string]bool, len(des))
-	for _, de := range des {
-		present[de.Name()] = true
+	present := make(map[string]bool, len(names))
+	for _, n := range names {
+		present[n] = true
 	}
 	versioned := pc.baseName + "-" + pc.version
 	suffixes := []string{"", "-" + pc.effectiveArch, "-gcc4"}
@@ -259,11 +258,7 @@ func validateLicense(key string, v any, pc *portContext) error {
 		}
 		if !pc.meta && !listed {
 			listed = true
-			if des, err := os.ReadDir(filepath.Join(pc.dir, "licenses")); err == nil {
-				for _, de := range des {
-					own = append(own, de.Name())
-				}
-			}
+			own = pc.folders.folder(pc.dir, folderLicenses)
 		}
 		if !slices.Contains(own, item) {
 			return brokenf("no match found for license %s (in %s)", item, pc.file)
