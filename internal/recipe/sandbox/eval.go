@@ -67,15 +67,15 @@ func prepare(src []byte, name string, o *Options) (_ *Script, err error) {
 		// HaikuPorter reads recipes as strict UTF-8 and fails on them.
 		return nil, fmt.Errorf("%s: %w: not valid UTF-8", name, ErrSyntax)
 	}
-	text := string(src)
-	if err := checkNesting(text, "recipe"); err != nil {
+	if err := checkNesting(src, "recipe"); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	if err := checkReserved(text, "recipe"); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+	if bytes.Contains(src, []byte(internalPrefix)) {
+		if err := checkReserved(string(src), "recipe"); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
 	}
-	src = rewriteRevision(src)
-	file, err := parse(bytes.NewReader(src), "")
+	file, err := parse(revisionReader(src), "")
 	if err != nil {
 		var pe syntax.ParseError
 		if errors.As(err, &pe) {

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"context"
 	"errors"
+	"io"
 	"os/exec"
 	"strings"
 	"testing"
@@ -137,6 +138,9 @@ func TestRewriteRevision(t *testing.T) {
 	} {
 		if got := string(rewriteRevision([]byte(in))); got != want {
 			t.Errorf("rewriteRevision(%q) = %q, want %q", in, got, want)
+		}
+		if got, _ := io.ReadAll(revisionReader([]byte(in))); string(got) != want {
+			t.Errorf("revisionReader(%q) reads %q, want %q", in, got, want)
 		}
 	}
 }

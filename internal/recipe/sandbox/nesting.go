@@ -63,7 +63,7 @@ var nestKeywords = []string{"if", "elif", "while", "until", "for", "select", "ca
 
 // checkNesting returns an ErrLimit error when src has more nesting tokens
 // than the bounds allow. what describes the text in the message.
-func checkNesting(src, what string) error {
+func checkNesting[T ~string | ~[]byte](src T, what string) error {
 	structural, operators := 0, 0
 	for i := 0; i < len(src); i++ {
 		c := nestClass[src[i]]
@@ -108,10 +108,10 @@ var keywordsByLetter = func() (t [256][]string) {
 
 // isKeywordAt reports whether one of nestKeywords starts at src[i] as a
 // whole word.
-func isKeywordAt(src string, i int) bool {
+func isKeywordAt[T ~string | ~[]byte](src T, i int) bool {
 	for _, k := range keywordsByLetter[src[i]] {
 		end := i + len(k)
-		if end <= len(src) && src[i:end] == k && (end == len(src) || !isWordByte(src[end])) {
+		if end <= len(src) && string(src[i:end]) == k && (end == len(src) || !isWordByte(src[end])) {
 			return true
 		}
 	}

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"bytes"
+	"io"
 	"strings"
 
 	"mvdan.cc/sh/v3/syntax"
@@ -13,31 +14,51 @@ import (
 // Python's codecs, whose lines also end at \r, \v, \f, \x1c-\x1e, U+0085,
 // U+2028 and U+2029; a match cannot span those either.
 func rewriteRevision(src []byte) []byte {
-	const key = `REVISION="`
-	const insert = `; updateRevisionVariables `
-	if !bytes.Contains(src, []byte(key)) {
+	segs := revisionSegments(src)
+	if len(segs) == 1 {
 		return src
 	}
-	out := make([]byte, 0, len(src)+64)
-	for {
-		i := bytes.Index(src, []byte(key))
-		if i < 0 {
+	return bytes.Join(segs, nil)
+}
+
+// revisionReader reads rewriteRevision(src) without copying src.
+func revisionReader(src []byte) io.Reader {
+	segs := revisionSegments(src)
+	if len(segs) == 1 {
+		return bytes.NewReader(src)
+	}
+	rs := make([]io.Reader, len(segs))
+	for i, s := range segs {
+		rs[i] = bytes.NewReader(s)
+	}
+	return io.MultiReader(rs...)
+}
+
+// revisionSegments returns the pieces of src the rewrite concatenates:
+// slices of src and the inserted text.
+func revisionSegments(src []byte) [][]byte {
+	const key = `REVISION="`
+	insert := []byte(`; updateRevisionVariables `)
+	if !bytes.Contains(src, []byte(key)) {
+		return [][]byte{src}
+	}
+	var segs [][]byte
+	start := 0 // of the segment being built
+	for i := 0; ; {
+		k := bytes.Index(src[i:], []byte(key))
+		if k < 0 {
 			break
 		}
-		rest := src[i+len(key):]
-		end := closingQuote(rest)
+		i += k + len(key)
+		end := closingQuote(src[i:])
 		if end < 0 {
-			// No closing quote on this line: no match here.
-			out = append(out, src[:i+len(key)]...)
-			src = rest
-			continue
+			continue // no closing quote on this line: no match here
 		}
-		j := i + len(key) + end + 1
-		out = append(out, src[:j]...)
-		out = append(out, insert...)
-		src = src[j:]
+		i += end + 1
+		segs = append(segs, src[start:i], insert)
+		start = i
 	}
-	return append(out, src...)
+	return append(segs, src[start:])
 }
 
 // closingQuote returns the index of the first '"' in b before the end of
