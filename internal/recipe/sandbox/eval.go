@@ -98,7 +98,9 @@ func prepare(src []byte, name string, o *Options) (_ *Script, err error) {
 
 // eval runs the prepared recipe with o (complete and checked).
 func (s *Script) eval(ctx context.Context, o *Options) (*Result, error) {
-	res, _, err := s.run(ctx, o, s.start(o), false, nil)
+	b := s.start(o)
+	res, _, err := s.run(ctx, o, b, false, nil)
+	releaseVars(b.vars) // no Trace keeps it
 	return res, err
 }
 

@@ -172,7 +172,7 @@ type fixedVar struct {
 // revisionVariables (rv: revisionNames of them), or the revision
 // variables already updated when rev says so (revision.go).
 func initialVars(o *Options, rv revisionVars, rev revisionUse) map[string]string {
-	vars := make(map[string]string, len(o.Vars)+3)
+	vars := *varMaps.Get().(*map[string]string)
 	vars["MACHTYPE"] = o.Arch + "-pc-linux-gnu"
 	vars["HOSTTYPE"] = o.Arch
 	for _, v := range o.Vars {
@@ -191,6 +191,22 @@ func initialVars(o *Options, rv revisionVars, rev revisionUse) map[string]string
 	return vars
 }
 
+// varMaps pools the maps of initial variables: an evaluation that keeps no
+// Trace returns its map (releaseVars) once it is done.
+var varMaps = sync.Pool{New: func() any {
+	m := make(map[string]string, 128)
+	return &m
+}}
+
+// releaseVars returns a map of initial variables nothing refers to any
+// more to varMaps (unless it grew huge: a map never shrinks).
+func releaseVars(m map[string]string) {
+	if len(m) <= maxPooledVars {
+		clear(m)
+		varMaps.Put(&m)
+	}
+}
+
 // revisionVars is what revisionNames found in the caller's variables.
 type revisionVars struct {
 	names      []string // the variables whose value holds $REVISION, in order
@@ -200,11 +216,17 @@ type revisionVars struct {
 // revisionNames returns the names env puts in revisionVariables, and
 // whether the caller sets revisionVariables itself.
 func revisionNames(vars []Var) revisionVars {
-	var rv revisionVars
+	n := 0
 	for _, v := range vars {
 		if v.Name == "revisionVariables" {
 			return revisionVars{callerList: true}
 		}
+		if strings.Contains(v.Value, "$REVISION") {
+			n++
+		}
+	}
+	rv := revisionVars{names: make([]string, 0, n)}
+	for _, v := range vars {
 		if strings.Contains(v.Value, "$REVISION") {
 			rv.names = append(rv.names, v.Name)
 		}

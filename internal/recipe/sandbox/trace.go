@@ -155,6 +155,7 @@ func (s *Script) EvalReusing(ctx context.Context, opts Options, prev *Trace) (*R
 		return nil, err
 	}
 	b := s.start(&o)
+	defer releaseVars(b.vars) // no Trace keeps it
 	if res, ok := s.reuse(ctx, &o, b, prev); ok {
 		return res, nil
 	}
