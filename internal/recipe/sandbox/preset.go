@@ -440,7 +440,33 @@ func staticValue(w *syntax.Word, value func(string) string) (string, bool) {
 	if w == nil {
 		return "", true
 	}
+	if v, ok := singleValue(w, value); ok {
+		return v, strings.IndexByte(v, '\\') < 0 || !hasRef(w)
+	}
+	// One allocation: the literal text and the values bound the result
+	// (unescaping and removals only shorten them).
+	size := 0
+	for _, wp := range w.Parts {
+		switch wp := wp.(type) {
+		case *syntax.Lit:
+			size += len(wp.Value)
+		case *syntax.SglQuoted:
+			size += len(wp.Value)
+		case *syntax.ParamExp:
+			size += len(value(wp.Param.Value))
+		case *syntax.DblQuoted:
+			for _, q := range wp.Parts {
+				switch q := q.(type) {
+				case *syntax.Lit:
+					size += len(q.Value)
+				case *syntax.ParamExp:
+					size += len(value(q.Param.Value))
+				}
+			}
+		}
+	}
 	var b strings.Builder
+	b.Grow(size)
 	ref := func(pe *syntax.ParamExp) bool {
 		v := value(pe.Param.Value)
 		if strings.IndexByte(v, '\\') >= 0 {
@@ -473,6 +499,55 @@ func staticValue(w *syntax.Word, value func(string) string) (string, bool) {
 		}
 	}
 	return b.String(), true
+}
+
+// singleValue returns the value of a word of one part that needs no
+// copy: text without escapes, or a variable without an operation.
+func singleValue(w *syntax.Word, value func(string) string) (string, bool) {
+	if len(w.Parts) != 1 {
+		return "", false
+	}
+	p := w.Parts[0]
+	if dq, ok := p.(*syntax.DblQuoted); ok {
+		if len(dq.Parts) == 0 {
+			return "", true
+		}
+		if len(dq.Parts) != 1 {
+			return "", false
+		}
+		p = dq.Parts[0]
+		if l, ok := p.(*syntax.Lit); ok && strings.IndexByte(l.Value, '\\') >= 0 {
+			return "", false
+		}
+	}
+	switch p := p.(type) {
+	case *syntax.Lit:
+		return p.Value, true
+	case *syntax.SglQuoted:
+		return p.Value, true
+	case *syntax.ParamExp:
+		if p.Exp == nil && p.Repl == nil {
+			return value(p.Param.Value), true
+		}
+	}
+	return "", false
+}
+
+// hasRef reports whether w expands a variable.
+func hasRef(w *syntax.Word) bool {
+	for _, p := range w.Parts {
+		switch p := p.(type) {
+		case *syntax.ParamExp:
+			return true
+		case *syntax.DblQuoted:
+			for _, q := range p.Parts {
+				if _, ok := q.(*syntax.ParamExp); ok {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // writeDQ writes what bash makes of text between double quotes: a

@@ -35,7 +35,7 @@ type revisionPreset struct {
 func findRevisionPreset(f *syntax.File) revisionPreset {
 	var assigned []string
 	for i, st := range f.Stmts {
-		name, value, ok := literalAssignment(st)
+		name, ok := literalName(st)
 		if !ok {
 			return revisionPreset{}
 		}
@@ -43,6 +43,7 @@ func findRevisionPreset(f *syntax.File) revisionPreset {
 			assigned = append(assigned, name)
 			continue
 		}
+		_, value, _ := literalAssignment(st)
 		if i+1 >= len(f.Stmts) || !isUpdateCall(f.Stmts[i+1]) {
 			return revisionPreset{}
 		}
@@ -118,6 +119,49 @@ func literalAssignment(st *syntax.Stmt) (name, value string, ok bool) {
 		}
 	}
 	return a.Name.Value, b.String(), true
+}
+
+// literalName is literalAssignment without building the value.
+func literalName(st *syntax.Stmt) (string, bool) {
+	if st.Negated || st.Background || st.Coprocess || len(st.Redirs) != 0 {
+		return "", false
+	}
+	c, isCall := st.Cmd.(*syntax.CallExpr)
+	if !isCall || len(c.Args) != 0 || len(c.Assigns) != 1 {
+		return "", false
+	}
+	a := c.Assigns[0]
+	if a.Append || a.Naked || a.Index != nil || a.Array != nil || a.Name == nil {
+		return "", false
+	}
+	if a.Value == nil {
+		return a.Name.Value, true
+	}
+	for _, p := range a.Value.Parts {
+		switch p := p.(type) {
+		case *syntax.Lit:
+			if strings.ContainsAny(p.Value, "\\~") {
+				return "", false
+			}
+		case *syntax.SglQuoted:
+			if p.Dollar {
+				return "", false
+			}
+		case *syntax.DblQuoted:
+			if p.Dollar {
+				return "", false
+			}
+			for _, q := range p.Parts {
+				l, isLit := q.(*syntax.Lit)
+				if !isLit || strings.ContainsRune(l.Value, '\\') {
+					return "", false
+				}
+			}
+		default:
+			return "", false
+		}
+	}
+	return a.Name.Value, true
 }
 
 // isUpdateCall reports whether st is exactly `updateRevisionVariables`.
