@@ -147,32 +147,24 @@ func expandStatic(pe *syntax.ParamExp, v string) string {
 		return v
 	}
 	p, _ := staticPattern(pe.Exp.Word)
-	switch pe.Exp.Op {
-	case syntax.RemSmallSuffix, syntax.RemLargeSuffix:
-		if p.star == 0 {
+	suffix := pe.Exp.Op == syntax.RemSmallSuffix || pe.Exp.Op == syntax.RemLargeSuffix
+	if p.star == 0 {
+		if suffix {
 			return strings.TrimSuffix(v, p.lit)
 		}
-		// lit*: the suffix starts at the last (%) or first (%%) lit
-		i := strings.LastIndex(v, p.lit)
-		if pe.Exp.Op == syntax.RemLargeSuffix {
-			i = strings.Index(v, p.lit)
-		}
-		if i < 0 {
-			return v
-		}
-		return v[:i]
-	default:
-		if p.star == 0 {
-			return strings.TrimPrefix(v, p.lit)
-		}
-		// *lit: the prefix ends after the first (#) or last (##) lit
-		i := strings.Index(v, p.lit)
-		if pe.Exp.Op == syntax.RemLargePrefix {
-			i = strings.LastIndex(v, p.lit)
-		}
-		if i < 0 {
-			return v
-		}
-		return v[i+len(p.lit):]
+		return strings.TrimPrefix(v, p.lit)
 	}
+	// lit* removes the suffix from the last (%) or first (%%) lit; *lit
+	// the prefix up to the end of the first (#) or last (##) lit.
+	i := strings.LastIndex(v, p.lit)
+	if pe.Exp.Op == syntax.RemLargeSuffix || pe.Exp.Op == syntax.RemSmallPrefix {
+		i = strings.Index(v, p.lit)
+	}
+	switch {
+	case i < 0:
+		return v
+	case suffix:
+		return v[:i]
+	}
+	return v[i+len(p.lit):]
 }
