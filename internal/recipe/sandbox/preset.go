@@ -55,21 +55,13 @@ const (
 // the list, while the assignments around it are done ahead, leaves the
 // same shell.
 func staticPrefix(stmts []*syntax.Stmt) []presetKind {
-	for i, st := range stmts {
-		if presetKindOf(st) == presetNone {
-			if i == 0 {
-				return nil
-			}
-			kinds := make([]presetKind, i)
-			for j := range kinds {
-				kinds[j] = presetKindOf(stmts[j])
-			}
-			return kinds
+	kinds := make([]presetKind, 0, len(stmts))
+	for _, st := range stmts {
+		k := presetKindOf(st)
+		if k == presetNone {
+			break
 		}
-	}
-	kinds := make([]presetKind, len(stmts))
-	for j := range kinds {
-		kinds[j] = presetKindOf(stmts[j])
+		kinds = append(kinds, k)
 	}
 	return kinds
 }
@@ -90,7 +82,7 @@ func presetKindOf(st *syntax.Stmt) presetKind {
 			if staticGuard(c) {
 				return presetGuard
 			}
-		case staticAssignment(c):
+		case staticAssignment(plainAssign(st)):
 			return presetAssign
 		}
 	}
@@ -113,52 +105,10 @@ func staticGuard(c *syntax.CallExpr) bool {
 	return true
 }
 
-// staticAssignment reports whether c is a static assignment.
-func staticAssignment(c *syntax.CallExpr) bool {
-	if len(c.Args) != 0 || len(c.Assigns) != 1 {
-		return false
-	}
-	a := c.Assigns[0]
-	if a.Append || a.Naked || a.Index != nil || a.Array != nil || a.Name == nil || !presettable(a.Name.Value) {
-		return false
-	}
-	if a.Value == nil {
-		return true
-	}
-	for _, wp := range a.Value.Parts {
-		switch wp := wp.(type) {
-		case *syntax.Lit:
-			if strings.ContainsAny(wp.Value, "\\~") {
-				return false
-			}
-		case *syntax.SglQuoted:
-			if wp.Dollar {
-				return false
-			}
-		case *syntax.ParamExp:
-			if !staticParam(wp) {
-				return false
-			}
-		case *syntax.DblQuoted:
-			if wp.Dollar {
-				return false
-			}
-			for _, q := range wp.Parts {
-				switch q := q.(type) {
-				case *syntax.Lit:
-				case *syntax.ParamExp:
-					if !staticParam(q) {
-						return false
-					}
-				default:
-					return false
-				}
-			}
-		default:
-			return false
-		}
-	}
-	return true
+// staticAssignment reports whether a (nil: st is not a plain assignment)
+// is a static assignment.
+func staticAssignment(a *syntax.Assign) bool {
+	return a != nil && presettable(a.Name.Value) && simpleWord(a.Value, staticParam, true)
 }
 
 // presettable reports whether a prefix may assign or expand name ahead,

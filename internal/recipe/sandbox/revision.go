@@ -43,7 +43,7 @@ func findRevisionPreset(f *syntax.File) revisionPreset {
 			assigned = append(assigned, name)
 			continue
 		}
-		_, value, _ := literalAssignment(st)
+		value, _ := staticValue(plainAssign(st).Value, nil) // literal: no variable read
 		if i+1 >= len(f.Stmts) || !isUpdateCall(f.Stmts[i+1]) {
 			return revisionPreset{}
 		}
@@ -71,97 +71,78 @@ func (p revisionPreset) usable(rv revisionVars) (string, *syntax.Stmt, bool) {
 	return p.revision, p.call, true
 }
 
-// literalAssignment reports whether st only assigns a literal string to one
-// plain variable (NAME=text, NAME="text", NAME='text'; no expansion,
-// backslash, index, append, array, redirection or command), and returns the
-// name and value.
-func literalAssignment(st *syntax.Stmt) (name, value string, ok bool) {
+// plainAssign returns the assignment when st only assigns one plain
+// variable (no index, append, array, redirection or command), or nil.
+func plainAssign(st *syntax.Stmt) *syntax.Assign {
 	if st.Negated || st.Background || st.Coprocess || len(st.Redirs) != 0 {
-		return "", "", false
+		return nil
 	}
 	c, isCall := st.Cmd.(*syntax.CallExpr)
 	if !isCall || len(c.Args) != 0 || len(c.Assigns) != 1 {
-		return "", "", false
+		return nil
 	}
 	a := c.Assigns[0]
 	if a.Append || a.Naked || a.Index != nil || a.Array != nil || a.Name == nil {
-		return "", "", false
+		return nil
 	}
-	if a.Value == nil {
-		return a.Name.Value, "", true
-	}
-	var b strings.Builder
-	for _, p := range a.Value.Parts {
-		switch p := p.(type) {
-		case *syntax.Lit:
-			if strings.ContainsAny(p.Value, "\\~") {
-				return "", "", false
-			}
-			b.WriteString(p.Value)
-		case *syntax.SglQuoted:
-			if p.Dollar {
-				return "", "", false
-			}
-			b.WriteString(p.Value)
-		case *syntax.DblQuoted:
-			if p.Dollar {
-				return "", "", false
-			}
-			for _, q := range p.Parts {
-				l, isLit := q.(*syntax.Lit)
-				if !isLit || strings.ContainsRune(l.Value, '\\') {
-					return "", "", false
-				}
-				b.WriteString(l.Value)
-			}
-		default:
-			return "", "", false
-		}
-	}
-	return a.Name.Value, b.String(), true
+	return a
 }
 
-// literalName is literalAssignment without building the value.
+// literalName reports whether st only assigns a literal string to one
+// plain variable (NAME=text, NAME="text", NAME='text'; no expansion or
+// backslash), and returns the name.
 func literalName(st *syntax.Stmt) (string, bool) {
-	if st.Negated || st.Background || st.Coprocess || len(st.Redirs) != 0 {
+	a := plainAssign(st)
+	if a == nil || !simpleWord(a.Value, nil, false) {
 		return "", false
 	}
-	c, isCall := st.Cmd.(*syntax.CallExpr)
-	if !isCall || len(c.Args) != 0 || len(c.Assigns) != 1 {
-		return "", false
+	return a.Name.Value, true
+}
+
+// simpleWord reports whether w (nil: none) is made only of unquoted text
+// without backslash or tilde, '…', "…" (with backslashes when dqEscapes)
+// and the parameter expansions param accepts (none when param is nil).
+func simpleWord(w *syntax.Word, param func(*syntax.ParamExp) bool, dqEscapes bool) bool {
+	if w == nil {
+		return true
 	}
-	a := c.Assigns[0]
-	if a.Append || a.Naked || a.Index != nil || a.Array != nil || a.Name == nil {
-		return "", false
-	}
-	if a.Value == nil {
-		return a.Name.Value, true
-	}
-	for _, p := range a.Value.Parts {
+	for _, p := range w.Parts {
 		switch p := p.(type) {
 		case *syntax.Lit:
 			if strings.ContainsAny(p.Value, "\\~") {
-				return "", false
+				return false
 			}
 		case *syntax.SglQuoted:
 			if p.Dollar {
-				return "", false
+				return false
+			}
+		case *syntax.ParamExp:
+			if param == nil || !param(p) {
+				return false
 			}
 		case *syntax.DblQuoted:
 			if p.Dollar {
-				return "", false
+				return false
 			}
 			for _, q := range p.Parts {
-				l, isLit := q.(*syntax.Lit)
-				if !isLit || strings.ContainsRune(l.Value, '\\') {
-					return "", false
+				switch q := q.(type) {
+				case *syntax.Lit:
+					if !dqEscapes && strings.IndexByte(q.Value, '\\') >= 0 {
+						return false
+					}
+				case *syntax.ParamExp:
+					if param == nil || !param(q) {
+						return false
+					}
+				default:
+					return false
 				}
 			}
 		default:
-			return "", false
+			return false
 		}
 	}
-	return a.Name.Value, true
+	return true
 }
 
 // isUpdateCall reports whether st is exactly `updateRevisionVariables`.

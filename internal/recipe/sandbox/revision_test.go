@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"bytes"
 	"context"
 	"maps"
 	"slices"
@@ -25,7 +24,7 @@ func TestPresetRevisionCorpus(t *testing.T) {
 	})
 	preset := 0
 	for i, r := range rs {
-		f, err := parse(bytes.NewReader(rewriteRevision(r.src)), "")
+		f, err := parse(revisionReader(r.src), "")
 		if err == nil {
 			if _, _, ok := findRevisionPreset(f).usable(revisionNames(corpusOptions(r).Vars)); ok {
 				preset++

@@ -8,20 +8,12 @@ import (
 	"mvdan.cc/sh/v3/syntax"
 )
 
-// rewriteRevision applies HaikuPorter's textual rewrite (Port.py): on every
-// line, each match of the regular expression (REVISION="[^"]*") gets
-// "; updateRevisionVariables " appended. HaikuPorter reads the recipe with
-// Python's codecs, whose lines also end at \r, \v, \f, \x1c-\x1e, U+0085,
-// U+2028 and U+2029; a match cannot span those either.
-func rewriteRevision(src []byte) []byte {
-	segs := revisionSegments(src)
-	if len(segs) == 1 {
-		return src
-	}
-	return bytes.Join(segs, nil)
-}
-
-// revisionReader reads rewriteRevision(src) without copying src.
+// revisionReader reads src with HaikuPorter's textual rewrite (Port.py)
+// applied, without copying src: on every line, each match of the regular
+// expression (REVISION="[^"]*") gets "; updateRevisionVariables "
+// appended. HaikuPorter reads the recipe with Python's codecs, whose lines
+// also end at \r, \v, \f, \x1c-\x1e, U+0085, U+2028 and U+2029; a match
+// cannot span those either.
 func revisionReader(src []byte) io.Reader {
 	segs := revisionSegments(src)
 	if len(segs) == 1 {
