@@ -222,7 +222,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		d.mirrors.kick(ctx, t.Name(), t.RepoTarget()) // catch up with what was published while down
 	}
 	var wg sync.WaitGroup
-	wg.Go(func() { d.mirrors.every(ctx, d.targets) })
+	wg.Go(func() { d.mirrors.kickEvery(ctx, d.targets) })
 	wg.Go(func() { d.retainEvery(ctx) })
 	wg.Go(func() { d.watch(ctx) })
 	wg.Go(func() { d.watchToggles(ctx) })

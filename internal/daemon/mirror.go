@@ -83,24 +83,17 @@ func (m *mirrorer) kick(ctx context.Context, name string, t repo.Target) {
 	}
 }
 
-// every runs a pass of each mirror over each of its targets every
+// kickEvery runs a pass of each mirror over each of its targets every
 // interval of the mirror, until ctx ends.
-func (m *mirrorer) every(ctx context.Context, targets []*Target) {
+func (m *mirrorer) kickEvery(ctx context.Context, targets []*Target) {
 	var wg sync.WaitGroup
 	for _, e := range m.entries {
 		wg.Go(func() {
-			tick := time.NewTicker(time.Duration(e.cfg.Interval))
-			defer tick.Stop()
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case <-tick.C:
-					for _, t := range targets {
-						m.kickEntry(ctx, e, t.Name(), t.RepoTarget())
-					}
+			every(ctx, time.Duration(e.cfg.Interval), func() {
+				for _, t := range targets {
+					m.kickEntry(ctx, e, t.Name(), t.RepoTarget())
 				}
-			}
+			})
 		})
 	}
 	wg.Wait()

@@ -95,18 +95,11 @@ func (d *Daemon) retainEvery(ctx context.Context) {
 	if d.retainer == nil || !d.retainer.cfg.Enabled() {
 		return
 	}
-	tick := time.NewTicker(d.retainer.cfg.Every())
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-			for _, t := range d.targets {
-				d.retainTarget(t)
-			}
+	every(ctx, d.retainer.cfg.Every(), func() {
+		for _, t := range d.targets {
+			d.retainTarget(t)
 		}
-	}
+	})
 }
 
 // retained is what one pass removed.

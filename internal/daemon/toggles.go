@@ -152,18 +152,11 @@ func (d *Daemon) reloadToggles(ctx context.Context) error {
 
 // watchToggles reloads the disabled builders every poll until ctx ends.
 func (d *Daemon) watchToggles(ctx context.Context) {
-	tick := time.NewTicker(d.opts.Poll)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-			if err := d.reloadToggles(ctx); err != nil && ctx.Err() == nil {
-				d.log.Warn("reading the disabled builders failed", "err", err)
-			}
+	every(ctx, d.opts.Poll, func() {
+		if err := d.reloadToggles(ctx); err != nil && ctx.Err() == nil {
+			d.log.Warn("reading the disabled builders failed", "err", err)
 		}
-	}
+	})
 }
 
 // announce publishes the builder's state on the bus of every target
